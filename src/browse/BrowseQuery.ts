@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { isParticipantId, isSessionId, parseStageArn } from '../ivs/identifiers.ts';
+
+// What a paged view shows. Stored in the paging state and read back on every click, so it is
+// validated again when loaded: the store is outside this process too.
+const stageArn = z.string().refine((value) => parseStageArn(value) !== undefined, 'not a stage ARN');
+const sessionId = z.string().refine(isSessionId, 'not a session ID');
+const participantId = z.string().refine(isParticipantId, 'not a participant ID');
+
+export const participantFilterSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }),
+  z.object({ kind: z.literal('state'), state: z.enum(['CONNECTED', 'DISCONNECTED']) }),
+  z.object({ kind: z.literal('published') }),
+  z.object({ kind: z.literal('user'), userId: z.string().min(1).max(128) }),
+]);
+
+export const browseQuerySchema = z.discriminatedUnion('view', [
+  z.object({ view: z.literal('stages'), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/) }),
+  z.object({ view: z.literal('sessions'), stageArn }),
+  z.object({ view: z.literal('participants'), stageArn, sessionId, filter: participantFilterSchema }),
+  z.object({ view: z.literal('participant'), stageArn, sessionId, participantId }),
+]);
+
+export type BrowseQuery = z.infer<typeof browseQuerySchema>;

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+
+/** Where the bot keeps its state: an embedded SQLite file or a shared PostgreSQL database. */
+export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/** The validated, frozen configuration the composition root hands out. */
+export interface Config {
+  readonly slackBotToken: string;
+  readonly slackSigningSecret: string | undefined;
+  readonly slackAppToken: string | undefined;
+  readonly port: number;
+  readonly slackApiUrl: string | undefined;
+  readonly awsRegion: string;
+  readonly store: StoreLocation;
+  readonly logLevel: LogLevel;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/ivs-bot.db';
+
+// How to obtain each setting, printed when it is missing so a newcomer can fix it without the docs.
+const HOW_TO_GET: Record<string, string> = {
+  SLACK_BOT_TOKEN:
+    'missing; it is the Bot User OAuth Token (xoxb-…) from your Slack app, page "OAuth & Permissions", after "Install to Workspace"',
+  SLACK_SIGNING_SECRET:
+    'missing; it is the Signing Secret from your Slack app, page "Basic Information" → "App Credentials" (needed in HTTP mode; set SLACK_APP_TOKEN instead for Socket Mode)',
+  AWS_REGION: 'missing; it is the default AWS region of your IVS stages, e.g. us-east-1',
+};
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const envSchema = z.object({
+  SLACK_BOT_TOKEN: z.string().trim().min(1).startsWith('xoxb-', 'must be a bot token starting with "xoxb-"'),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.refine((value) => value === undefined || value.startsWith('xapp-'), {
+    message:
+      'must be an app-level token starting with "xapp-" (Basic Information → App-Level Tokens, scope connections:write)',
+  }),
+  PORT: z.coerce
+    .number({ error: 'must be a TCP port number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(3000),
+  SLACK_API_URL: optionalText.refine((value) => value === undefined || URL.canParse(value), {
+    message: 'must be an absolute URL such as https://slack.com/api/',
+  }),
+  AWS_REGION: z
+    .string()
+    .trim()
+    .min(1)
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region name such as us-east-1'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .default(DEFAULT_DATABASE_URL)
+    .transform((value, ctx): StoreLocation => {
+      const location = parseStoreLocation(value);
+      if (!location) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must be sqlite:<file path> (e.g. sqlite:./data/ivs-bot.db) or postgres://user:password@host:5432/db',
+        });
+        return z.NEVER;
+      }
+      return location;
+    }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+/** Parses DATABASE_URL into a store location, or undefined when it names no supported store. */
+export function parseStoreLocation(value: string): StoreLocation | undefined {
+  if (value.startsWith('sqlite:')) {
+    const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    return path === '' ? undefined : { kind: 'sqlite', path };
+  }
+  if (/^postgres(ql)?:\/\//.test(value) && URL.canParse(value)) return { kind: 'postgres', url: value };
+  return undefined;
+}
+
+const isBlank = (value: string | undefined): boolean => value === undefined || value.trim() === '';
+
+/** Validates the environment once; every problem becomes one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+  const parsed = envSchema.safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? 'environment');
+        const how = HOW_TO_GET[variable];
+        return `${variable}: ${isBlank(env[variable]) && how ? how : issue.message}`;
+      });
+  // HTTP mode verifies Slack's signatures, so it cannot run without the secret; checked outside the
+  // schema so that this line appears together with every other problem.
+  if (isBlank(env.SLACK_APP_TOKEN) && isBlank(env.SLACK_SIGNING_SECRET)) {
+    problems.push(`SLACK_SIGNING_SECRET: ${HOW_TO_GET.SLACK_SIGNING_SECRET}`);
+  }
+  if (!parsed.success || problems.length > 0) return { ok: false, problems: [...new Set(problems)] };
+  const e = parsed.data;
+  return {
+    ok: true,
+    config: Object.freeze({
+      slackBotToken: e.SLACK_BOT_TOKEN,
+      slackSigningSecret: e.SLACK_SIGNING_SECRET,
+      slackAppToken: e.SLACK_APP_TOKEN,
+      port: e.PORT,
+      slackApiUrl: e.SLACK_API_URL,
+      awsRegion: e.AWS_REGION,
+      store: Object.freeze(e.DATABASE_URL),
+      logLevel: e.LOG_LEVEL,
+    }),
+  };
+}

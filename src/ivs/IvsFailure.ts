@@ -1,0 +1,71 @@
+/** The few ways an IVS call can fail, as values: callers switch on `kind`, never on SDK messages. */
+export type IvsFailureKind = 'not_found' | 'access_denied' | 'throttled' | 'invalid_input' | 'unavailable';
+
+export interface IvsFailure {
+  readonly kind: IvsFailureKind;
+  /** The IVS operation, e.g. GetParticipant; with the resource it names the IAM action the bot lacks. */
+  readonly operation: string;
+  /** What the call was about, as the user would name it (stage ARN, session, participant). */
+  readonly resource: string;
+  /** IVS's own words (`exceptionMessage`), kept for logs and for the not-found sentence. */
+  readonly detail: string;
+}
+
+export type IvsResult<T> = { ok: true; value: T } | { ok: false; failure: IvsFailure };
+
+const KIND_BY_ERROR_NAME: Record<string, IvsFailureKind> = {
+  ResourceNotFoundException: 'not_found',
+  AccessDeniedException: 'access_denied',
+  PendingVerification: 'access_denied',
+  UnrecognizedClientException: 'access_denied',
+  InvalidSignatureException: 'access_denied',
+  ExpiredTokenException: 'access_denied',
+  CredentialsProviderError: 'access_denied',
+  ThrottlingException: 'throttled',
+  TooManyRequestsException: 'throttled',
+  ValidationException: 'invalid_input',
+  ConflictException: 'invalid_input',
+  ServiceQuotaExceededException: 'invalid_input',
+};
+
+interface ErrorShape {
+  name?: unknown;
+  message?: unknown;
+  exceptionMessage?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+}
+
+/** Maps anything the SDK threw to a failure by the error's name (IVS puts its text in exceptionMessage). */
+export function toIvsFailure(error: unknown, operation: string, resource: string): IvsFailure {
+  const shape: ErrorShape = typeof error === 'object' && error !== null ? (error as ErrorShape) : {};
+  const name = typeof shape.name === 'string' ? shape.name : 'Error';
+  const exceptionMessage = typeof shape.exceptionMessage === 'string' ? shape.exceptionMessage : undefined;
+  const message = typeof shape.message === 'string' ? shape.message : String(error);
+  const status =
+    typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : undefined;
+  let kind = KIND_BY_ERROR_NAME[name];
+  if (kind === undefined)
+    kind = status === 429 ? 'throttled' : status === 403 ? 'access_denied' : 'unavailable';
+  return {
+    kind,
+    operation,
+    resource,
+    detail: exceptionMessage ?? (name === 'Error' ? message : `${name}: ${message}`),
+  };
+}
+
+/** The one sentence a Slack user sees for a failure (plain text; the caller escapes it). */
+export function describeIvsFailure(failure: IvsFailure): string {
+  switch (failure.kind) {
+    case 'not_found':
+      return `Not found: ${failure.resource}. IVS said: ${failure.detail}`;
+    case 'access_denied':
+      return `The bot's AWS credentials may not call ivs:${failure.operation} on ${failure.resource}. Allow that IAM action for the bot's role (see the README's IAM policy).`;
+    case 'throttled':
+      return 'IVS is throttling requests right now (the Stage API allows about 5 per second per operation). Try again in a few seconds.';
+    case 'invalid_input':
+      return `IVS refused the request for ${failure.resource}: ${failure.detail}`;
+    case 'unavailable':
+      return 'IVS is not answering, try again in a minute.';
+  }
+}

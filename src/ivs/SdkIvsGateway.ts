@@ -1,0 +1,339 @@
+import {
+  DisconnectParticipantCommand,
+  GetParticipantCommand,
+  GetStageCommand,
+  type IVSRealTimeClient,
+  ListParticipantEventsCommand,
+  ListParticipantsCommand,
+  ListStageSessionsCommand,
+  ListStagesCommand,
+} from '@aws-sdk/client-ivs-realtime';
+import { z } from 'zod';
+import type { Logger } from '../logger.ts';
+import { type IvsFailure, type IvsResult, toIvsFailure } from './IvsFailure.ts';
+import type {
+  IvsGateway,
+  Page,
+  PageRequest,
+  ParticipantDetails,
+  ParticipantEvent,
+  ParticipantFilter,
+  ParticipantSummary,
+  SessionSummary,
+  StageSummary,
+} from './IvsGateway.ts';
+import { parseStageArn, type StageArn, type StageRef } from './identifiers.ts';
+import type { CallPriority, RequestBudget } from './RequestBudget.ts';
+
+// AWS answers are untrusted input too: each is parsed into our own shape, and an answer that does not
+// fit becomes an 'unavailable' failure instead of a crash deep inside a view.
+const text = z.string().optional();
+const flag = z.boolean().optional();
+const time = z.date().optional();
+const stringMap = z
+  .record(z.string(), z.string())
+  .optional()
+  .transform((value) => value ?? {});
+
+const stageSummarySchema = z.object({
+  arn: z.string(),
+  name: text,
+  activeSessionId: text,
+  tags: stringMap,
+});
+
+const sessionSchema = z.object({ sessionId: z.string(), startTime: time, endTime: time });
+
+const participantSummaryShape = {
+  participantId: z.string(),
+  userId: text,
+  state: text,
+  firstJoinTime: time,
+  published: flag,
+  recordingState: text,
+  replicationType: text,
+  replicationState: text,
+  sourceStageArn: text,
+  sourceSessionId: text,
+  redundantIngest: flag,
+};
+const participantSummarySchema = z.object(participantSummaryShape);
+const participantSchema = z.object({
+  ...participantSummaryShape,
+  attributes: stringMap,
+  ispName: text,
+  osName: text,
+  osVersion: text,
+  browserName: text,
+  browserVersion: text,
+  sdkVersion: text,
+  recordingS3BucketName: text,
+  recordingS3Prefix: text,
+  protocol: text,
+  ingestConfigurationArn: text,
+});
+
+const exchangedTokenSchema = z
+  .object({
+    userId: text,
+    capabilities: z
+      .array(z.string())
+      .optional()
+      .transform((value) => value ?? []),
+    attributes: stringMap,
+    expirationTime: time,
+  })
+  .optional();
+
+const eventSchema = z.object({
+  name: z.string().default('UNKNOWN'),
+  participantId: text,
+  eventTime: time,
+  remoteParticipantId: text,
+  errorCode: text,
+  destinationStageArn: text,
+  destinationSessionId: text,
+  replica: flag,
+  previousToken: exchangedTokenSchema,
+  newToken: exchangedTokenSchema,
+});
+
+function pageSchema<T extends z.ZodType>(key: string, item: T): z.ZodType<Page<z.output<T>>> {
+  const items = z.array(item).optional();
+  return z.looseObject({ nextToken: text }).transform((answer, ctx) => {
+    const parsed = items.safeParse(answer[key]);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path] });
+      return z.NEVER;
+    }
+    return { items: parsed.data ?? [], nextToken: answer.nextToken || undefined };
+  });
+}
+
+const schemas = {
+  getStage: z.object({ stage: stageSummarySchema }).transform((a) => a.stage),
+  listStages: pageSchema('stages', stageSummarySchema),
+  listStageSessions: pageSchema('stageSessions', sessionSchema),
+  listParticipants: pageSchema('participants', participantSummarySchema),
+  getParticipant: z.object({ participant: participantSchema }).transform((a) => a.participant),
+  listParticipantEvents: pageSchema('events', eventSchema),
+};
+
+export interface SdkIvsGatewayOptions {
+  /** One client per region: a stage's ARN decides where its calls go. */
+  clientFor(region: string): IVSRealTimeClient;
+  budget: RequestBudget;
+  logger: Logger;
+  /** Observes every call's outcome (metrics). */
+  onCall?: (operation: string, outcome: 'ok' | IvsFailure['kind'], durationMs: number) => void;
+}
+
+const STAGE_SCAN_PAGE = 100;
+
+export class SdkIvsGateway implements IvsGateway {
+  readonly #options: SdkIvsGatewayOptions;
+  // Bare stage IDs resolved to ARNs; an ARN never changes for a stage's lifetime.
+  readonly #stageIds = new Map<string, StageArn>();
+
+  constructor(options: SdkIvsGatewayOptions) {
+    this.#options = options;
+  }
+
+  async resolveStage(ref: StageRef, priority: CallPriority): Promise<IvsResult<StageArn>> {
+    if (ref.kind === 'arn') return { ok: true, value: ref.stage };
+    const cacheKey = `${ref.region}/${ref.id}`;
+    const cached = this.#stageIds.get(cacheKey);
+    if (cached) return { ok: true, value: cached };
+    let nextToken: string | undefined;
+    do {
+      const page = await this.listStages(ref.region, { nextToken, maxResults: STAGE_SCAN_PAGE }, priority);
+      if (!page.ok) return page;
+      for (const stage of page.value.items) {
+        const parsed = parseStageArn(stage.arn);
+        if (parsed) this.#stageIds.set(`${parsed.region}/${parsed.id}`, parsed);
+      }
+      const found = this.#stageIds.get(cacheKey);
+      if (found) return { ok: true, value: found };
+      nextToken = page.value.nextToken;
+    } while (nextToken);
+    return {
+      ok: false,
+      failure: {
+        kind: 'not_found',
+        operation: 'ListStages',
+        resource: `stage ${ref.id} in ${ref.region}`,
+        detail: `no stage with ID ${ref.id} in region ${ref.region}; give the full stage ARN for another region`,
+      },
+    };
+  }
+
+  getStage(stage: StageArn, priority: CallPriority): Promise<IvsResult<StageSummary>> {
+    return this.#call(stage.region, 'GetStage', `stage ${stage.arn}`, priority, schemas.getStage, (client) =>
+      client.send(new GetStageCommand({ arn: stage.arn })),
+    );
+  }
+
+  listStages(
+    region: string,
+    page: PageRequest,
+    priority: CallPriority,
+  ): Promise<IvsResult<Page<StageSummary>>> {
+    return this.#call(region, 'ListStages', `stages in ${region}`, priority, schemas.listStages, (client) =>
+      client.send(new ListStagesCommand(pageInput(page))),
+    );
+  }
+
+  listStageSessions(
+    stage: StageArn,
+    page: PageRequest,
+    priority: CallPriority,
+  ): Promise<IvsResult<Page<SessionSummary>>> {
+    return this.#call(
+      stage.region,
+      'ListStageSessions',
+      `stage ${stage.arn}`,
+      priority,
+      schemas.listStageSessions,
+      (client) => client.send(new ListStageSessionsCommand({ stageArn: stage.arn, ...pageInput(page) })),
+    );
+  }
+
+  listParticipants(
+    stage: StageArn,
+    sessionId: string,
+    filter: ParticipantFilter,
+    page: PageRequest,
+    priority: CallPriority,
+  ): Promise<IvsResult<Page<ParticipantSummary>>> {
+    return this.#call(
+      stage.region,
+      'ListParticipants',
+      `session ${sessionId} of stage ${stage.arn}`,
+      priority,
+      schemas.listParticipants,
+      (client) =>
+        client.send(
+          new ListParticipantsCommand({
+            stageArn: stage.arn,
+            sessionId,
+            ...filterInput(filter),
+            ...pageInput(page),
+          }),
+        ),
+    );
+  }
+
+  getParticipant(
+    stage: StageArn,
+    sessionId: string,
+    participantId: string,
+    priority: CallPriority,
+  ): Promise<IvsResult<ParticipantDetails>> {
+    return this.#call(
+      stage.region,
+      'GetParticipant',
+      `participant ${participantId} in session ${sessionId} of stage ${stage.arn}`,
+      priority,
+      schemas.getParticipant,
+      (client) => client.send(new GetParticipantCommand({ stageArn: stage.arn, sessionId, participantId })),
+    );
+  }
+
+  listParticipantEvents(
+    stage: StageArn,
+    sessionId: string,
+    participantId: string,
+    page: PageRequest,
+    priority: CallPriority,
+  ): Promise<IvsResult<Page<ParticipantEvent>>> {
+    return this.#call(
+      stage.region,
+      'ListParticipantEvents',
+      `participant ${participantId} in session ${sessionId} of stage ${stage.arn}`,
+      priority,
+      schemas.listParticipantEvents,
+      (client) =>
+        client.send(
+          new ListParticipantEventsCommand({
+            stageArn: stage.arn,
+            sessionId,
+            participantId,
+            ...pageInput(page),
+          }),
+        ),
+    );
+  }
+
+  disconnectParticipant(
+    stage: StageArn,
+    participantId: string,
+    reason: string,
+    priority: CallPriority,
+  ): Promise<IvsResult<void>> {
+    return this.#call(
+      stage.region,
+      'DisconnectParticipant',
+      `participant ${participantId} of stage ${stage.arn}`,
+      priority,
+      z.unknown().transform(() => undefined),
+      (client) =>
+        client.send(new DisconnectParticipantCommand({ stageArn: stage.arn, participantId, reason })),
+    );
+  }
+
+  async #call<S extends z.ZodType>(
+    region: string,
+    operation: string,
+    resource: string,
+    priority: CallPriority,
+    schema: S,
+    send: (client: IVSRealTimeClient) => Promise<unknown>,
+  ): Promise<IvsResult<z.output<S>>> {
+    await this.#options.budget.acquire(`${region}:${operation}`, priority);
+    const started = performance.now();
+    let result: IvsResult<z.output<S>>;
+    try {
+      const answer = await send(this.#options.clientFor(region));
+      const parsed = schema.safeParse(answer);
+      result = parsed.success
+        ? { ok: true, value: parsed.data }
+        : {
+            ok: false,
+            failure: {
+              kind: 'unavailable',
+              operation,
+              resource,
+              detail: `unexpected answer from IVS: ${z.prettifyError(parsed.error)}`,
+            },
+          };
+    } catch (error) {
+      result = { ok: false, failure: toIvsFailure(error, operation, resource) };
+    }
+    const durationMs = performance.now() - started;
+    const outcome = result.ok ? 'ok' : result.failure.kind;
+    this.#options.onCall?.(operation, outcome, durationMs);
+    const log = { operation, region, priority, outcome, durationMs: Math.round(durationMs) };
+    if (result.ok) this.#options.logger.debug(log, 'ivs call');
+    else this.#options.logger.warn({ ...log, detail: result.failure.detail }, 'ivs call failed');
+    return result;
+  }
+}
+
+function pageInput(page: PageRequest): { maxResults: number; nextToken?: string } {
+  return page.nextToken
+    ? { maxResults: page.maxResults, nextToken: page.nextToken }
+    : { maxResults: page.maxResults };
+}
+
+function filterInput(filter: ParticipantFilter) {
+  switch (filter.kind) {
+    case 'none':
+      return {};
+    case 'state':
+      return { filterByState: filter.state };
+    case 'published':
+      return { filterByPublished: true };
+    case 'user':
+      return { filterByUserId: filter.userId };
+  }
+}

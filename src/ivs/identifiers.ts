@@ -1,0 +1,72 @@
+// Identifier forms from the IVS Real-Time API reference, checked before any AWS call so a typo
+// costs the user no quota and gets a precise answer.
+
+/** A stage named by its full ARN; the region of every call about it comes from here. */
+export interface StageArn {
+  readonly arn: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly id: string;
+}
+
+/** What the user typed for <stage>: a full ARN, or a bare ID to resolve in the default region. */
+export type StageRef = { kind: 'arn'; stage: StageArn } | { kind: 'id'; id: string; region: string };
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
+
+const STAGE_ARN = /^arn:(aws[a-z-]*):ivs:([a-z0-9-]+):(\d{12}):stage\/([a-zA-Z0-9-]+)$/;
+const STAGE_ID = /^[a-zA-Z0-9]{12}$/;
+const SESSION_ID = /^st-[a-zA-Z0-9]{13}$/;
+const PARTICIPANT_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+const USER_ID_MAX = 128;
+
+export const STAGE_FORM =
+  'a stage ARN like `arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456` or its 12-character ID';
+export const SESSION_FORM = 'a session ID like `st-AbCdEf1234567` (st- followed by 13 letters or digits)';
+export const PARTICIPANT_FORM = 'a participant ID of letters, digits, - or _ (at most 64)';
+
+/** Parses a stage ARN only (values coming back from buttons or the store). */
+export function parseStageArn(input: string): StageArn | undefined {
+  if (input.length > 128) return undefined;
+  const match = STAGE_ARN.exec(input);
+  if (!match) return undefined;
+  const [, , region, accountId, id] = match;
+  if (region === undefined || accountId === undefined || id === undefined) return undefined;
+  return { arn: input, region, accountId, id };
+}
+
+export function parseStageRef(input: string, defaultRegion: string): Parsed<StageRef> {
+  const trimmed = input.trim();
+  const stage = parseStageArn(trimmed);
+  if (stage) return { ok: true, value: { kind: 'arn', stage } };
+  if (STAGE_ID.test(trimmed)) return { ok: true, value: { kind: 'id', id: trimmed, region: defaultRegion } };
+  return { ok: false, problem: `<stage> must be ${STAGE_FORM}.` };
+}
+
+export function parseSessionId(input: string): Parsed<string> {
+  const trimmed = input.trim();
+  return SESSION_ID.test(trimmed)
+    ? { ok: true, value: trimmed }
+    : { ok: false, problem: `<session-id> must be ${SESSION_FORM}.` };
+}
+
+export function parseParticipantId(input: string): Parsed<string> {
+  const trimmed = input.trim();
+  return PARTICIPANT_ID.test(trimmed)
+    ? { ok: true, value: trimmed }
+    : { ok: false, problem: `<participant-id> must be ${PARTICIPANT_FORM}.` };
+}
+
+export function parseUserId(input: string): Parsed<string> {
+  return input.length > 0 && input.length <= USER_ID_MAX
+    ? { ok: true, value: input }
+    : { ok: false, problem: `--user takes a userId of 1 to ${USER_ID_MAX} characters.` };
+}
+
+export function isSessionId(value: string): boolean {
+  return SESSION_ID.test(value);
+}
+
+export function isParticipantId(value: string): boolean {
+  return PARTICIPANT_ID.test(value);
+}

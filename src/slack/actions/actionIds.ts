@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { isParticipantId, isSessionId, parseStageArn } from '../../ivs/identifiers.ts';
+
+/** Button action IDs: a public contract between rendered messages (which outlive deploys) and listeners. */
+export const ACTION = {
+  previousPage: 'ivs_page_previous',
+  nextPage: 'ivs_page_next',
+  restart: 'ivs_page_restart',
+  share: 'ivs_share',
+  openSessions: 'ivs_open_sessions',
+  openParticipants: 'ivs_open_participants',
+  openParticipant: 'ivs_open_participant',
+} as const;
+
+// Button values come back from Slack and are validated like any other input.
+const stageArn = z
+  .string()
+  .max(128)
+  .refine((value) => parseStageArn(value) !== undefined);
+
+export const pageRefSchema = z
+  .string()
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]{1,32}:\d{1,5}$/)
+  .transform((value) => {
+    const [stateId = '', page = '0'] = value.split(':');
+    return { stateId, pageIndex: Number(page) };
+  });
+
+export const openTargetSchema = z
+  .string()
+  .max(400)
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.object({
+      a: stageArn,
+      s: z.string().refine(isSessionId).optional(),
+      p: z.string().refine(isParticipantId).optional(),
+    }),
+  );
+
+export type OpenTarget = z.output<typeof openTargetSchema>;
+
+export function pageRef(stateId: string, pageIndex: number): string {
+  return `${stateId}:${pageIndex}`;
+}
+
+export function openTarget(target: OpenTarget): string {
+  return JSON.stringify(target);
+}

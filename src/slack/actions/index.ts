@@ -1,0 +1,63 @@
+import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { BrowseService } from '../../browse/BrowseService.ts';
+import type { Logger } from '../../logger.ts';
+import { blockActionsBodySchema, buttonActionSchema } from '../payloads.ts';
+import { replyVia } from '../respondSafely.ts';
+import type { SlackPoster } from '../SlackPoster.ts';
+import { renderNotice } from '../views/noticeView.ts';
+import { ACTION } from './actionIds.ts';
+import { runOpenAction } from './openActions.ts';
+import { BAD_BUTTON, runPageAction } from './pageActions.ts';
+import { runShareAction } from './shareAction.ts';
+
+export interface ActionDeps {
+  browse: BrowseService;
+  slack: SlackPoster;
+  logger: Logger;
+}
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
+
+/** Every button: ack at once, validate the payload, then answer through response_url. */
+export function registerActions(app: App, deps: ActionDeps): void {
+  const on = (actionId: string, handle: (input: ButtonInput, args: ButtonArgs) => Promise<void>) => {
+    app.action<BlockAction<ButtonAction>>(actionId, async (args) => {
+      await args.ack();
+      const action = buttonActionSchema.safeParse(args.action);
+      const body = blockActionsBodySchema.safeParse(args.body);
+      if (!action.success || !body.success) {
+        deps.logger.warn({ actionId }, 'malformed button payload');
+        await replyVia(args.respond, deps.logger)(renderNotice(BAD_BUTTON));
+        return;
+      }
+      deps.logger.info({ action: actionId, user: body.data.user.id }, 'button');
+      await handle(
+        { value: action.data.value, userId: body.data.user.id, channelId: body.data.channel?.id },
+        args,
+      );
+    });
+  };
+
+  for (const actionId of [ACTION.previousPage, ACTION.nextPage, ACTION.restart]) {
+    on(actionId, async (input, args) => {
+      const message = await runPageAction(input.value, deps.browse);
+      await replyVia(args.respond, deps.logger)(message, { replaceOriginal: true });
+    });
+  }
+  for (const actionId of [ACTION.openSessions, ACTION.openParticipants, ACTION.openParticipant]) {
+    on(actionId, async (input, args) => {
+      const message = await runOpenAction(actionId, input.value, deps.browse);
+      await replyVia(args.respond, deps.logger)(message);
+    });
+  }
+  on(ACTION.share, async (input, args) => {
+    const problem = await runShareAction(input.value, input, deps);
+    if (problem) await replyVia(args.respond, deps.logger)(problem);
+  });
+}
+
+interface ButtonInput {
+  value: string;
+  userId: string;
+  channelId: string | undefined;
+}

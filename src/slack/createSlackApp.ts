@@ -1,0 +1,84 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { toBoltLogger } from './boltLogger.ts';
+
+/** Plain HTTP routes served beside Slack's endpoint (health, readiness, metrics). */
+export interface HttpRoute {
+  path: string;
+  handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
+}
+
+export interface SlackAppHandle {
+  app: App;
+  /** Starts listening; resolves to the HTTP port actually bound (useful with PORT=0). */
+  start(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** Builds the Bolt app: HTTP receiver on POST /slack/events, or Socket Mode when SLACK_APP_TOKEN is set. */
+export function createSlackApp(
+  config: Pick<Config, 'slackBotToken' | 'slackSigningSecret' | 'slackAppToken' | 'port' | 'slackApiUrl'>,
+  logger: Logger,
+  routes: readonly HttpRoute[],
+): SlackAppHandle {
+  const boltLogger = toBoltLogger(logger);
+  const customRoutes = routes.map((route) => ({
+    path: route.path,
+    method: ['GET'],
+    handler: (req: IncomingMessage, res: ServerResponse) => {
+      Promise.resolve(route.handle(req, res)).catch((error: unknown) => {
+        logger.error({ err: error, path: route.path }, 'route failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    },
+  }));
+  const clientOptions = config.slackApiUrl ? { slackApiUrl: ensureTrailingSlash(config.slackApiUrl) } : {};
+
+  if (config.slackAppToken) {
+    const receiver = new SocketModeReceiver({
+      appToken: config.slackAppToken,
+      logger: boltLogger,
+      logLevel: LogLevel.INFO,
+      customRoutes,
+      installerOptions: { port: config.port },
+    });
+    const app = new App({ token: config.slackBotToken, receiver, logger: boltLogger, clientOptions });
+    return {
+      app,
+      async start() {
+        await app.start();
+        return config.port;
+      },
+      async stop() {
+        await app.stop();
+      },
+    };
+  }
+
+  const receiver = new HTTPReceiver({
+    signingSecret: config.slackSigningSecret ?? '',
+    endpoints: SLACK_EVENTS_PATH,
+    customRoutes,
+    logger: boltLogger,
+    // Slack bodies are small; refusing big ones early keeps memory flat under abuse.
+    bodyLimit: 256 * 1024,
+  });
+  const app = new App({ token: config.slackBotToken, receiver, logger: boltLogger, clientOptions });
+  return {
+    app,
+    async start() {
+      const server = await receiver.start(config.port);
+      return (server.address() as AddressInfo).port;
+    },
+    stop: () => receiver.stop(),
+  };
+}
+
+function ensureTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

@@ -1,0 +1,203 @@
+import { truncate, truncateMrkdwn } from './text.ts';
+
+// A small Block Kit subset built by functions that enforce Slack's documented limits, so no view can
+// produce a message Slack rejects, whatever the data.
+export const LIMITS = {
+  blocksPerMessage: 50,
+  headerText: 150,
+  sectionText: 3000,
+  fieldsPerSection: 10,
+  fieldText: 2000,
+  contextElements: 10,
+  contextText: 2000,
+  actionsElements: 25,
+  buttonText: 75,
+  buttonValue: 2000,
+  actionId: 255,
+  blockId: 255,
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
+  fallbackText: 3000,
+  /** Slack refuses messages whose blocks total more than about 12,000 characters; we count the JSON. */
+  messageChars: 12_000,
+} as const;
+
+export interface PlainText {
+  type: 'plain_text';
+  text: string;
+  emoji?: boolean;
+}
+export interface MrkdwnText {
+  type: 'mrkdwn';
+  text: string;
+}
+export interface ConfirmDialog {
+  title: PlainText;
+  text: PlainText;
+  confirm: PlainText;
+  deny: PlainText;
+  style?: 'danger' | 'primary';
+}
+export interface ButtonElement {
+  type: 'button';
+  text: PlainText;
+  action_id: string;
+  value: string;
+  style?: 'primary' | 'danger';
+  confirm?: ConfirmDialog;
+}
+export interface HeaderBlock {
+  type: 'header';
+  text: PlainText;
+}
+export interface SectionBlock {
+  type: 'section';
+  text?: MrkdwnText;
+  fields?: MrkdwnText[];
+  accessory?: ButtonElement;
+}
+export interface ContextBlock {
+  type: 'context';
+  elements: MrkdwnText[];
+}
+export interface ActionsBlock {
+  type: 'actions';
+  elements: ButtonElement[];
+  block_id?: string;
+}
+export interface DividerBlock {
+  type: 'divider';
+}
+export type Block = HeaderBlock | SectionBlock | ContextBlock | ActionsBlock | DividerBlock;
+
+/** A whole message: blocks plus the notification/fallback text. */
+export interface SlackMessage {
+  text: string;
+  blocks: Block[];
+}
+
+const plain = (text: string, max: number): PlainText => ({
+  type: 'plain_text',
+  text: truncate(text, max) || ' ',
+});
+
+export function header(text: string): HeaderBlock {
+  return { type: 'header', text: plain(text, LIMITS.headerText) };
+}
+
+/** `text` must already be escaped mrkdwn. */
+export function section(text: string, accessory?: ButtonElement): SectionBlock {
+  const block: SectionBlock = {
+    type: 'section',
+    text: { type: 'mrkdwn', text: truncateMrkdwn(text, LIMITS.sectionText) || ' ' },
+  };
+  if (accessory) block.accessory = accessory;
+  return block;
+}
+
+/** Label/value pairs as section fields, split over as many sections as Slack's 10-field limit needs. */
+export function fieldSections(fields: readonly string[]): SectionBlock[] {
+  const sections: SectionBlock[] = [];
+  for (let i = 0; i < fields.length; i += LIMITS.fieldsPerSection) {
+    sections.push({
+      type: 'section',
+      fields: fields
+        .slice(i, i + LIMITS.fieldsPerSection)
+        .map((text) => ({ type: 'mrkdwn', text: truncateMrkdwn(text, LIMITS.fieldText) || ' ' })),
+    });
+  }
+  return sections;
+}
+
+export function context(...texts: string[]): ContextBlock {
+  return {
+    type: 'context',
+    elements: texts
+      .slice(0, LIMITS.contextElements)
+      .map((text) => ({ type: 'mrkdwn', text: truncateMrkdwn(text, LIMITS.contextText) || ' ' })),
+  };
+}
+
+export function divider(): DividerBlock {
+  return { type: 'divider' };
+}
+
+export function button(options: {
+  text: string;
+  actionId: string;
+  value: string;
+  style?: 'primary' | 'danger';
+  confirm?: { title: string; text: string; confirm: string; deny: string };
+}): ButtonElement {
+  if (options.value.length > LIMITS.buttonValue)
+    throw new RangeError(`button value over ${LIMITS.buttonValue} chars`);
+  if (options.actionId.length > LIMITS.actionId)
+    throw new RangeError(`action_id over ${LIMITS.actionId} chars`);
+  const element: ButtonElement = {
+    type: 'button',
+    text: plain(options.text, LIMITS.buttonText),
+    action_id: options.actionId,
+    value: options.value,
+  };
+  if (options.style) element.style = options.style;
+  if (options.confirm) {
+    element.confirm = {
+      title: plain(options.confirm.title, LIMITS.confirmTitle),
+      text: plain(options.confirm.text, LIMITS.confirmText),
+      confirm: plain(options.confirm.confirm, LIMITS.confirmButton),
+      deny: plain(options.confirm.deny, LIMITS.confirmButton),
+    };
+  }
+  return element;
+}
+
+export function actions(elements: readonly ButtonElement[], blockId?: string): ActionsBlock | undefined {
+  if (elements.length === 0) return undefined;
+  const block: ActionsBlock = { type: 'actions', elements: elements.slice(0, LIMITS.actionsElements) };
+  if (blockId) block.block_id = truncate(blockId, LIMITS.blockId);
+  return block;
+}
+
+export function messageSize(blocks: readonly Block[]): number {
+  return JSON.stringify(blocks).length;
+}
+
+/**
+ * Makes any message fit: keeps at most 50 blocks (the last ones — context and buttons — are kept),
+ * then shortens the longest texts until the whole message is under the character budget.
+ */
+export function fitMessage(text: string, blocks: readonly (Block | undefined)[]): SlackMessage {
+  let kept = blocks
+    .filter((block): block is Block => block !== undefined)
+    .map((block) => structuredClone(block));
+  if (kept.length > LIMITS.blocksPerMessage) {
+    const tail = kept.slice(-2);
+    kept = [
+      ...kept.slice(0, LIMITS.blocksPerMessage - 3),
+      context('_Some rows were left out to fit Slack’s limits._'),
+      ...tail,
+    ];
+  }
+  while (messageSize(kept) > LIMITS.messageChars) {
+    const longest = longestText(kept);
+    if (!longest || longest.text.length <= 40) break;
+    const excess = messageSize(kept) - LIMITS.messageChars;
+    longest.text = truncateMrkdwn(longest.text, Math.max(40, longest.text.length - excess - 8));
+  }
+  return { text: truncate(text, LIMITS.fallbackText), blocks: kept };
+}
+
+function longestText(blocks: Block[]): MrkdwnText | undefined {
+  let longest: MrkdwnText | undefined;
+  for (const block of blocks) {
+    const texts: MrkdwnText[] =
+      block.type === 'section'
+        ? [...(block.text ? [block.text] : []), ...(block.fields ?? [])]
+        : block.type === 'context'
+          ? block.elements
+          : [];
+    for (const item of texts) if (!longest || item.text.length > longest.text.length) longest = item;
+  }
+  return longest;
+}

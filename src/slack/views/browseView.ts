@@ -1,0 +1,18 @@
+import type { BrowseView } from '../../browse/BrowseService.ts';
+import type { SlackMessage } from './blocks.ts';
+import { renderParticipants, renderSessions, renderStages } from './listViews.ts';
+import { renderParticipant } from './participantView.ts';
+
+/** Renders whichever view the browse service produced. */
+export function renderBrowseView(view: BrowseView): SlackMessage {
+  switch (view.kind) {
+    case 'stages':
+      return renderStages(view);
+    case 'sessions':
+      return renderSessions(view);
+    case 'participants':
+      return renderParticipants(view);
+    case 'participant':
+      return renderParticipant(view);
+  }
+}

@@ -1,0 +1,114 @@
+import type { Paging } from '../../browse/BrowseService.ts';
+import type {
+  ParticipantFilter,
+  ParticipantSummary,
+  SessionSummary,
+  StageSummary,
+} from '../../ivs/IvsGateway.ts';
+import type { StageArn } from '../../ivs/identifiers.ts';
+import { ACTION, openTarget } from '../actions/actionIds.ts';
+import { button, context, fitMessage, header, type SlackMessage, section } from './blocks.ts';
+import { pagingActions } from './pagingActions.ts';
+import { code, escapeMrkdwn, slackDate } from './text.ts';
+
+const pageNote = (paging: Paging, count: number, noun: string) =>
+  `Page ${paging.pageIndex + 1} · ${count} ${noun}${count === 1 ? '' : 's'}${paging.hasNext ? ' · more on the next page' : ''}`;
+
+/** Stages of a region; each row opens its sessions. */
+export function renderStages(data: {
+  region: string;
+  stages: readonly StageSummary[];
+  paging: Paging;
+}): SlackMessage {
+  const rows = data.stages.map((stage) => {
+    const live = stage.activeSessionId
+      ? `:large_green_circle: live session ${code(stage.activeSessionId)}`
+      : 'no live session';
+    const tags = Object.entries(stage.tags)
+      .map(([key, value]) => `${escapeMrkdwn(key)}=${escapeMrkdwn(value)}`)
+      .join(', ');
+    return section(
+      `*${escapeMrkdwn(stage.name || '(unnamed)')}* · ${live}\n${code(stage.arn)}${tags ? `\n_${tags}_` : ''}`,
+      button({ text: 'Sessions', actionId: ACTION.openSessions, value: openTarget({ a: stage.arn }) }),
+    );
+  });
+  return fitMessage(`${data.stages.length} IVS stages in ${data.region}`, [
+    header(`IVS stages in ${data.region}`),
+    ...(rows.length ? rows : [section('_No stages in this region._')]),
+    context(pageNote(data.paging, data.stages.length, 'stage')),
+    pagingActions(data.paging),
+  ]);
+}
+
+/** Sessions of a stage, newest as IVS lists them; each row opens its participants. */
+export function renderSessions(data: {
+  stage: StageArn;
+  sessions: readonly SessionSummary[];
+  paging: Paging;
+}): SlackMessage {
+  const rows = data.sessions.map((session) => {
+    const ended = session.endTime ? `ended ${slackDate(session.endTime)}` : ':large_green_circle: live';
+    return section(
+      `${code(session.sessionId)} · started ${slackDate(session.startTime)} · ${ended}`,
+      button({
+        text: 'Participants',
+        actionId: ACTION.openParticipants,
+        value: openTarget({ a: data.stage.arn, s: session.sessionId }),
+      }),
+    );
+  });
+  return fitMessage(`${data.sessions.length} sessions of stage ${data.stage.id}`, [
+    header(`Sessions of stage ${data.stage.id}`),
+    ...(rows.length ? rows : [section('_This stage has no sessions yet._')]),
+    context(`Stage ${code(data.stage.arn)}`, pageNote(data.paging, data.sessions.length, 'session')),
+    pagingActions(data.paging),
+  ]);
+}
+
+export function describeFilter(filter: ParticipantFilter): string {
+  switch (filter.kind) {
+    case 'none':
+      return '';
+    case 'state':
+      return ` · state ${filter.state.toLowerCase()}`;
+    case 'published':
+      return ' · published only';
+    case 'user':
+      return ` · userId ${code(filter.userId)}`;
+  }
+}
+
+/** Participants of a session; each row opens the participant view. */
+export function renderParticipants(data: {
+  stage: StageArn;
+  sessionId: string;
+  filter: ParticipantFilter;
+  participants: readonly ParticipantSummary[];
+  paging: Paging;
+}): SlackMessage {
+  const rows = data.participants.map((p) => {
+    const state =
+      p.state === 'CONNECTED'
+        ? ':large_green_circle: connected'
+        : escapeMrkdwn((p.state ?? 'unknown').toLowerCase());
+    const user = p.userId ? `*${escapeMrkdwn(p.userId)}*` : '_no userId_';
+    const published = p.published ? ' · published' : '';
+    return section(
+      `${user} · ${code(p.participantId)} · ${state}${published}\njoined ${slackDate(p.firstJoinTime)}`,
+      button({
+        text: 'Details',
+        actionId: ACTION.openParticipant,
+        value: openTarget({ a: data.stage.arn, s: data.sessionId, p: p.participantId }),
+      }),
+    );
+  });
+  return fitMessage(`${data.participants.length} participants in session ${data.sessionId}`, [
+    header(`Participants of session ${data.sessionId}`),
+    ...(rows.length ? rows : [section('_No participants match._')]),
+    context(
+      `Stage ${code(data.stage.arn)}${describeFilter(data.filter)}`,
+      pageNote(data.paging, data.participants.length, 'participant'),
+    ),
+    pagingActions(data.paging),
+  ]);
+}

@@ -1,0 +1,57 @@
+import type { BrowseProblem } from '../../browse/BrowseService.ts';
+import { describeIvsFailure } from '../../ivs/IvsFailure.ts';
+import { ACTION, pageRef } from '../actions/actionIds.ts';
+import { EXAMPLES, USAGE } from '../commands/parseCommand.ts';
+import { actions, button, context, fitMessage, header, type SlackMessage, section } from './blocks.ts';
+import { escapeMrkdwn } from './text.ts';
+
+/** A short answer in one section; `text` is plain text from anywhere and is escaped here. */
+export function renderNotice(text: string, detail?: string): SlackMessage {
+  return fitMessage(text, [section(escapeMrkdwn(text)), detail ? context(escapeMrkdwn(detail)) : undefined]);
+}
+
+export function renderUsageError(problem: string, usage: string): SlackMessage {
+  return fitMessage(`${problem} ${usage}`, [
+    section(`:warning: ${escapeMrkdwn(problem)}`),
+    section(`\`\`\`${escapeMrkdwn(usage)}\`\`\``),
+    context('Type `/ivs help` for every command.'),
+  ]);
+}
+
+export function renderBrowseProblem(problem: BrowseProblem): SlackMessage {
+  switch (problem.kind) {
+    case 'ivs':
+      return fitMessage(describeIvsFailure(problem.failure), [
+        section(`:warning: ${escapeMrkdwn(describeIvsFailure(problem.failure))}`),
+      ]);
+    case 'expired':
+      return renderNotice(
+        'These buttons have expired or are unknown to the bot (paging state is kept for 7 days).',
+        'Run the /ivs command again to start over.',
+      );
+    case 'stale_token':
+      return fitMessage('IVS no longer accepts this page position.', [
+        section(':hourglass: IVS no longer accepts this page position (its paging tokens expire).'),
+        actions([
+          button({
+            text: 'Start again from page 1',
+            actionId: ACTION.restart,
+            value: pageRef(problem.stateId, 0),
+          }),
+        ]),
+      ]);
+  }
+}
+
+export function renderHelp(): SlackMessage {
+  const lines = (Object.keys(USAGE) as (keyof typeof USAGE)[]).map(
+    (name) => `• \`${escapeMrkdwn(USAGE[name])}\`\n   e.g. \`${escapeMrkdwn(EXAMPLES[name])}\``,
+  );
+  return fitMessage('How to use /ivs', [
+    header('Amazon IVS Real-Time from Slack'),
+    section(lines.join('\n')),
+    context(
+      '<stage> is a stage ARN, or a bare 12-character stage ID looked up in the default region. Lists have buttons that open the next level: stage → sessions → participants → participant.',
+    ),
+  ]);
+}

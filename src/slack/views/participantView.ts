@@ -1,0 +1,147 @@
+import type { Paging } from '../../browse/BrowseService.ts';
+import { explainErrorCode, isErrorEvent } from '../../ivs/eventCatalog.ts';
+import type { ExchangedToken, ParticipantDetails, ParticipantEvent } from '../../ivs/IvsGateway.ts';
+import type { StageArn } from '../../ivs/identifiers.ts';
+import {
+  context,
+  divider,
+  fieldSections,
+  fitMessage,
+  header,
+  LIMITS,
+  type SlackMessage,
+  section,
+} from './blocks.ts';
+import { pagingActions } from './pagingActions.ts';
+import { code, escapeMrkdwn, formatTime, slackDate } from './text.ts';
+
+export interface ParticipantViewData {
+  stage: StageArn;
+  sessionId: string;
+  participant: ParticipantDetails;
+  events: readonly ParticipantEvent[];
+  paging: Paging;
+}
+
+const STATE_ICON: Record<string, string> = {
+  CONNECTED: ':large_green_circle:',
+  DISCONNECTED: ':white_circle:',
+};
+
+/** The participant at a glance (GetParticipant) followed by one page of its events. */
+export function renderParticipant(data: ParticipantViewData): SlackMessage {
+  const p = data.participant;
+  const errorsOnPage = data.events.filter(isErrorEvent).length;
+  const blocks = [
+    header(`Participant ${p.participantId}`),
+    ...fieldSections(participantFields(p)),
+    section(`*Attributes*\n${renderAttributes(p.attributes)}`),
+    divider(),
+    section(
+      `*Events* · page ${data.paging.pageIndex + 1} · ${data.events.length} event${data.events.length === 1 ? '' : 's'}` +
+        (errorsOnPage > 0 ? ` · :red_circle: ${errorsOnPage} error${errorsOnPage === 1 ? '' : 's'}` : ''),
+    ),
+    ...eventSections(data.events),
+    context(
+      `Stage ${code(data.stage.arn)} · session ${code(data.sessionId)} · ${data.stage.region}`,
+      'Events are sorted by time within each page (IVS documents no order).',
+    ),
+    pagingActions(data.paging),
+  ];
+  const who = p.userId ? `${p.userId} (${p.participantId})` : p.participantId;
+  return fitMessage(
+    `Participant ${who}: ${p.state ?? 'unknown state'}, ${errorsOnPage} error event(s) on this page`,
+    blocks,
+  );
+}
+
+function field(label: string, value: string): string {
+  return `*${label}*\n${value}`;
+}
+
+const shown = (value: string | undefined): string => (value ? escapeMrkdwn(value) : '—');
+const joined = (...parts: (string | undefined)[]): string => shown(parts.filter(Boolean).join(' '));
+const yesNo = (value: boolean | undefined): string => (value === undefined ? '—' : value ? 'yes' : 'no');
+
+export function participantFields(p: ParticipantDetails): string[] {
+  const state = p.state ? `${STATE_ICON[p.state] ?? ':grey_question:'} ${escapeMrkdwn(p.state)}` : '—';
+  const fields = [
+    field('State', state),
+    field('User ID', shown(p.userId)),
+    field('Published', yesNo(p.published)),
+    field('First join', slackDate(p.firstJoinTime)),
+    field('Browser', joined(p.browserName, p.browserVersion)),
+    field('OS', joined(p.osName, p.osVersion)),
+    field('SDK version', shown(p.sdkVersion)),
+    field('ISP', shown(p.ispName)),
+  ];
+  // Newer model fields appear only when IVS sent them, so a WebRTC participant's view stays short.
+  if (p.protocol) fields.push(field('Protocol', escapeMrkdwn(p.protocol)));
+  if (p.recordingState) {
+    const where = p.recordingS3BucketName
+      ? ` → ${code(`s3://${p.recordingS3BucketName}/${p.recordingS3Prefix ?? ''}`)}`
+      : '';
+    fields.push(field('Recording', `${escapeMrkdwn(p.recordingState)}${where}`));
+  }
+  if (p.replicationType && p.replicationType !== 'NONE') {
+    const source = p.sourceStageArn
+      ? ` from ${code(p.sourceStageArn)} ${p.sourceSessionId ? code(p.sourceSessionId) : ''}`
+      : '';
+    fields.push(field('Replication', `${joined(p.replicationType, p.replicationState)}${source}`));
+  }
+  if (p.redundantIngest !== undefined) fields.push(field('Redundant ingest', yesNo(p.redundantIngest)));
+  if (p.ingestConfigurationArn) fields.push(field('Ingest configuration', code(p.ingestConfigurationArn)));
+  return fields;
+}
+
+export function renderAttributes(attributes: Readonly<Record<string, string>>): string {
+  const entries = Object.entries(attributes);
+  if (entries.length === 0) return '_none_';
+  return entries.map(([key, value]) => `${code(key)}: ${escapeMrkdwn(value)}`).join('\n');
+}
+
+/** One line per event, error events marked and explained. */
+export function renderEventLine(event: ParticipantEvent): string {
+  const error = isErrorEvent(event);
+  const parts = [
+    `${code(formatTime(event.eventTime))}`,
+    error ? `:red_circle: *${escapeMrkdwn(event.name)}*` : escapeMrkdwn(event.name),
+  ];
+  if (event.errorCode)
+    parts.push(`${code(event.errorCode)} — ${escapeMrkdwn(explainErrorCode(event.errorCode))}`);
+  if (event.remoteParticipantId) parts.push(`remote ${code(event.remoteParticipantId)}`);
+  if (event.destinationStageArn) {
+    parts.push(
+      `to ${code(event.destinationStageArn)}${event.destinationSessionId ? ` ${code(event.destinationSessionId)}` : ''}`,
+    );
+  }
+  if (event.replica) parts.push('_(replica)_');
+  if (event.previousToken || event.newToken)
+    parts.push(describeTokenExchange(event.previousToken, event.newToken));
+  return parts.join(' · ');
+}
+
+function describeTokenExchange(
+  previous: ExchangedToken | undefined,
+  next: ExchangedToken | undefined,
+): string {
+  const caps = (token: ExchangedToken | undefined) =>
+    token?.capabilities.length ? token.capabilities.join('+') : '—';
+  return `capabilities ${escapeMrkdwn(caps(previous))} → ${escapeMrkdwn(caps(next))}`;
+}
+
+/** Event lines packed into as few sections as Slack's 3,000-character limit allows. */
+function eventSections(events: readonly ParticipantEvent[]) {
+  if (events.length === 0) return [section('_No events on this page._')];
+  const sections = [];
+  let current = '';
+  for (const line of events.map(renderEventLine)) {
+    if (current && current.length + line.length + 1 > LIMITS.sectionText) {
+      sections.push(section(current));
+      current = '';
+    }
+    current = current ? `${current}\n${line}` : line;
+  }
+  if (current) sections.push(section(current));
+  return sections;
+}
