@@ -62,7 +62,7 @@ export function describeIvsFailure(failure: IvsFailure): string {
     case 'access_denied':
       return `The bot's AWS credentials may not call ivs:${failure.operation} on ${failure.resource}. Allow that IAM action for the bot's role (see the README's IAM policy).`;
     case 'throttled':
-      return 'IVS is throttling requests right now (the Stage API allows about 5 per second per operation). Try again in a few seconds.';
+      return 'IVS is not answering, try again in a few seconds: it is throttling requests (the Stage API allows about 5 per second per operation, shared with your own backend).';
     case 'invalid_input':
       return `IVS refused the request for ${failure.resource}: ${failure.detail}`;
     case 'unavailable':

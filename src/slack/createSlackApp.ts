@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../config.ts';
@@ -69,14 +69,42 @@ export function createSlackApp(
     bodyLimit: 256 * 1024,
   });
   const app = new App({ token: config.slackBotToken, receiver, logger: boltLogger, clientOptions });
+  // Our own server in front of Bolt's listener: Bolt refuses stale timestamps but not ones from the
+  // future, and Slack's replay window is ±5 minutes.
+  const server = createServer((req, res) => {
+    if (
+      req.method === 'POST' &&
+      isOutsideReplayWindow(req.headers['x-slack-request-timestamp'], Date.now())
+    ) {
+      logger.warn({ path: req.url }, 'refused a Slack request outside the ±5 minute replay window');
+      res.writeHead(401).end();
+      req.resume();
+      return;
+    }
+    receiver.requestListener(req, res);
+  });
   return {
     app,
-    async start() {
-      const server = await receiver.start(config.port);
-      return (server.address() as AddressInfo).port;
-    },
-    stop: () => receiver.stop(),
+    start: () =>
+      new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, () => resolve((server.address() as AddressInfo).port));
+      }),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeIdleConnections();
+      }),
   };
+}
+
+const REPLAY_WINDOW_SEC = 5 * 60;
+
+/** True when a request's X-Slack-Request-Timestamp is missing, malformed or more than 5 minutes off. */
+export function isOutsideReplayWindow(header: string | string[] | undefined, nowMs: number): boolean {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || !/^\d{1,12}$/.test(value)) return true;
+  return Math.abs(Math.floor(nowMs / 1000) - Number(value)) > REPLAY_WINDOW_SEC;
 }
 
 function ensureTrailingSlash(url: string): string {

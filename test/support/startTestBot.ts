@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { type RunningBot, startBot } from '../../src/main.ts';
+import { FakeSlack } from './fakeSlack.ts';
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
+export const BOT_TOKEN = 'xoxb-test-token-not-a-secret-0000';
+
+export interface TestBot {
+  bot: RunningBot;
+  slack: FakeSlack;
+  eventsUrl: string;
+  baseUrl: string;
+  /** Every log line the bot wrote, for assertions and secret scans. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts the real bot in-process on a free port, with a fake Slack API and a fresh SQLite file. */
+export async function startTestBot(env: Record<string, string> = {}): Promise<TestBot> {
+  // The AWS SDK reads credentials from the standard chain; fixed test keys keep it off IMDS.
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDTESTKEY';
+  process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-access-key';
+  const slack = await FakeSlack.start();
+  const dir = mkdtempSync(join(tmpdir(), 'ivs-bot-test-'));
+  const loaded = loadConfig({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    AWS_REGION: 'us-east-1',
+    PORT: '0',
+    SLACK_API_URL: slack.apiUrl,
+    DATABASE_URL: `sqlite:${join(dir, 'bot.db')}`,
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const bot = await startBot(loaded.config, createLogger(loaded.config.logLevel, sink));
+  const baseUrl = `http://127.0.0.1:${bot.port}`;
+  return {
+    bot,
+    slack,
+    baseUrl,
+    eventsUrl: `${baseUrl}/slack/events`,
+    logs,
+    async stop() {
+      await bot.stop();
+      await slack.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
