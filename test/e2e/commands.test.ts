@@ -33,8 +33,9 @@ const awsRequests: string[] = [];
 before(async () => {
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
-  nock.emitter.on('no match', (req: { hostname?: string; path?: string }) => {
-    if (req.hostname?.includes('amazonaws.com')) awsRequests.push(`unmatched ${req.path}`);
+  nock.emitter.on('no match', (req: Request) => {
+    const url = new URL(req.url);
+    if (url.hostname.endsWith('amazonaws.com')) awsRequests.push(`unmatched ${url.pathname}`);
   });
   t = await startTestBot();
 });
