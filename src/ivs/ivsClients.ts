@@ -22,7 +22,8 @@ export function createIvsClientFactory(options: IvsClientOptions): {
           region,
           maxAttempts: options.maxAttempts,
           retryMode: 'adaptive',
-          requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: 3_000 },
+          // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
+          requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: 3_000, throwOnRequestTimeout: true },
           ...options.overrides,
         });
         clients.set(region, client);
