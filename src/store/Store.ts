@@ -1,3 +1,15 @@
+import type {
+  AlertGroup,
+  DetectedEvent,
+  GroupingPolicy,
+  Mute,
+  OutboxItem,
+  ParticipantCursor,
+  SessionCursor,
+  StageHealth,
+  Watch,
+} from '../alerts/model.ts';
+
 /** Paging state behind Next/Previous buttons: nextTokens can be long, Slack button values are short. */
 export interface PagingState {
   readonly id: string;
@@ -18,8 +30,77 @@ export class StoreError extends Error {
   }
 }
 
+/** The outcome of one poll of a stage, as the store records it. */
+export interface PollReport {
+  readonly stageArn: string;
+  readonly at: Date;
+  readonly ok: boolean;
+  /** The failure sentence when not ok. */
+  readonly error: string | null;
+  readonly lagSeconds: number;
+  /** Channels watching the stage: they get one notice when it starts failing and one when it recovers. */
+  readonly channelIds: readonly string[];
+}
+
+export interface DetectionInput {
+  readonly stageArn: string;
+  /** Every error event read this cycle; ones seen before are ignored by their dedup key. */
+  readonly events: readonly DetectedEvent[];
+  /** The watches of this stage (channel and codes). */
+  readonly watches: readonly Watch[];
+  readonly now: Date;
+  readonly policy: GroupingPolicy;
+}
+
+export interface DetectionResult {
+  readonly newEvents: number;
+  readonly groupsCreated: number;
+  readonly groupsUpdated: number;
+}
+
 /** Everything the bot keeps between requests and restarts. One interface, one implementation per database. */
 export interface Store {
+  // Watches and stage health
+  /** Adds or replaces the watch of (stage, channel). */
+  saveWatch(watch: Watch): Promise<'created' | 'updated'>;
+  /** Removes the watches of a stage, in one channel or (channelId undefined) in all; returns how many. */
+  removeWatches(stageArn: string, channelId: string | undefined): Promise<number>;
+  listWatches(): Promise<Watch[]>;
+  /** Records a poll; on a change between ok and failing it queues one notice per channel, atomically. */
+  recordPoll(report: PollReport): Promise<{ transition: 'failing' | 'recovered' | null }>;
+  listStageHealth(): Promise<StageHealth[]>;
+
+  // Mutes
+  saveMute(mute: Mute): Promise<void>;
+  removeMute(stageArn: string, code: string): Promise<boolean>;
+  /** Mutes still in force at `now`. */
+  listMutes(now: Date): Promise<Mute[]>;
+  findMute(stageArn: string, code: string, now: Date): Promise<Mute | undefined>;
+
+  // Poller cursors
+  loadSessionCursors(stageArn: string): Promise<SessionCursor[]>;
+  /** Participants of the stage's unfinished sessions. */
+  loadParticipantCursors(stageArn: string): Promise<ParticipantCursor[]>;
+  /** Upserts cursors; participants of sessions now finished may be dropped by the store. */
+  saveCursors(stageArn: string, sessions: readonly SessionCursor[], participants: readonly ParticipantCursor[]): Promise<void>;
+
+  // Detection, grouping and the outbox
+  /**
+   * In one transaction: keeps only events whose dedup key is new, groups them (see planDetections)
+   * and queues the Slack messages they need. Nothing detected is ever only in memory.
+   */
+  recordDetections(input: DetectionInput): Promise<DetectionResult>;
+  getGroup(id: number): Promise<AlertGroup | undefined>;
+  latestGroups(limit: number): Promise<AlertGroup[]>;
+  setGroupMessage(groupId: number, messageTs: string): Promise<void>;
+  /** Pending items due at `now`, oldest first. */
+  dueOutbox(now: Date, limit: number): Promise<OutboxItem[]>;
+  completeOutbox(id: number): Promise<void>;
+  /** Leaves the item pending until `notBefore`, counting the attempt. */
+  retryOutbox(id: number, notBefore: Date, error: string): Promise<void>;
+  outboxDepth(): Promise<number>;
+
+  // Paging state
   savePagingState(state: PagingState): Promise<void>;
   loadPagingState(id: string): Promise<PagingState | undefined>;
   /** Records the nextToken that fetches page `pageIndex` (learned when the page before it was read). */

@@ -1,0 +1,138 @@
+// The alerting domain: what is watched, what was seen, and what must reach Slack.
+
+/** A stage watched for error events, posting to one channel. `codes` null = every error code. */
+export interface Watch {
+  readonly stageArn: string;
+  readonly channelId: string;
+  readonly codes: readonly string[] | null;
+  readonly createdBy: string;
+  readonly createdAt: Date;
+}
+
+/** How polling of a stage went last time; shared by all watches of that stage. */
+export interface StageHealth {
+  readonly stageArn: string;
+  readonly lastPollAt: Date | null;
+  readonly status: 'ok' | 'failing';
+  /** The failure sentence while failing. */
+  readonly lastError: string | null;
+  /** How long the least recently read participant has waited, when the quota could not cover all. */
+  readonly lagSeconds: number;
+}
+
+/** Alerts of one code on one stage are silenced until `until`. */
+export interface Mute {
+  readonly stageArn: string;
+  readonly code: string;
+  readonly until: Date;
+  readonly mutedBy: string;
+  readonly createdAt: Date;
+}
+
+/** What the poller remembers about a session between cycles. */
+export interface SessionCursor {
+  readonly stageArn: string;
+  readonly sessionId: string;
+  readonly startTime: Date | null;
+  readonly endTime: Date | null;
+  /** Ended and every participant read to the end: never listed again. */
+  readonly finished: boolean;
+}
+
+/** What the poller remembers about a participant between cycles. */
+export interface ParticipantCursor {
+  readonly stageArn: string;
+  readonly sessionId: string;
+  readonly participantId: string;
+  readonly userId: string | null;
+  readonly state: string | null;
+  readonly firstJoinTime: Date | null;
+  /** When its events were last read to the end; null = never. */
+  readonly lastReadAt: Date | null;
+  /** Disconnected and read to the end after it left: its events cannot change any more. */
+  readonly done: boolean;
+  /** Last time one of its events was an error: such participants are read first. */
+  readonly lastErrorAt: Date | null;
+}
+
+/** One error event as detected; its dedup key is unique in the store. */
+export interface DetectedEvent {
+  readonly stageArn: string;
+  readonly sessionId: string;
+  readonly participantId: string;
+  readonly userId: string | null;
+  readonly eventTime: Date;
+  readonly name: string;
+  /** The event's errorCode, or its name when an *_ERROR event carries none. */
+  readonly code: string;
+  readonly remoteParticipantId: string | null;
+}
+
+export function dedupKey(event: DetectedEvent): string {
+  return [
+    event.stageArn,
+    event.sessionId,
+    event.participantId,
+    event.eventTime.toISOString(),
+    event.name,
+    event.code,
+    event.remoteParticipantId ?? '',
+  ].join('|');
+}
+
+/** A participant named in an alert. */
+export interface AffectedParticipant {
+  readonly participantId: string;
+  readonly userId: string | null;
+  readonly remoteParticipantId: string | null;
+}
+
+/**
+ * One Slack message per (stage, session, code, channel) while the burst lasts. New events of the
+ * same group update that message and add at most a few thread replies.
+ */
+export interface AlertGroup {
+  readonly id: number;
+  readonly stageArn: string;
+  readonly sessionId: string;
+  readonly code: string;
+  readonly channelId: string;
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+  readonly eventCount: number;
+  readonly participantCount: number;
+  /** The first few affected participants, in order of detection. */
+  readonly sample: readonly AffectedParticipant[];
+  /** Set once the message was posted. */
+  readonly messageTs: string | null;
+  readonly repliesQueued: number;
+  readonly createdAt: Date;
+}
+
+export type OutboxKind = 'post' | 'update' | 'reply' | 'notice';
+
+/** A Slack message that must be sent; written in the same transaction as what caused it. */
+export interface OutboxItem {
+  readonly id: number;
+  readonly kind: OutboxKind;
+  readonly channelId: string;
+  /** The group for post/update/reply; null for notices. */
+  readonly groupId: number | null;
+  /** Reply or notice content as data the views render (JSON-serialisable). */
+  readonly payload: unknown;
+  readonly attempts: number;
+  readonly notBefore: Date;
+  readonly createdAt: Date;
+}
+
+/** Tunables of grouping, chosen so that a storm of thousands of events stays a few messages. */
+export interface GroupingPolicy {
+  /** A group stays open while events keep coming within this window of its last event. */
+  readonly burstWindowMs: number;
+  /** Thread replies per group at most. */
+  readonly maxReplies: number;
+  /** Participants kept by name in a group. */
+  readonly sampleSize: number;
+}
+
+export const DEFAULT_GROUPING: GroupingPolicy = { burstWindowMs: 30 * 60 * 1000, maxReplies: 3, sampleSize: 5 };

@@ -1,0 +1,145 @@
+import type {
+  AffectedParticipant,
+  AlertGroup,
+  DetectedEvent,
+  GroupingPolicy,
+  OutboxKind,
+  Watch,
+} from './model.ts';
+
+/** An existing group by id, or one this plan creates, by key. */
+export type GroupTarget = { id: number } | { key: string };
+
+export interface NewGroupSpec {
+  readonly key: string;
+  readonly stageArn: string;
+  readonly sessionId: string;
+  readonly code: string;
+  readonly channelId: string;
+}
+
+export interface PlannedMessage {
+  readonly kind: Exclude<OutboxKind, 'notice'>;
+  readonly channelId: string;
+  readonly target: GroupTarget;
+  /** For replies: what is new since the group's message. */
+  readonly payload: ReplyPayload | null;
+}
+
+export interface ReplyPayload {
+  readonly events: number;
+  readonly participants: readonly AffectedParticipant[];
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+}
+
+export interface DetectionPlan {
+  readonly newGroups: readonly NewGroupSpec[];
+  /** Which group each new event joins (an event watched from two channels joins two groups). */
+  readonly assignments: readonly { readonly event: DetectedEvent; readonly target: GroupTarget }[];
+  readonly messages: readonly PlannedMessage[];
+  /** Groups whose reply count grows by one. */
+  readonly repliesQueuedFor: readonly number[];
+}
+
+export function groupKey(sessionId: string, code: string, channelId: string): string {
+  return `${sessionId}|${code}|${channelId}`;
+}
+
+export function watchCovers(watch: Pick<Watch, 'codes'>, code: string): boolean {
+  return watch.codes === null || watch.codes.includes(code);
+}
+
+/**
+ * Decides, for error events never seen before, which alert group each joins and which Slack messages
+ * that needs: a post for a new group; for an open group an update of its message (counts, last
+ * seen) and, while under the reply cap, one thread reply naming what is new. Pure: the store applies
+ * the plan in the same transaction that records the events.
+ */
+export function planDetections(
+  openGroups: readonly AlertGroup[],
+  newEvents: readonly DetectedEvent[],
+  watches: readonly Watch[],
+  now: Date,
+  policy: GroupingPolicy,
+): DetectionPlan {
+  const open = new Map<string, AlertGroup>();
+  for (const group of openGroups) {
+    if (now.getTime() - group.lastSeen.getTime() > policy.burstWindowMs) continue;
+    const key = groupKey(group.sessionId, group.code, group.channelId);
+    const known = open.get(key);
+    if (!known || known.lastSeen < group.lastSeen) open.set(key, group);
+  }
+
+  const newGroups = new Map<string, NewGroupSpec>();
+  const assignments: { event: DetectedEvent; target: GroupTarget }[] = [];
+  const eventsByExisting = new Map<number, DetectedEvent[]>();
+  const ordered = [...newEvents].sort((a, b) => a.eventTime.getTime() - b.eventTime.getTime());
+
+  for (const watch of watches) {
+    for (const event of ordered) {
+      if (event.stageArn !== watch.stageArn || !watchCovers(watch, event.code)) continue;
+      const key = groupKey(event.sessionId, event.code, watch.channelId);
+      const existing = open.get(key);
+      if (existing) {
+        assignments.push({ event, target: { id: existing.id } });
+        const list = eventsByExisting.get(existing.id) ?? [];
+        list.push(event);
+        eventsByExisting.set(existing.id, list);
+      } else {
+        if (!newGroups.has(key)) {
+          newGroups.set(key, {
+            key,
+            stageArn: event.stageArn,
+            sessionId: event.sessionId,
+            code: event.code,
+            channelId: watch.channelId,
+          });
+        }
+        assignments.push({ event, target: { key } });
+      }
+    }
+  }
+
+  const messages: PlannedMessage[] = [];
+  for (const spec of newGroups.values()) {
+    messages.push({ kind: 'post', channelId: spec.channelId, target: { key: spec.key }, payload: null });
+  }
+  const repliesQueuedFor: number[] = [];
+  for (const group of open.values()) {
+    const events = eventsByExisting.get(group.id);
+    if (!events) continue;
+    messages.push({ kind: 'update', channelId: group.channelId, target: { id: group.id }, payload: null });
+    if (group.repliesQueued < policy.maxReplies) {
+      repliesQueuedFor.push(group.id);
+      messages.push({
+        kind: 'reply',
+        channelId: group.channelId,
+        target: { id: group.id },
+        payload: replyPayload(events, policy.sampleSize),
+      });
+    }
+  }
+  return { newGroups: [...newGroups.values()], assignments, messages, repliesQueuedFor };
+}
+
+function replyPayload(events: readonly DetectedEvent[], sampleSize: number): ReplyPayload {
+  const participants = new Map<string, AffectedParticipant>();
+  for (const event of events) {
+    if (participants.size >= sampleSize) break;
+    if (!participants.has(event.participantId)) {
+      participants.set(event.participantId, {
+        participantId: event.participantId,
+        userId: event.userId,
+        remoteParticipantId: event.remoteParticipantId,
+      });
+    }
+  }
+  const times = events.map((event) => event.eventTime.getTime());
+  return {
+    events: events.length,
+    participants: [...participants.values()],
+    firstSeen: new Date(Math.min(...times)).toISOString(),
+    lastSeen: new Date(Math.max(...times)).toISOString(),
+  };
+}
