@@ -1,4 +1,7 @@
+import cron from 'node-cron';
 import { z } from 'zod';
+import { VALID_ALERT_CODES } from './ivs/eventCatalog.ts';
+import { parseStageArn } from './ivs/identifiers.ts';
 
 /** Where the bot keeps its state: an embedded SQLite file or a shared PostgreSQL database. */
 export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -15,6 +18,18 @@ export interface Config {
   readonly awsRegion: string;
   readonly store: StoreLocation;
   readonly logLevel: LogLevel;
+  /** node-cron expression for the alert poller. */
+  readonly pollSchedule: string;
+  /** IVS calls per second per (region, operation) the bot allows itself. */
+  readonly maxTps: number;
+  /** Watches declared in IVS_WATCHES, saved into the store at start-up. */
+  readonly watches: readonly WatchSpec[];
+}
+
+export interface WatchSpec {
+  readonly stageArn: string;
+  readonly channelId: string;
+  readonly codes: readonly string[] | null;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -74,6 +89,24 @@ const envSchema = z.object({
       return location;
     }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  IVS_POLL_SCHEDULE: z
+    .string()
+    .trim()
+    .default('* * * * *')
+    .refine((value) => cron.validate(value), {
+      message:
+        'must be a cron expression such as "* * * * *" (every minute) or "*/30 * * * * *" (every 30 seconds)',
+    }),
+  IVS_MAX_TPS: z.coerce
+    .number({ error: 'must be a number of calls per second' })
+    .positive('must be above 0')
+    .max(5, 'must be at most 5: IVS allows about 5 calls per second per operation, shared with your backend')
+    .default(3),
+  IVS_WATCHES: z
+    .string()
+    .trim()
+    .default('[]')
+    .transform((value, ctx): WatchSpec[] => parseWatches(value, ctx)),
 });
 
 /** Parses DATABASE_URL into a store location, or undefined when it names no supported store. */
@@ -116,6 +149,66 @@ export function loadConfig(env: Record<string, string | undefined>): ConfigResul
       awsRegion: e.AWS_REGION,
       store: Object.freeze(e.DATABASE_URL),
       logLevel: e.LOG_LEVEL,
+      pollSchedule: e.IVS_POLL_SCHEDULE,
+      maxTps: e.IVS_MAX_TPS,
+      watches: Object.freeze(e.IVS_WATCHES),
     }),
   };
+}
+
+const watchEntrySchema = z.object({
+  stage: z
+    .string({ error: 'must be a stage ARN' })
+    .refine(
+      (value) => parseStageArn(value) !== undefined,
+      'must be a stage ARN like arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456',
+    ),
+  channel: z
+    .string({ error: 'must be a Slack channel ID' })
+    .regex(
+      /^[CG][A-Z0-9]{2,30}$/,
+      'must be a Slack channel ID like C0123ABCDEF (channel details → bottom of "About")',
+    ),
+  codes: z
+    .array(z.string())
+    .min(1, 'must list at least one code, or be left out to watch every code')
+    .refine((codes) => codes.every((code) => VALID_ALERT_CODES.includes(code)), {
+      message: `must only contain known codes: ${VALID_ALERT_CODES.join(', ')}`,
+    })
+    .optional(),
+});
+
+/** IVS_WATCHES: a JSON array of {stage, channel, codes?}; a problem names the entry and field. */
+function parseWatches(value: string, ctx: z.RefinementCtx): WatchSpec[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a JSON array like [{"stage":"arn:…","channel":"C0123ABCDEF"}]',
+    });
+    return [];
+  }
+  if (!Array.isArray(json)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {stage, channel, codes?}' });
+    return [];
+  }
+  const watches: WatchSpec[] = [];
+  json.forEach((entry: unknown, index) => {
+    const parsed = watchEntrySchema.safeParse(entry);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const field = issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
+        ctx.addIssue({ code: 'custom', message: `entry [${index}]${field} ${issue.message}` });
+      }
+      return;
+    }
+    watches.push({
+      stageArn: parsed.data.stage,
+      channelId: parsed.data.channel,
+      codes: parsed.data.codes ?? null,
+    });
+  });
+  return watches;
 }

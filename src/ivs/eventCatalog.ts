@@ -84,6 +84,12 @@ export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
 
 export const KNOWN_ERROR_CODES: readonly string[] = Object.keys(ERROR_CODES).sort();
 
+/** What a watch can filter on: every error code, plus the *_ERROR names of events that carry none. */
+export const VALID_ALERT_CODES: readonly string[] = [
+  ...KNOWN_ERROR_CODES,
+  ...EVENT_NAMES.filter((name) => name.endsWith('_ERROR')),
+];
+
 /** One short phrase for an error code, including codes newer than this bot. */
 export function explainErrorCode(code: string): string {
   return ERROR_CODES[code]?.meaning ?? 'an error code this bot does not know yet (newer than its SDK model)';

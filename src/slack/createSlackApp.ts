@@ -37,7 +37,14 @@ export function createSlackApp(
       });
     },
   }));
-  const clientOptions = config.slackApiUrl ? { slackApiUrl: ensureTrailingSlash(config.slackApiUrl) } : {};
+  // Rate limits and retries are the outbox's job (it honours Retry-After per channel and never drops a
+  // message), so the Web API client fails fast instead of sleeping inside a request for minutes.
+  const clientOptions = {
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 1_000 },
+    timeout: 10_000,
+    ...(config.slackApiUrl ? { slackApiUrl: ensureTrailingSlash(config.slackApiUrl) } : {}),
+  };
 
   if (config.slackAppToken) {
     const receiver = new SocketModeReceiver({
