@@ -135,4 +135,8 @@ export interface GroupingPolicy {
   readonly sampleSize: number;
 }
 
-export const DEFAULT_GROUPING: GroupingPolicy = { burstWindowMs: 30 * 60 * 1000, maxReplies: 3, sampleSize: 5 };
+export const DEFAULT_GROUPING: GroupingPolicy = {
+  burstWindowMs: 30 * 60 * 1000,
+  maxReplies: 3,
+  sampleSize: 5,
+};

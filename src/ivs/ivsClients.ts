@@ -23,7 +23,11 @@ export function createIvsClientFactory(options: IvsClientOptions): {
           maxAttempts: options.maxAttempts,
           retryMode: 'adaptive',
           // Without throwOnRequestTimeout the handler only logs a warning and keeps waiting.
-          requestHandler: { requestTimeout: options.requestTimeoutMs, connectionTimeout: 3_000, throwOnRequestTimeout: true },
+          requestHandler: {
+            requestTimeout: options.requestTimeoutMs,
+            connectionTimeout: 3_000,
+            throwOnRequestTimeout: true,
+          },
           ...options.overrides,
         });
         clients.set(region, client);
