@@ -1,5 +1,10 @@
 // Composition root: reads config, builds every adapter and service, wires them by passing
 // parameters, starts them and shuts them down on SIGTERM/SIGINT. Nothing else reads process.env.
+import { DEFAULT_GROUPING } from './alerts/model.ts';
+import { OutboxSender } from './alerts/OutboxSender.ts';
+import { Poller } from './alerts/Poller.ts';
+import { scheduleIntervalSeconds, startPollSchedule } from './alerts/PollScheduler.ts';
+import { WatchService } from './alerts/WatchService.ts';
 import { BrowseService, PAGING_TTL_MS } from './browse/BrowseService.ts';
 import { type Config, loadConfig } from './config.ts';
 import { healthRoute } from './health.ts';
@@ -10,6 +15,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { registerActions } from './slack/actions/index.ts';
 import { registerCommands } from './slack/commands/index.ts';
 import { createSlackApp } from './slack/createSlackApp.ts';
+import { registerAppHome } from './slack/events/appHome.ts';
 import { WebClientSlackPoster } from './slack/SlackPoster.ts';
 import { openStore } from './store/openStore.ts';
 
@@ -18,22 +24,35 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
-const IVS_MAX_TPS = 3;
-
 /** Starts the bot with a validated config; used by the CLI below and by end-to-end tests. */
 export async function startBot(config: Config, logger: Logger): Promise<RunningBot> {
   const store = await openStore(config.store);
   const ivsClients = createIvsClientFactory({ maxAttempts: 3, requestTimeoutMs: 10_000 });
   const ivs = new SdkIvsGateway({
     clientFor: ivsClients.clientFor,
-    budget: new RequestBudget(IVS_MAX_TPS),
+    budget: new RequestBudget(config.maxTps),
     logger,
   });
   const browse = new BrowseService({ ivs, store });
 
   const slack = createSlackApp(config, logger, [healthRoute()]);
-  registerCommands(slack.app, { browse, defaultRegion: config.awsRegion, logger });
-  registerActions(slack.app, { browse, slack: new WebClientSlackPoster(slack.app.client), logger });
+  const poster = new WebClientSlackPoster(slack.app.client);
+  const watches = new WatchService({ ivs, store, slack: poster });
+  await watches.seed(config.watches);
+  const sender = new OutboxSender({ store, slack: poster, logger });
+  const poller = new Poller({
+    ivs,
+    store,
+    logger,
+    policy: DEFAULT_GROUPING,
+    intervalSeconds: scheduleIntervalSeconds(config.pollSchedule),
+    maxTps: config.maxTps,
+    onDetections: () => sender.kick(),
+  });
+
+  registerCommands(slack.app, { browse, watches, defaultRegion: config.awsRegion, logger });
+  registerActions(slack.app, { browse, watches, slack: poster, logger });
+  registerAppHome(slack.app, { watches, logger });
   slack.app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
@@ -49,6 +68,9 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   pruneTimer.unref();
 
   const port = await slack.start();
+  // Alerts detected before a restart and not yet sent go out now.
+  sender.kick();
+  const schedule = startPollSchedule(config.pollSchedule, poller, logger);
   logger.info(
     { port, mode: config.slackAppToken ? 'socket' : 'http', store: config.store.kind },
     'ivs-realtime-bot started',
@@ -57,7 +79,9 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     port,
     async stop() {
       clearInterval(pruneTimer);
+      await schedule.stop();
       await slack.stop();
+      await sender.stop();
       ivsClients.destroy();
       await store.close();
     },

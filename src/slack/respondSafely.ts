@@ -12,12 +12,17 @@ export type Reply = (message: SlackMessage, options?: { replaceOriginal?: boolea
 export function replyVia(respond: RespondFn, logger: Logger): Reply {
   return async (message, options = {}) => {
     try {
-      await respond({
-        text: message.text,
-        blocks: message.blocks,
-        response_type: 'ephemeral',
-        replace_original: options.replaceOriginal ?? false,
-      });
+      // A replacement keeps the original's visibility (an alert in a channel stays in the channel).
+      await respond(
+        options.replaceOriginal
+          ? { text: message.text, blocks: message.blocks, replace_original: true }
+          : {
+              text: message.text,
+              blocks: message.blocks,
+              response_type: 'ephemeral',
+              replace_original: false,
+            },
+      );
     } catch (error) {
       if (isRespondError(error)) {
         logger.warn({ status: error.statusCode }, 'response_url refused the answer (expired or invalid)');

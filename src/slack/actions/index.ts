@@ -1,17 +1,22 @@
 import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Logger } from '../../logger.ts';
 import { blockActionsBodySchema, buttonActionSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
 import type { SlackPoster } from '../SlackPoster.ts';
+import type { SlackMessage } from '../views/blocks.ts';
 import { renderNotice } from '../views/noticeView.ts';
 import { ACTION } from './actionIds.ts';
+import { runMuteAction, runUnmuteAction } from './muteActions.ts';
 import { runOpenAction } from './openActions.ts';
 import { BAD_BUTTON, runPageAction } from './pageActions.ts';
 import { runShareAction } from './shareAction.ts';
 
 export interface ActionDeps {
   browse: BrowseService;
+  watches: WatchService;
+  now?: () => Date;
   slack: SlackPoster;
   logger: Logger;
 }
@@ -50,6 +55,22 @@ export function registerActions(app: App, deps: ActionDeps): void {
       await replyVia(args.respond, deps.logger)(message);
     });
   }
+  on(ACTION.muteAlert, async (input, args) => {
+    const result = await runMuteAction(input.value, input.userId, deps.watches, deps.now?.() ?? new Date());
+    await replyResult(result, args);
+  });
+  on(ACTION.unmuteAlert, async (input, args) => {
+    const result = await runUnmuteAction(input.value, deps.watches, deps.now?.() ?? new Date());
+    await replyResult(result, args);
+  });
+  const replyResult = async (
+    result: { replace: SlackMessage } | { notice: SlackMessage },
+    args: ButtonArgs,
+  ) => {
+    const reply = replyVia(args.respond, deps.logger);
+    if ('replace' in result) await reply(result.replace, { replaceOriginal: true });
+    else await reply(result.notice);
+  };
   on(ACTION.share, async (input, args) => {
     const problem = await runShareAction(input.value, input, deps);
     if (problem) await replyVia(args.respond, deps.logger)(problem);

@@ -1,16 +1,26 @@
 import type { App } from '@slack/bolt';
+import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Logger } from '../../logger.ts';
 import { slashCommandSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
+import type { SlackMessage } from '../views/blocks.ts';
 import { renderHelp, renderNotice, renderUsageError } from '../views/noticeView.ts';
+import { runAlertCommand } from './alertCommands.ts';
 import { runBrowseCommand } from './browseCommand.ts';
-import { parseCommand } from './parseCommand.ts';
+import { type Command, parseCommand } from './parseCommand.ts';
 
 export interface CommandDeps {
   browse: BrowseService;
+  watches: WatchService;
   defaultRegion: string;
   logger: Logger;
+  now?: () => Date;
+}
+
+export interface Caller {
+  userId: string;
+  channelId: string;
 }
 
 /** `/ivs`: ack at once (Slack's 3-second deadline), then answer through response_url. */
@@ -32,8 +42,26 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       return;
     }
     log.info({ command: parsed.command.name }, 'slash command');
-    const message =
-      parsed.command.name === 'help' ? renderHelp() : await runBrowseCommand(parsed.command, deps.browse);
-    await reply(message);
+    await reply(
+      await runCommand(
+        parsed.command,
+        { userId: payload.data.user_id, channelId: payload.data.channel_id },
+        deps,
+      ),
+    );
   });
+}
+
+function runCommand(command: Command, caller: Caller, deps: CommandDeps): Promise<SlackMessage> {
+  switch (command.name) {
+    case 'help':
+      return Promise.resolve(renderHelp());
+    case 'watch':
+    case 'unwatch':
+    case 'watches':
+    case 'mutes':
+      return runAlertCommand(command, caller, deps.watches, deps.now?.() ?? new Date());
+    default:
+      return runBrowseCommand(command, deps.browse);
+  }
 }

@@ -1,3 +1,4 @@
+import { VALID_ALERT_CODES } from '../../ivs/eventCatalog.ts';
 import type { ParticipantFilter } from '../../ivs/IvsGateway.ts';
 import {
   type Parsed,
@@ -14,7 +15,11 @@ export type Command =
   | { name: 'stages'; region: string }
   | { name: 'sessions'; stage: StageRef }
   | { name: 'participants'; stage: StageRef; sessionId: string; filter: ParticipantFilter }
-  | { name: 'participant'; stage: StageRef; sessionId: string; participantId: string };
+  | { name: 'participant'; stage: StageRef; sessionId: string; participantId: string }
+  | { name: 'watch'; stage: StageRef; channelId: string | undefined; codes: string[] | null }
+  | { name: 'unwatch'; stage: StageRef; channelId: string | undefined }
+  | { name: 'watches' }
+  | { name: 'mutes' };
 
 export type CommandParse = { ok: true; command: Command } | { ok: false; problem: string; usage: string };
 
@@ -24,6 +29,10 @@ export const USAGE: Record<Exclude<Command['name'], 'help'>, string> = {
     '/ivs participants <stage> <session-id> [--state connected|disconnected] [--published] [--user <userId>]',
   sessions: '/ivs sessions <stage>',
   stages: '/ivs stages [region]',
+  watch: '/ivs watch <stage> [#channel] [codes=QUOTA_EXCEEDED,PUBLISHER_NOT_FOUND,…]',
+  unwatch: '/ivs unwatch <stage> [#channel]',
+  watches: '/ivs watches',
+  mutes: '/ivs mutes',
 };
 
 export const EXAMPLES: Record<Exclude<Command['name'], 'help'>, string> = {
@@ -32,19 +41,46 @@ export const EXAMPLES: Record<Exclude<Command['name'], 'help'>, string> = {
   participants: '/ivs participants AbCdEf123456 st-AbCdEf1234567 --state connected',
   sessions: '/ivs sessions arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456',
   stages: '/ivs stages eu-west-1',
+  watch: '/ivs watch AbCdEf123456 #live-alerts codes=QUOTA_EXCEEDED,PUBLISHER_NOT_FOUND',
+  unwatch: '/ivs unwatch AbCdEf123456 #live-alerts',
+  watches: '/ivs watches',
+  mutes: '/ivs mutes',
 };
 
 const MAX_TEXT = 2_000;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
-/** Splits command text into words, honouring "double", “smart” and 'single' quotes. */
+/**
+ * Splits command text into words, honouring "double", “smart” and 'single' quotes. Slack escapes
+ * &, < and > in command text (should_escape), so entities are turned back into characters; its own
+ * <#C…|name> and <@U…> references stay whole.
+ */
 export function tokenize(text: string): string[] {
   const words: string[] = [];
   const pattern = /"([^"]*)"|“([^”]*)”|'([^']*)'|(\S+)/g;
   for (const match of text.matchAll(pattern)) {
-    words.push(match[1] ?? match[2] ?? match[3] ?? match[4] ?? '');
+    const word = match[1] ?? match[2] ?? match[3] ?? match[4] ?? '';
+    words.push(word.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
   }
   return words;
+}
+
+const CHANNEL_REF = /^<#([CG][A-Z0-9]{2,30})(\|[^>]*)?>$/;
+const CHANNEL_ID = /^[CG][A-Z0-9]{8,30}$/;
+
+/** A channel as Slack sends a picked #channel (<#C…|name>), or a bare channel ID. */
+export function parseChannel(word: string): Parsed<string> {
+  const ref = CHANNEL_REF.exec(word);
+  if (ref?.[1]) return { ok: true, value: ref[1] };
+  if (CHANNEL_ID.test(word)) return { ok: true, value: word };
+  return {
+    ok: false,
+    problem: `“${word}” is not a channel Slack identified: pick it from the #channel autocomplete, or give its ID (C0123ABCDEF).`,
+  };
+}
+
+function isChannelWord(word: string): boolean {
+  return word.startsWith('#') || word.startsWith('<#') || CHANNEL_ID.test(word);
 }
 
 function usageError(name: keyof typeof USAGE, problem: string): CommandParse {
@@ -74,6 +110,14 @@ export function parseCommand(text: string, defaultRegion: string): CommandParse 
       return parseParticipants(args, defaultRegion);
     case 'participant':
       return parseParticipant(args, defaultRegion);
+    case 'watch':
+    case 'unwatch':
+      return parseWatch(name, args, defaultRegion);
+    case 'watches':
+    case 'mutes':
+      return args.length === 0
+        ? { ok: true, command: { name } }
+        : usageError(name, 'This command takes no arguments.');
     default:
       return {
         ok: false,
@@ -192,6 +236,44 @@ function parseParticipants(args: string[], defaultRegion: string): CommandParse 
       filter: filters[0] ?? { kind: 'none' },
     },
   };
+}
+
+function parseWatch(name: 'watch' | 'unwatch', args: string[], defaultRegion: string): CommandParse {
+  const [stageText, ...rest] = args;
+  if (stageText === undefined) return usageError(name, 'Missing <stage>.');
+  const stage = parseStageRef(stageText, defaultRegion);
+  if (!stage.ok) return usageError(name, stage.problem);
+  let channelId: string | undefined;
+  let codes: string[] | null = null;
+  for (const word of rest) {
+    if (name === 'watch' && /^codes=/i.test(word)) {
+      if (codes !== null) return usageError(name, 'Give codes= once.');
+      const listed = word
+        .slice('codes='.length)
+        .split(',')
+        .map((code) => code.trim().toUpperCase())
+        .filter(Boolean);
+      const unknown = listed.filter((code) => !VALID_ALERT_CODES.includes(code));
+      if (listed.length === 0) return usageError(name, 'codes= needs at least one code.');
+      if (unknown.length > 0) {
+        return usageError(
+          name,
+          `Unknown code${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}. Valid codes: ${VALID_ALERT_CODES.join(', ')}.`,
+        );
+      }
+      codes = [...new Set(listed)];
+    } else if (isChannelWord(word)) {
+      if (channelId !== undefined) return usageError(name, 'Give one channel.');
+      const channel = parseChannel(word);
+      if (!channel.ok) return usageError(name, channel.problem);
+      channelId = channel.value;
+    } else {
+      return usageError(name, `Unexpected “${word}”.`);
+    }
+  }
+  return name === 'watch'
+    ? { ok: true, command: { name, stage: stage.value, channelId, codes } }
+    : { ok: true, command: { name, stage: stage.value, channelId } };
 }
 
 function splitFlag(word: string): [string, string | undefined] {

@@ -55,3 +55,27 @@ export function renderHelp(): SlackMessage {
     ),
   ]);
 }
+
+const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
+
+/** A Slack user mention for a validated ID; anything else is shown as escaped text. */
+export function mention(userId: string): string {
+  return USER_ID.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
+}
+
+/** Posted in the channel when a watch starts: proves the bot can post there, and tells everyone. */
+export function renderWatchStarted(data: {
+  stageArn: string;
+  stageName: string | undefined;
+  codes: readonly string[] | null;
+  userId: string;
+}): SlackMessage {
+  const what = data.codes ? data.codes.map((c) => `\`${escapeMrkdwn(c)}\``).join(', ') : 'every error code';
+  const name = data.stageName ? `*${escapeMrkdwn(data.stageName)}* ` : '';
+  return fitMessage(`Watching IVS stage ${data.stageName ?? data.stageArn} for error events`, [
+    section(
+      `:eyes: ${mention(data.userId)} started watching IVS stage ${name}\`${escapeMrkdwn(data.stageArn)}\` for ${what}. Alerts will arrive in this channel.`,
+    ),
+    context('`/ivs watches` lists watches · `/ivs unwatch <stage>` stops this one.'),
+  ]);
+}

@@ -1,0 +1,144 @@
+import type { WatchSpec } from '../config.ts';
+import { describeIvsFailure } from '../ivs/IvsFailure.ts';
+import type { IvsGateway } from '../ivs/IvsGateway.ts';
+import type { StageRef } from '../ivs/identifiers.ts';
+import { describePostFailure, type SlackPoster } from '../slack/SlackPoster.ts';
+import { renderWatchStarted } from '../slack/views/noticeView.ts';
+import type { Store } from '../store/Store.ts';
+import type { AlertGroup, Mute, StageHealth, Watch } from './model.ts';
+
+export type WatchOutcome =
+  | { ok: true; created: boolean; stageArn: string; channelId: string; codes: readonly string[] | null }
+  | { ok: false; problem: string };
+
+export interface AlertsOverview {
+  watches: Watch[];
+  health: StageHealth[];
+  mutes: Mute[];
+  groups: AlertGroup[];
+}
+
+export type MuteOutcome =
+  | { ok: true; group: AlertGroup; mute: Mute | undefined }
+  | { ok: false; problem: string };
+
+/** Starting and stopping watches, muting alerts, and what /ivs watches, /ivs mutes and App Home show. */
+export class WatchService {
+  readonly #ivs: IvsGateway;
+  readonly #store: Store;
+  readonly #slack: SlackPoster;
+  readonly #now: () => Date;
+
+  constructor(options: { ivs: IvsGateway; store: Store; slack: SlackPoster; now?: () => Date }) {
+    this.#ivs = options.ivs;
+    this.#store = options.store;
+    this.#slack = options.slack;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * Checks the stage exists and the bot may read it, then announces the watch in the channel: a
+   * channel the bot cannot post to fails here, and nothing is stored.
+   */
+  async watch(request: {
+    stage: StageRef;
+    channelId: string;
+    codes: readonly string[] | null;
+    userId: string;
+  }): Promise<WatchOutcome> {
+    const resolved = await this.#ivs.resolveStage(request.stage, 'interactive');
+    if (!resolved.ok) return { ok: false, problem: describeIvsFailure(resolved.failure) };
+    const stage = await this.#ivs.getStage(resolved.value, 'interactive');
+    if (!stage.ok) return { ok: false, problem: describeIvsFailure(stage.failure) };
+    const posted = await this.#slack.post(
+      request.channelId,
+      renderWatchStarted({
+        stageArn: resolved.value.arn,
+        stageName: stage.value.name,
+        codes: request.codes,
+        userId: request.userId,
+      }),
+    );
+    if (!posted.ok) return { ok: false, problem: describePostFailure(posted.failure) };
+    const result = await this.#store.saveWatch({
+      stageArn: resolved.value.arn,
+      channelId: request.channelId,
+      codes: request.codes,
+      createdBy: request.userId,
+      createdAt: this.#now(),
+    });
+    return {
+      ok: true,
+      created: result === 'created',
+      stageArn: resolved.value.arn,
+      channelId: request.channelId,
+      codes: request.codes,
+    };
+  }
+
+  async unwatch(
+    stage: StageRef,
+    channelId: string,
+  ): Promise<{ ok: true; removed: number } | { ok: false; problem: string }> {
+    // A bare ID is matched against stored watches first: unwatching must work even if IVS is down
+    // or the stage was deleted.
+    let stageArn: string | undefined;
+    if (stage.kind === 'arn') {
+      stageArn = stage.stage.arn;
+    } else {
+      const watches = await this.#store.listWatches();
+      stageArn = watches.find((w) => w.stageArn.endsWith(`/${stage.id}`))?.stageArn;
+    }
+    if (!stageArn) return { ok: true, removed: 0 };
+    return { ok: true, removed: await this.#store.removeWatches(stageArn, channelId) };
+  }
+
+  /** Saves the watches declared in IVS_WATCHES; existing ones keep their history. */
+  async seed(specs: readonly WatchSpec[]): Promise<void> {
+    const existing = new Set((await this.#store.listWatches()).map((w) => `${w.stageArn} ${w.channelId}`));
+    for (const spec of specs) {
+      if (existing.has(`${spec.stageArn} ${spec.channelId}`)) continue;
+      await this.#store.saveWatch({
+        stageArn: spec.stageArn,
+        channelId: spec.channelId,
+        codes: spec.codes,
+        createdBy: 'IVS_WATCHES',
+        createdAt: this.#now(),
+      });
+    }
+  }
+
+  async overview(groupLimit = 10): Promise<AlertsOverview> {
+    const now = this.#now();
+    const [watches, health, mutes, groups] = await Promise.all([
+      this.#store.listWatches(),
+      this.#store.listStageHealth(),
+      this.#store.listMutes(now),
+      this.#store.latestGroups(groupLimit),
+    ]);
+    return { watches, health, mutes, groups };
+  }
+
+  /** Mutes the alert's stage and code for `hours`; the caller re-renders the alert message. */
+  async mute(groupId: number, hours: number, userId: string): Promise<MuteOutcome> {
+    const group = await this.#store.getGroup(groupId);
+    if (!group) return { ok: false, problem: 'This alert is no longer known to the bot.' };
+    const now = this.#now();
+    const mute: Mute = {
+      stageArn: group.stageArn,
+      code: group.code,
+      until: new Date(now.getTime() + hours * 3_600_000),
+      mutedBy: userId,
+      createdAt: now,
+    };
+    await this.#store.saveMute(mute);
+    return { ok: true, group, mute };
+  }
+
+  async unmute(groupId: number): Promise<MuteOutcome> {
+    const group = await this.#store.getGroup(groupId);
+    if (!group) return { ok: false, problem: 'This alert is no longer known to the bot.' };
+    await this.#store.removeMute(group.stageArn, group.code);
+    return { ok: true, group, mute: undefined };
+  }
+}

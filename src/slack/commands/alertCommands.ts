@@ -1,0 +1,50 @@
+import type { WatchService } from '../../alerts/WatchService.ts';
+import { renderMutes, renderWatches } from '../views/alertViews.ts';
+import type { SlackMessage } from '../views/blocks.ts';
+import { renderNotice } from '../views/noticeView.ts';
+import type { Command } from './parseCommand.ts';
+
+export type AlertCommand = Extract<Command, { name: 'watch' | 'unwatch' | 'watches' | 'mutes' }>;
+
+/** /ivs watch | unwatch | watches | mutes. A channel left out means the one the command was typed in. */
+export async function runAlertCommand(
+  command: AlertCommand,
+  caller: { userId: string; channelId: string },
+  watches: WatchService,
+  now: Date,
+): Promise<SlackMessage> {
+  switch (command.name) {
+    case 'watch': {
+      const channelId = command.channelId ?? caller.channelId;
+      const outcome = await watches.watch({
+        stage: command.stage,
+        channelId,
+        codes: command.codes,
+        userId: caller.userId,
+      });
+      if (!outcome.ok) return renderNotice(`Not watching: ${outcome.problem}`);
+      const what = outcome.codes ? outcome.codes.join(', ') : 'every error code';
+      return renderNotice(
+        `${outcome.created ? 'Now watching' : 'Updated the watch of'} ${outcome.stageArn} for ${what}; alerts go to the channel announced there.`,
+      );
+    }
+    case 'unwatch': {
+      const channelId = command.channelId ?? caller.channelId;
+      const outcome = await watches.unwatch(command.stage, channelId);
+      if (!outcome.ok) return renderNotice(outcome.problem);
+      return renderNotice(
+        outcome.removed > 0
+          ? 'Stopped watching that stage in that channel.'
+          : 'That stage was not watched in that channel; /ivs watches lists the watches.',
+      );
+    }
+    case 'watches': {
+      const overview = await watches.overview();
+      return renderWatches(overview.watches, overview.health, now);
+    }
+    case 'mutes': {
+      const overview = await watches.overview();
+      return renderMutes(overview.mutes, now);
+    }
+  }
+}
