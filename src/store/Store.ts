@@ -82,7 +82,11 @@ export interface Store {
   /** Participants of the stage's unfinished sessions. */
   loadParticipantCursors(stageArn: string): Promise<ParticipantCursor[]>;
   /** Upserts cursors; participants of sessions now finished may be dropped by the store. */
-  saveCursors(stageArn: string, sessions: readonly SessionCursor[], participants: readonly ParticipantCursor[]): Promise<void>;
+  saveCursors(
+    stageArn: string,
+    sessions: readonly SessionCursor[],
+    participants: readonly ParticipantCursor[],
+  ): Promise<void>;
 
   // Detection, grouping and the outbox
   /**

@@ -1,7 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
-import type { PagingState, Store } from '../Store.ts';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type {
+  AffectedParticipant,
+  AlertGroup,
+  DetectedEvent,
+  Mute,
+  OutboxItem,
+  OutboxKind,
+  ParticipantCursor,
+  SessionCursor,
+  StageHealth,
+  Watch,
+} from '../../alerts/model.ts';
+import { dedupKey } from '../../alerts/model.ts';
+import { type GroupTarget, planDetections } from '../../alerts/planDetections.ts';
+import type { DetectionInput, DetectionResult, PagingState, PollReport, Store } from '../Store.ts';
 import { StoreError } from '../Store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
@@ -12,9 +26,90 @@ interface PagingRow {
   created_at: number;
 }
 
+interface WatchRow {
+  stage_arn: string;
+  channel_id: string;
+  codes: string | null;
+  created_by: string;
+  created_at: number;
+}
+
+interface StageHealthRow {
+  stage_arn: string;
+  last_poll_at: number | null;
+  status: 'ok' | 'failing';
+  last_error: string | null;
+  lag_seconds: number;
+}
+
+interface MuteRow {
+  stage_arn: string;
+  code: string;
+  until: number;
+  muted_by: string;
+  created_at: number;
+}
+
+interface SessionCursorRow {
+  stage_arn: string;
+  session_id: string;
+  start_time: number | null;
+  end_time: number | null;
+  finished: number;
+}
+
+interface ParticipantCursorRow {
+  stage_arn: string;
+  session_id: string;
+  participant_id: string;
+  user_id: string | null;
+  state: string | null;
+  first_join_time: number | null;
+  last_read_at: number | null;
+  done: number;
+  last_error_at: number | null;
+}
+
+interface AlertGroupRow {
+  id: number;
+  stage_arn: string;
+  session_id: string;
+  code: string;
+  channel_id: string;
+  first_seen: number;
+  last_seen: number;
+  event_count: number;
+  participant_count: number;
+  sample: string;
+  message_ts: string | null;
+  replies_queued: number;
+  created_at: number;
+}
+
+interface OutboxRow {
+  id: number;
+  kind: OutboxKind;
+  channel_id: string;
+  group_id: number | null;
+  payload: string;
+  attempts: number;
+  not_before: number;
+  created_at: number;
+}
+
+interface SampleRow {
+  participant_id: string;
+  user_id: string | null;
+  remote_participant_id: string | null;
+}
+
+const GROUP_COLUMNS =
+  'id, stage_arn, session_id, code, channel_id, first_seen, last_seen, event_count, participant_count, sample, message_ts, replies_queued, created_at';
+
 /** The embedded store: one SQLite file owned by exactly one bot process. */
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
@@ -76,6 +171,471 @@ export class SqliteStore implements Store {
     }
   }
 
+  /** A prepared statement, compiled once per SQL text: detection storms run the same few statements thousands of times. */
+  #sql(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  #all<Row>(sql: string, ...params: SQLInputValue[]): Row[] {
+    return this.#sql(sql).all(...params) as Row[];
+  }
+
+  #get<Row>(sql: string, ...params: SQLInputValue[]): Row | undefined {
+    return this.#sql(sql).get(...params) as Row | undefined;
+  }
+
+  #run(sql: string, ...params: SQLInputValue[]): { changes: number; lastInsertRowid: number } {
+    const result = this.#sql(sql).run(...params);
+    return { changes: Number(result.changes), lastInsertRowid: Number(result.lastInsertRowid) };
+  }
+
+  /** Runs `work` inside BEGIN IMMEDIATE … COMMIT, rolling back when it throws. */
+  #transaction<T>(work: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  // Watches and stage health
+
+  async saveWatch(watch: Watch): Promise<'created' | 'updated'> {
+    return this.#transaction(() => {
+      const existing = this.#get<{ one: number }>(
+        'SELECT 1 AS one FROM watch WHERE stage_arn = ? AND channel_id = ?',
+        watch.stageArn,
+        watch.channelId,
+      );
+      this.#run(
+        `INSERT INTO watch (stage_arn, channel_id, codes, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (stage_arn, channel_id) DO UPDATE SET
+           codes = excluded.codes, created_by = excluded.created_by, created_at = excluded.created_at`,
+        watch.stageArn,
+        watch.channelId,
+        watch.codes === null ? null : JSON.stringify(watch.codes),
+        watch.createdBy,
+        watch.createdAt.getTime(),
+      );
+      return existing ? 'updated' : 'created';
+    });
+  }
+
+  async removeWatches(stageArn: string, channelId: string | undefined): Promise<number> {
+    return this.#transaction(() => {
+      const removed =
+        channelId === undefined
+          ? this.#run('DELETE FROM watch WHERE stage_arn = ?', stageArn)
+          : this.#run('DELETE FROM watch WHERE stage_arn = ? AND channel_id = ?', stageArn, channelId);
+      // Health belongs to a stage that is polled; once nobody watches it, a stale "failing" must not linger.
+      this.#run(
+        'DELETE FROM stage_health WHERE stage_arn = ? AND NOT EXISTS (SELECT 1 FROM watch WHERE stage_arn = ?)',
+        stageArn,
+        stageArn,
+      );
+      return removed.changes;
+    });
+  }
+
+  async listWatches(): Promise<Watch[]> {
+    return this.#all<WatchRow>(
+      'SELECT stage_arn, channel_id, codes, created_by, created_at FROM watch ORDER BY stage_arn, channel_id',
+    ).map((row) => ({
+      stageArn: row.stage_arn,
+      channelId: row.channel_id,
+      codes: row.codes === null ? null : (JSON.parse(row.codes) as string[]),
+      createdBy: row.created_by,
+      createdAt: new Date(Number(row.created_at)),
+    }));
+  }
+
+  async recordPoll(report: PollReport): Promise<{ transition: 'failing' | 'recovered' | null }> {
+    return this.#transaction(() => {
+      // The previous status decides the transition, so it is read in the same transaction that overwrites it.
+      const previous = this.#get<{ status: 'ok' | 'failing' }>(
+        'SELECT status FROM stage_health WHERE stage_arn = ?',
+        report.stageArn,
+      );
+      const status = report.ok ? 'ok' : 'failing';
+      this.#run(
+        `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (stage_arn) DO UPDATE SET
+           last_poll_at = excluded.last_poll_at, status = excluded.status,
+           last_error = excluded.last_error, lag_seconds = excluded.lag_seconds`,
+        report.stageArn,
+        report.at.getTime(),
+        status,
+        report.ok ? null : report.error,
+        report.lagSeconds,
+      );
+      const transition =
+        status === 'failing' && previous?.status !== 'failing'
+          ? 'failing'
+          : status === 'ok' && previous?.status === 'failing'
+            ? 'recovered'
+            : null;
+      if (transition) {
+        const payload = JSON.stringify({
+          stageArn: report.stageArn,
+          transition,
+          error: report.ok ? null : report.error,
+          at: report.at.toISOString(),
+        });
+        for (const channelId of report.channelIds) {
+          this.#insertOutbox('notice', channelId, null, payload, report.at.getTime());
+        }
+      }
+      return { transition };
+    });
+  }
+
+  async listStageHealth(): Promise<StageHealth[]> {
+    return this.#all<StageHealthRow>(
+      'SELECT stage_arn, last_poll_at, status, last_error, lag_seconds FROM stage_health ORDER BY stage_arn',
+    ).map((row) => ({
+      stageArn: row.stage_arn,
+      lastPollAt: toDate(row.last_poll_at),
+      status: row.status,
+      lastError: row.last_error,
+      lagSeconds: Number(row.lag_seconds),
+    }));
+  }
+
+  // Mutes
+
+  async saveMute(mute: Mute): Promise<void> {
+    this.#run(
+      `INSERT INTO mute (stage_arn, code, until, muted_by, created_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (stage_arn, code) DO UPDATE SET
+         until = excluded.until, muted_by = excluded.muted_by, created_at = excluded.created_at`,
+      mute.stageArn,
+      mute.code,
+      mute.until.getTime(),
+      mute.mutedBy,
+      mute.createdAt.getTime(),
+    );
+  }
+
+  async removeMute(stageArn: string, code: string): Promise<boolean> {
+    return this.#run('DELETE FROM mute WHERE stage_arn = ? AND code = ?', stageArn, code).changes > 0;
+  }
+
+  async listMutes(now: Date): Promise<Mute[]> {
+    return this.#all<MuteRow>(
+      'SELECT stage_arn, code, until, muted_by, created_at FROM mute WHERE until > ? ORDER BY stage_arn, code',
+      now.getTime(),
+    ).map(toMute);
+  }
+
+  async findMute(stageArn: string, code: string, now: Date): Promise<Mute | undefined> {
+    const row = this.#get<MuteRow>(
+      'SELECT stage_arn, code, until, muted_by, created_at FROM mute WHERE stage_arn = ? AND code = ? AND until > ?',
+      stageArn,
+      code,
+      now.getTime(),
+    );
+    return row && toMute(row);
+  }
+
+  // Poller cursors
+
+  async loadSessionCursors(stageArn: string): Promise<SessionCursor[]> {
+    return this.#all<SessionCursorRow>(
+      `SELECT stage_arn, session_id, start_time, end_time, finished FROM session_cursor
+       WHERE stage_arn = ? ORDER BY session_id`,
+      stageArn,
+    ).map((row) => ({
+      stageArn: row.stage_arn,
+      sessionId: row.session_id,
+      startTime: toDate(row.start_time),
+      endTime: toDate(row.end_time),
+      finished: Boolean(row.finished),
+    }));
+  }
+
+  async loadParticipantCursors(stageArn: string): Promise<ParticipantCursor[]> {
+    return this.#all<ParticipantCursorRow>(
+      `SELECT p.stage_arn, p.session_id, p.participant_id, p.user_id, p.state, p.first_join_time,
+              p.last_read_at, p.done, p.last_error_at
+       FROM participant_cursor p
+       WHERE p.stage_arn = ? AND NOT EXISTS (
+         SELECT 1 FROM session_cursor s
+         WHERE s.stage_arn = p.stage_arn AND s.session_id = p.session_id AND s.finished = 1)
+       ORDER BY p.session_id, p.participant_id`,
+      stageArn,
+    ).map((row) => ({
+      stageArn: row.stage_arn,
+      sessionId: row.session_id,
+      participantId: row.participant_id,
+      userId: row.user_id,
+      state: row.state,
+      firstJoinTime: toDate(row.first_join_time),
+      lastReadAt: toDate(row.last_read_at),
+      done: Boolean(row.done),
+      lastErrorAt: toDate(row.last_error_at),
+    }));
+  }
+
+  async saveCursors(
+    stageArn: string,
+    sessions: readonly SessionCursor[],
+    participants: readonly ParticipantCursor[],
+  ): Promise<void> {
+    this.#transaction(() => {
+      for (const session of sessions) {
+        this.#run(
+          `INSERT INTO session_cursor (stage_arn, session_id, start_time, end_time, finished) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (stage_arn, session_id) DO UPDATE SET
+             start_time = excluded.start_time, end_time = excluded.end_time, finished = excluded.finished`,
+          stageArn,
+          session.sessionId,
+          fromDate(session.startTime),
+          fromDate(session.endTime),
+          session.finished ? 1 : 0,
+        );
+      }
+      for (const participant of participants) {
+        this.#run(
+          `INSERT INTO participant_cursor (stage_arn, session_id, participant_id, user_id, state, first_join_time,
+             last_read_at, done, last_error_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (stage_arn, session_id, participant_id) DO UPDATE SET
+             user_id = excluded.user_id, state = excluded.state, first_join_time = excluded.first_join_time,
+             last_read_at = excluded.last_read_at, done = excluded.done, last_error_at = excluded.last_error_at`,
+          stageArn,
+          participant.sessionId,
+          participant.participantId,
+          participant.userId,
+          participant.state,
+          fromDate(participant.firstJoinTime),
+          fromDate(participant.lastReadAt),
+          participant.done ? 1 : 0,
+          fromDate(participant.lastErrorAt),
+        );
+      }
+      // A finished session is never listed again, so its participants' cursors would only grow the file.
+      this.#run(
+        `DELETE FROM participant_cursor WHERE stage_arn = ? AND session_id IN (
+           SELECT session_id FROM session_cursor WHERE stage_arn = ? AND finished = 1)`,
+        stageArn,
+        stageArn,
+      );
+    });
+  }
+
+  // Detection, grouping and the outbox
+
+  async recordDetections(input: DetectionInput): Promise<DetectionResult> {
+    return this.#transaction(() => {
+      const detectedAt = input.now.getTime();
+      const fresh: DetectedEvent[] = [];
+      for (const event of input.events) {
+        const key = dedupKey(event);
+        const inserted = this.#run(
+          `INSERT INTO detected_event (dedup_key, stage_arn, session_id, participant_id, user_id, event_time, name,
+             code, remote_participant_id, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (dedup_key) DO NOTHING`,
+          key,
+          event.stageArn,
+          event.sessionId,
+          event.participantId,
+          event.userId,
+          event.eventTime.getTime(),
+          event.name,
+          event.code,
+          event.remoteParticipantId,
+          detectedAt,
+        );
+        if (inserted.changes > 0) fresh.push(event);
+      }
+      if (fresh.length === 0) return { newEvents: 0, groupsCreated: 0, groupsUpdated: 0 };
+
+      const openGroups = this.#all<AlertGroupRow>(
+        `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE stage_arn = ? AND last_seen >= ?`,
+        input.stageArn,
+        detectedAt - input.policy.burstWindowMs,
+      ).map(toAlertGroup);
+      const plan = planDetections(openGroups, fresh, input.watches, input.now, input.policy);
+
+      const createdIds = new Map<string, number>();
+      for (const spec of plan.newGroups) {
+        const created = this.#run(
+          `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          spec.stageArn,
+          spec.sessionId,
+          spec.code,
+          spec.channelId,
+          detectedAt,
+          detectedAt,
+          detectedAt,
+        );
+        createdIds.set(spec.key, created.lastInsertRowid);
+      }
+      const resolve = (target: GroupTarget): number => {
+        if ('id' in target) return target.id;
+        const id = createdIds.get(target.key);
+        if (id === undefined) throw new Error(`Detection plan names group ${target.key} it does not create`);
+        return id;
+      };
+
+      const touched = new Set<number>();
+      const updated = new Set<number>();
+      for (const assignment of plan.assignments) {
+        const groupId = resolve(assignment.target);
+        touched.add(groupId);
+        if ('id' in assignment.target) updated.add(groupId);
+        this.#run(
+          'INSERT INTO alert_group_event (group_id, dedup_key) VALUES (?, ?) ON CONFLICT DO NOTHING',
+          groupId,
+          dedupKey(assignment.event),
+        );
+      }
+      // Aggregates are recomputed from the stored events rather than incremented, so they cannot drift
+      // from what the group holds whatever order events arrive in.
+      for (const groupId of touched) this.#recomputeGroup(groupId, input.policy.sampleSize);
+
+      for (const groupId of plan.repliesQueuedFor) {
+        this.#run('UPDATE alert_group SET replies_queued = replies_queued + 1 WHERE id = ?', groupId);
+      }
+      for (const message of plan.messages) {
+        const groupId = resolve(message.target);
+        // An update re-renders the group as it is when sent, so one pending update covers any number of batches.
+        if (
+          message.kind === 'update' &&
+          this.#get<{ one: number }>(
+            "SELECT 1 AS one FROM outbox WHERE group_id = ? AND kind = 'update' AND status = 'pending'",
+            groupId,
+          )
+        ) {
+          continue;
+        }
+        this.#insertOutbox(
+          message.kind,
+          message.channelId,
+          groupId,
+          JSON.stringify(message.payload),
+          detectedAt,
+        );
+      }
+      return { newEvents: fresh.length, groupsCreated: plan.newGroups.length, groupsUpdated: updated.size };
+    });
+  }
+
+  #recomputeGroup(groupId: number, sampleSize: number): void {
+    const sample = this.#all<SampleRow>(
+      `SELECT participant_id, user_id, remote_participant_id FROM (
+         SELECT d.participant_id, d.user_id, d.remote_participant_id, d.event_time,
+                ROW_NUMBER() OVER (PARTITION BY d.participant_id ORDER BY d.event_time, d.dedup_key) AS rank
+         FROM alert_group_event g JOIN detected_event d ON d.dedup_key = g.dedup_key
+         WHERE g.group_id = ?)
+       WHERE rank = 1 ORDER BY event_time, participant_id LIMIT ?`,
+      groupId,
+      sampleSize,
+    ).map(
+      (row): AffectedParticipant => ({
+        participantId: row.participant_id,
+        userId: row.user_id,
+        remoteParticipantId: row.remote_participant_id,
+      }),
+    );
+    this.#run(
+      `UPDATE alert_group SET
+         event_count = totals.events, participant_count = totals.participants,
+         first_seen = totals.first_seen, last_seen = totals.last_seen, sample = ?
+       FROM (
+         SELECT COUNT(*) AS events, COUNT(DISTINCT d.participant_id) AS participants,
+                MIN(d.event_time) AS first_seen, MAX(d.event_time) AS last_seen
+         FROM alert_group_event g JOIN detected_event d ON d.dedup_key = g.dedup_key
+         WHERE g.group_id = ?) AS totals
+       WHERE alert_group.id = ?`,
+      JSON.stringify(sample),
+      groupId,
+      groupId,
+    );
+  }
+
+  #insertOutbox(
+    kind: OutboxKind,
+    channelId: string,
+    groupId: number | null,
+    payload: string,
+    at: number,
+  ): void {
+    this.#run(
+      `INSERT INTO outbox (kind, channel_id, group_id, payload, attempts, not_before, created_at, status)
+       VALUES (?, ?, ?, ?, 0, ?, ?, 'pending')`,
+      kind,
+      channelId,
+      groupId,
+      payload,
+      at,
+      at,
+    );
+  }
+
+  async getGroup(id: number): Promise<AlertGroup | undefined> {
+    const row = this.#get<AlertGroupRow>(`SELECT ${GROUP_COLUMNS} FROM alert_group WHERE id = ?`, id);
+    return row && toAlertGroup(row);
+  }
+
+  async latestGroups(limit: number): Promise<AlertGroup[]> {
+    return this.#all<AlertGroupRow>(
+      `SELECT ${GROUP_COLUMNS} FROM alert_group ORDER BY last_seen DESC, id DESC LIMIT ?`,
+      limit,
+    ).map(toAlertGroup);
+  }
+
+  async setGroupMessage(groupId: number, messageTs: string): Promise<void> {
+    this.#run('UPDATE alert_group SET message_ts = ? WHERE id = ?', messageTs, groupId);
+  }
+
+  async dueOutbox(now: Date, limit: number): Promise<OutboxItem[]> {
+    return this.#all<OutboxRow>(
+      `SELECT id, kind, channel_id, group_id, payload, attempts, not_before, created_at FROM outbox
+       WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?`,
+      now.getTime(),
+      limit,
+    ).map((row) => ({
+      id: Number(row.id),
+      kind: row.kind,
+      channelId: row.channel_id,
+      groupId: row.group_id === null ? null : Number(row.group_id),
+      payload: JSON.parse(row.payload) as unknown,
+      attempts: Number(row.attempts),
+      notBefore: new Date(Number(row.not_before)),
+      createdAt: new Date(Number(row.created_at)),
+    }));
+  }
+
+  async completeOutbox(id: number): Promise<void> {
+    this.#run("UPDATE outbox SET status = 'done' WHERE id = ?", id);
+  }
+
+  async retryOutbox(id: number, notBefore: Date, error: string): Promise<void> {
+    this.#run(
+      'UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?',
+      notBefore.getTime(),
+      error,
+      id,
+    );
+  }
+
+  async outboxDepth(): Promise<number> {
+    const row = this.#get<{ depth: number }>("SELECT COUNT(*) AS depth FROM outbox WHERE status = 'pending'");
+    return Number(row?.depth ?? 0);
+  }
+
+  // Paging state
+
   async savePagingState(state: PagingState): Promise<void> {
     this.#db
       .prepare('INSERT INTO paging_state (id, query, tokens, created_at) VALUES (?, ?, ?, ?)')
@@ -119,4 +679,40 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }
+}
+
+function toDate(value: number | null): Date | null {
+  return value === null ? null : new Date(Number(value));
+}
+
+function fromDate(value: Date | null): number | null {
+  return value === null ? null : value.getTime();
+}
+
+function toMute(row: MuteRow): Mute {
+  return {
+    stageArn: row.stage_arn,
+    code: row.code,
+    until: new Date(Number(row.until)),
+    mutedBy: row.muted_by,
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+function toAlertGroup(row: AlertGroupRow): AlertGroup {
+  return {
+    id: Number(row.id),
+    stageArn: row.stage_arn,
+    sessionId: row.session_id,
+    code: row.code,
+    channelId: row.channel_id,
+    firstSeen: new Date(Number(row.first_seen)),
+    lastSeen: new Date(Number(row.last_seen)),
+    eventCount: Number(row.event_count),
+    participantCount: Number(row.participant_count),
+    sample: JSON.parse(row.sample) as AffectedParticipant[],
+    messageTs: row.message_ts,
+    repliesQueued: Number(row.replies_queued),
+    createdAt: new Date(Number(row.created_at)),
+  };
 }

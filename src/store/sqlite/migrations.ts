@@ -12,4 +12,100 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX paging_state_created_at ON paging_state (created_at);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE watch (
+        stage_arn TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        codes TEXT,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (stage_arn, channel_id)
+      );
+      CREATE TABLE stage_health (
+        stage_arn TEXT PRIMARY KEY,
+        last_poll_at INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('ok', 'failing')),
+        last_error TEXT,
+        lag_seconds REAL NOT NULL DEFAULT 0
+      );
+      CREATE TABLE mute (
+        stage_arn TEXT NOT NULL,
+        code TEXT NOT NULL,
+        until INTEGER NOT NULL,
+        muted_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (stage_arn, code)
+      );
+      CREATE TABLE session_cursor (
+        stage_arn TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        start_time INTEGER,
+        end_time INTEGER,
+        finished INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (stage_arn, session_id)
+      );
+      CREATE TABLE participant_cursor (
+        stage_arn TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        participant_id TEXT NOT NULL,
+        user_id TEXT,
+        state TEXT,
+        first_join_time INTEGER,
+        last_read_at INTEGER,
+        done INTEGER NOT NULL DEFAULT 0,
+        last_error_at INTEGER,
+        PRIMARY KEY (stage_arn, session_id, participant_id)
+      );
+      CREATE TABLE detected_event (
+        dedup_key TEXT PRIMARY KEY,
+        stage_arn TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        participant_id TEXT NOT NULL,
+        user_id TEXT,
+        event_time INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        code TEXT NOT NULL,
+        remote_participant_id TEXT,
+        detected_at INTEGER NOT NULL
+      );
+      CREATE TABLE alert_group (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        stage_arn TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        channel_id TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        event_count INTEGER NOT NULL DEFAULT 0,
+        participant_count INTEGER NOT NULL DEFAULT 0,
+        sample TEXT NOT NULL DEFAULT '[]',
+        message_ts TEXT,
+        replies_queued INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX alert_group_stage_last_seen ON alert_group (stage_arn, last_seen);
+      CREATE INDEX alert_group_last_seen ON alert_group (last_seen);
+      CREATE TABLE alert_group_event (
+        group_id INTEGER NOT NULL REFERENCES alert_group (id) ON DELETE CASCADE,
+        dedup_key TEXT NOT NULL,
+        PRIMARY KEY (group_id, dedup_key)
+      );
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('post', 'update', 'reply', 'notice')),
+        channel_id TEXT NOT NULL,
+        group_id INTEGER,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_error TEXT,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done'))
+      );
+      CREATE INDEX outbox_due ON outbox (status, not_before, id);
+      CREATE INDEX outbox_group ON outbox (group_id, kind, status);
+    `,
+  },
 ];

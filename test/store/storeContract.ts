@@ -1,0 +1,610 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, test } from 'node:test';
+import type {
+  DetectedEvent,
+  GroupingPolicy,
+  OutboxItem,
+  ParticipantCursor,
+  SessionCursor,
+  Watch,
+} from '../../src/alerts/model.ts';
+import type { DetectionInput, PollReport, Store } from '../../src/store/Store.ts';
+
+const STAGE = 'arn:aws:ivs:us-east-1:123456789012:stage/abcdEFGH1234';
+const OTHER_STAGE = 'arn:aws:ivs:eu-west-1:123456789012:stage/zyxwVUTS9876';
+const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+const MINUTE = 60_000;
+const POLICY: GroupingPolicy = { burstWindowMs: 30 * MINUTE, maxReplies: 3, sampleSize: 5 };
+
+function at(offsetMs: number): Date {
+  return new Date(T0 + offsetMs);
+}
+
+function watchOf(channelId: string, codes: readonly string[] | null = null, stageArn = STAGE): Watch {
+  return { stageArn, channelId, codes, createdBy: 'U0WATCHER', createdAt: at(0) };
+}
+
+function errorEvent(
+  participantId: string,
+  offsetMs: number,
+  overrides: Partial<DetectedEvent> = {},
+): DetectedEvent {
+  return {
+    stageArn: STAGE,
+    sessionId: 'st-session-1',
+    participantId,
+    userId: `user-${participantId}`,
+    eventTime: at(offsetMs),
+    name: 'SUBSCRIBE_ERROR',
+    code: 'B_FRAME_PRESENT',
+    remoteParticipantId: null,
+    ...overrides,
+  };
+}
+
+function detection(
+  events: readonly DetectedEvent[],
+  watches: readonly Watch[],
+  nowOffsetMs: number,
+  policy: GroupingPolicy = POLICY,
+): DetectionInput {
+  return { stageArn: STAGE, events, watches, now: at(nowOffsetMs), policy };
+}
+
+function poll(ok: boolean, offsetMs: number, channelIds: readonly string[], lagSeconds = 0): PollReport {
+  return {
+    stageArn: STAGE,
+    at: at(offsetMs),
+    ok,
+    error: ok ? null : 'IVS refused the request: access denied.',
+    lagSeconds,
+    channelIds,
+  };
+}
+
+/** Everything pending, whenever it is due. */
+async function pending(store: Store): Promise<OutboxItem[]> {
+  return store.dueOutbox(new Date(8.64e15), 100_000);
+}
+
+function kinds(items: readonly OutboxItem[]): string[] {
+  return items.map((item) => `${item.kind}:${item.channelId}`);
+}
+
+/**
+ * Behaviour every Store implementation must show, through the interface only. `open` must return a
+ * fresh, empty store for each test; `close` (default: store.close()) releases it.
+ */
+export function storeContract(
+  name: string,
+  open: () => Promise<Store>,
+  close: (store: Store) => Promise<void> = (store) => store.close(),
+): void {
+  describe(name, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await open();
+    });
+
+    afterEach(async () => {
+      await close(store);
+    });
+
+    describe('paging state', () => {
+      test('round-trips a saved state and answers undefined for an unknown id', async () => {
+        const state = {
+          id: 'pg-1',
+          query: { kind: 'sessions', stageArn: STAGE },
+          tokens: [null, 'tok-1'],
+          createdAt: at(0),
+        };
+        await store.savePagingState(state);
+        assert.deepEqual(await store.loadPagingState('pg-1'), state);
+        assert.equal(await store.loadPagingState('pg-unknown'), undefined);
+        await store.ping();
+      });
+
+      test('setPageToken fills the list up to the page and overwrites a known page', async () => {
+        await store.savePagingState({ id: 'pg-1', query: null, tokens: [null], createdAt: at(0) });
+        await store.setPageToken('pg-1', 2, 'tok-2');
+        assert.deepEqual((await store.loadPagingState('pg-1'))?.tokens, [null, null, 'tok-2']);
+        await store.setPageToken('pg-1', 1, 'tok-1');
+        assert.deepEqual((await store.loadPagingState('pg-1'))?.tokens, [null, 'tok-1', 'tok-2']);
+        await store.setPageToken('pg-unknown', 1, 'tok');
+        assert.equal(await store.loadPagingState('pg-unknown'), undefined);
+      });
+
+      test('deletePagingStatesBefore removes only older states', async () => {
+        await store.savePagingState({ id: 'old', query: null, tokens: [null], createdAt: at(0) });
+        await store.savePagingState({ id: 'new', query: null, tokens: [null], createdAt: at(10 * MINUTE) });
+        assert.equal(await store.deletePagingStatesBefore(at(5 * MINUTE)), 1);
+        assert.equal(await store.loadPagingState('old'), undefined);
+        assert.ok(await store.loadPagingState('new'));
+        assert.equal(await store.deletePagingStatesBefore(at(5 * MINUTE)), 0);
+      });
+    });
+
+    describe('watches', () => {
+      test('saveWatch creates, then replaces; listWatches orders by stage and channel', async () => {
+        assert.equal(await store.saveWatch(watchOf('C0B')), 'created');
+        assert.equal(await store.saveWatch(watchOf('C0A', ['B_FRAME_PRESENT'])), 'created');
+        assert.equal(await store.saveWatch(watchOf('C0A', null, OTHER_STAGE)), 'created');
+        const replaced: Watch = {
+          ...watchOf('C0B', ['QUOTA_EXCEEDED', 'INTERNAL_SERVER_EXCEPTION']),
+          createdBy: 'U0OTHER',
+        };
+        assert.equal(await store.saveWatch(replaced), 'updated');
+        assert.deepEqual(await store.listWatches(), [
+          watchOf('C0A', null, OTHER_STAGE),
+          watchOf('C0A', ['B_FRAME_PRESENT']),
+          replaced,
+        ]);
+      });
+
+      test('removeWatches removes one channel or all, and forgets the health of an unwatched stage', async () => {
+        await store.saveWatch(watchOf('C0A'));
+        await store.saveWatch(watchOf('C0B'));
+        await store.saveWatch(watchOf('C0A', null, OTHER_STAGE));
+        await store.recordPoll(poll(false, 0, ['C0A', 'C0B']));
+
+        assert.equal(await store.removeWatches(STAGE, 'C0A'), 1);
+        assert.deepEqual(
+          (await store.listStageHealth()).map((health) => health.stageArn),
+          [STAGE],
+          'still watched from C0B',
+        );
+        assert.equal(await store.removeWatches(STAGE, 'C0A'), 0);
+        assert.equal(await store.removeWatches(STAGE, undefined), 1);
+        assert.deepEqual(await store.listStageHealth(), []);
+        assert.deepEqual(
+          (await store.listWatches()).map((watch) => watch.stageArn),
+          [OTHER_STAGE],
+        );
+      });
+    });
+
+    describe('mutes', () => {
+      test('a mute is in force until its end, can be replaced and removed', async () => {
+        const mute = {
+          stageArn: STAGE,
+          code: 'B_FRAME_PRESENT',
+          until: at(60 * MINUTE),
+          mutedBy: 'U0MUTER',
+          createdAt: at(0),
+        };
+        await store.saveMute(mute);
+        await store.saveMute({ ...mute, code: 'QUOTA_EXCEEDED', until: at(10 * MINUTE) });
+
+        assert.deepEqual(await store.findMute(STAGE, 'B_FRAME_PRESENT', at(MINUTE)), mute);
+        assert.equal(
+          await store.findMute(STAGE, 'B_FRAME_PRESENT', at(60 * MINUTE)),
+          undefined,
+          'ends at until',
+        );
+        assert.equal(await store.findMute(OTHER_STAGE, 'B_FRAME_PRESENT', at(MINUTE)), undefined);
+        assert.deepEqual(
+          (await store.listMutes(at(MINUTE))).map((m) => m.code),
+          ['B_FRAME_PRESENT', 'QUOTA_EXCEEDED'],
+        );
+        assert.deepEqual(
+          (await store.listMutes(at(20 * MINUTE))).map((m) => m.code),
+          ['B_FRAME_PRESENT'],
+        );
+
+        const extended = { ...mute, until: at(120 * MINUTE), mutedBy: 'U0OTHER', createdAt: at(MINUTE) };
+        await store.saveMute(extended);
+        assert.deepEqual(await store.findMute(STAGE, 'B_FRAME_PRESENT', at(90 * MINUTE)), extended);
+
+        assert.equal(await store.removeMute(STAGE, 'B_FRAME_PRESENT'), true);
+        assert.equal(await store.removeMute(STAGE, 'B_FRAME_PRESENT'), false);
+        assert.deepEqual(await store.listMutes(at(MINUTE)), [
+          { ...mute, code: 'QUOTA_EXCEEDED', until: at(10 * MINUTE) },
+        ]);
+      });
+    });
+
+    describe('poller cursors', () => {
+      const session = (sessionId: string, finished = false): SessionCursor => ({
+        stageArn: STAGE,
+        sessionId,
+        startTime: at(0),
+        endTime: finished ? at(30 * MINUTE) : null,
+        finished,
+      });
+      const participant = (sessionId: string, participantId: string): ParticipantCursor => ({
+        stageArn: STAGE,
+        sessionId,
+        participantId,
+        userId: null,
+        state: 'CONNECTED',
+        firstJoinTime: at(MINUTE),
+        lastReadAt: null,
+        done: false,
+        lastErrorAt: null,
+      });
+      const byKey = <T extends { sessionId: string }>(list: T[]): T[] =>
+        [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+
+      test('round-trips and upserts session and participant cursors per stage', async () => {
+        const first = participant('st-1', 'p-1');
+        await store.saveCursors(STAGE, [session('st-1'), { ...session('st-2'), startTime: null }], [first]);
+        const read: ParticipantCursor = {
+          ...first,
+          userId: 'user-1',
+          state: 'DISCONNECTED',
+          lastReadAt: at(5 * MINUTE),
+          done: true,
+          lastErrorAt: at(4 * MINUTE),
+        };
+        await store.saveCursors(STAGE, [], [read, participant('st-2', 'p-2')]);
+
+        assert.deepEqual(byKey(await store.loadSessionCursors(STAGE)), [
+          session('st-1'),
+          { ...session('st-2'), startTime: null },
+        ]);
+        assert.deepEqual(
+          byKey(await store.loadParticipantCursors(STAGE)),
+          byKey([read, participant('st-2', 'p-2')]),
+        );
+        assert.deepEqual(await store.loadSessionCursors(OTHER_STAGE), []);
+        assert.deepEqual(await store.loadParticipantCursors(OTHER_STAGE), []);
+      });
+
+      test('a finished session is still listed but its participants are no longer loaded', async () => {
+        await store.saveCursors(
+          STAGE,
+          [session('st-1'), session('st-2')],
+          [participant('st-1', 'p-1'), participant('st-2', 'p-2')],
+        );
+        await store.saveCursors(STAGE, [session('st-1', true)], []);
+
+        assert.deepEqual(byKey(await store.loadSessionCursors(STAGE)), [
+          session('st-1', true),
+          session('st-2'),
+        ]);
+        assert.deepEqual(await store.loadParticipantCursors(STAGE), [participant('st-2', 'p-2')]);
+      });
+    });
+
+    describe('recordPoll', () => {
+      test('queues one notice per channel on ok → failing, none while failing, one per channel on recovery', async () => {
+        const channels = ['C0A', 'C0B'];
+        assert.deepEqual(
+          await store.recordPoll(poll(true, 0, channels)),
+          { transition: null },
+          'absent → ok',
+        );
+        assert.deepEqual(await store.recordPoll(poll(true, MINUTE, channels)), { transition: null });
+        assert.equal(await store.outboxDepth(), 0);
+
+        assert.deepEqual(await store.recordPoll(poll(false, 2 * MINUTE, channels, 42)), {
+          transition: 'failing',
+        });
+        assert.deepEqual(await store.listStageHealth(), [
+          {
+            stageArn: STAGE,
+            lastPollAt: at(2 * MINUTE),
+            status: 'failing',
+            lastError: 'IVS refused the request: access denied.',
+            lagSeconds: 42,
+          },
+        ]);
+        const failing = await pending(store);
+        assert.deepEqual(kinds(failing), ['notice:C0A', 'notice:C0B']);
+        for (const item of failing) {
+          assert.equal(item.groupId, null);
+          assert.deepEqual(item.payload, {
+            stageArn: STAGE,
+            transition: 'failing',
+            error: 'IVS refused the request: access denied.',
+            at: at(2 * MINUTE).toISOString(),
+          });
+        }
+
+        assert.deepEqual(await store.recordPoll(poll(false, 3 * MINUTE, channels)), { transition: null });
+        assert.equal(await store.outboxDepth(), 2);
+
+        assert.deepEqual(await store.recordPoll(poll(true, 4 * MINUTE, channels)), {
+          transition: 'recovered',
+        });
+        const recovered = (await pending(store)).slice(2);
+        assert.deepEqual(kinds(recovered), ['notice:C0A', 'notice:C0B']);
+        assert.deepEqual(recovered[0]?.payload, {
+          stageArn: STAGE,
+          transition: 'recovered',
+          error: null,
+          at: at(4 * MINUTE).toISOString(),
+        });
+        const health = await store.listStageHealth();
+        assert.equal(health[0]?.status, 'ok');
+        assert.equal(health[0]?.lastError, null);
+      });
+
+      test('a first poll that fails is a transition to failing', async () => {
+        assert.deepEqual(await store.recordPoll(poll(false, 0, ['C0A'])), { transition: 'failing' });
+        assert.deepEqual(kinds(await pending(store)), ['notice:C0A']);
+      });
+    });
+
+    describe('recordDetections', () => {
+      test('creates one group per (session, code, channel) and queues a post for each', async () => {
+        const events = [
+          errorEvent('p-1', 0),
+          errorEvent('p-2', 1_000),
+          errorEvent('p-1', 2_000),
+          errorEvent('p-1', 3_000, { code: 'QUOTA_EXCEEDED', name: 'PUBLISH_ERROR' }),
+          errorEvent('p-3', 4_000, { sessionId: 'st-session-2' }),
+        ];
+        const result = await store.recordDetections(detection(events, [watchOf('C0A')], 5_000));
+        assert.deepEqual(result, { newEvents: 5, groupsCreated: 3, groupsUpdated: 0 });
+
+        const groups = await store.latestGroups(10);
+        assert.equal(groups.length, 3);
+        const main = groups.find(
+          (group) => group.sessionId === 'st-session-1' && group.code === 'B_FRAME_PRESENT',
+        );
+        assert.ok(main);
+        assert.deepEqual(
+          { ...main, id: 0 },
+          {
+            id: 0,
+            stageArn: STAGE,
+            sessionId: 'st-session-1',
+            code: 'B_FRAME_PRESENT',
+            channelId: 'C0A',
+            firstSeen: at(0),
+            lastSeen: at(2_000),
+            eventCount: 3,
+            participantCount: 2,
+            sample: [
+              { participantId: 'p-1', userId: 'user-p-1', remoteParticipantId: null },
+              { participantId: 'p-2', userId: 'user-p-2', remoteParticipantId: null },
+            ],
+            messageTs: null,
+            repliesQueued: 0,
+            createdAt: at(5_000),
+          },
+        );
+        assert.deepEqual(await store.getGroup(main.id), main);
+
+        const queued = await store.dueOutbox(at(5_000), 10);
+        assert.deepEqual(kinds(queued), ['post:C0A', 'post:C0A', 'post:C0A']);
+        assert.deepEqual(
+          new Set(queued.map((item) => item.groupId)),
+          new Set(groups.map((group) => group.id)),
+        );
+        assert.equal(queued[0]?.payload, null);
+        assert.equal(queued[0]?.attempts, 0);
+      });
+
+      test('events seen before are ignored and queue nothing', async () => {
+        const events = [errorEvent('p-1', 0), errorEvent('p-2', 1_000)];
+        await store.recordDetections(detection(events, [watchOf('C0A')], 2_000));
+        const depth = await store.outboxDepth();
+        const before = await store.latestGroups(10);
+
+        const again = await store.recordDetections(
+          detection([...events, events[0] as DetectedEvent], [watchOf('C0A')], 3_000),
+        );
+        assert.deepEqual(again, { newEvents: 0, groupsCreated: 0, groupsUpdated: 0 });
+        assert.equal(await store.outboxDepth(), depth);
+        assert.deepEqual(await store.latestGroups(10), before);
+      });
+
+      test('a duplicate inside one batch counts once', async () => {
+        const event = errorEvent('p-1', 0);
+        const result = await store.recordDetections(
+          detection([event, { ...event }], [watchOf('C0A')], 1_000),
+        );
+        assert.equal(result.newEvents, 1);
+        assert.equal((await store.latestGroups(1))[0]?.eventCount, 1);
+      });
+
+      test('later events recompute the counts, share one pending update and queue replies up to the cap', async () => {
+        const watches = [watchOf('C0A')];
+        await store.recordDetections(detection([errorEvent('p-1', 0)], watches, 1_000));
+        const [group] = await store.latestGroups(1);
+        assert.ok(group);
+
+        for (let batch = 1; batch <= 5; batch++) {
+          const result = await store.recordDetections(
+            detection(
+              [errorEvent(`p-${batch + 1}`, batch * MINUTE), errorEvent('p-1', batch * MINUTE + 1)],
+              watches,
+              batch * MINUTE + 2,
+            ),
+          );
+          assert.deepEqual(result, { newEvents: 2, groupsCreated: 0, groupsUpdated: 1 });
+        }
+
+        const updated = await store.getGroup(group.id);
+        assert.equal(updated?.eventCount, 11);
+        assert.equal(updated?.participantCount, 6);
+        assert.deepEqual(updated?.firstSeen, at(0));
+        assert.deepEqual(updated?.lastSeen, at(5 * MINUTE + 1));
+        assert.equal(updated?.repliesQueued, POLICY.maxReplies);
+
+        const queued = await pending(store);
+        assert.deepEqual(kinds(queued), ['post:C0A', 'update:C0A', 'reply:C0A', 'reply:C0A', 'reply:C0A']);
+        assert.ok(queued.every((item) => item.groupId === group.id));
+        assert.deepEqual(queued[2]?.payload, {
+          events: 2,
+          participants: [
+            { participantId: 'p-2', userId: 'user-p-2', remoteParticipantId: null },
+            { participantId: 'p-1', userId: 'user-p-1', remoteParticipantId: null },
+          ],
+          firstSeen: at(MINUTE).toISOString(),
+          lastSeen: at(MINUTE + 1).toISOString(),
+        });
+
+        // Once the pending update was sent, the next batch needs a new one.
+        const update = queued[1];
+        assert.ok(update);
+        await store.completeOutbox(update.id);
+        await store.recordDetections(detection([errorEvent('p-9', 6 * MINUTE)], watches, 6 * MINUTE + 1));
+        assert.deepEqual(kinds((await pending(store)).slice(4)), ['update:C0A']);
+      });
+
+      test('a stage watched from two channels gets a group in each', async () => {
+        const result = await store.recordDetections(
+          detection([errorEvent('p-1', 0), errorEvent('p-2', 1)], [watchOf('C0A'), watchOf('C0B')], 1_000),
+        );
+        assert.deepEqual(result, { newEvents: 2, groupsCreated: 2, groupsUpdated: 0 });
+        const groups = await store.latestGroups(10);
+        assert.deepEqual(groups.map((group) => group.channelId).sort(), ['C0A', 'C0B']);
+        assert.ok(groups.every((group) => group.eventCount === 2));
+        assert.deepEqual(kinds(await pending(store)).sort(), ['post:C0A', 'post:C0B']);
+      });
+
+      test("a watch's codes decide which events reach its channel", async () => {
+        const events = [
+          errorEvent('p-1', 0, { code: 'B_FRAME_PRESENT' }),
+          errorEvent('p-2', 1, { code: 'QUOTA_EXCEEDED', name: 'PUBLISH_ERROR' }),
+        ];
+        const result = await store.recordDetections(
+          detection(events, [watchOf('C0A', ['QUOTA_EXCEEDED']), watchOf('C0B', [])], 1_000),
+        );
+        assert.deepEqual(result, { newEvents: 2, groupsCreated: 1, groupsUpdated: 0 });
+        const groups = await store.latestGroups(10);
+        assert.deepEqual(
+          groups.map((group) => `${group.channelId}:${group.code}`),
+          ['C0A:QUOTA_EXCEEDED'],
+        );
+        assert.deepEqual(kinds(await pending(store)), ['post:C0A']);
+      });
+
+      test('events after the burst window has passed start a new group', async () => {
+        const watches = [watchOf('C0A')];
+        await store.recordDetections(detection([errorEvent('p-1', 0)], watches, 1_000));
+        // Exactly at the window's end the group is still open.
+        const inside = await store.recordDetections(
+          detection([errorEvent('p-2', POLICY.burstWindowMs)], watches, POLICY.burstWindowMs),
+        );
+        assert.deepEqual(inside, { newEvents: 1, groupsCreated: 0, groupsUpdated: 1 });
+
+        const late = 2 * POLICY.burstWindowMs + 1;
+        const after = await store.recordDetections(detection([errorEvent('p-3', late)], watches, late));
+        assert.deepEqual(after, { newEvents: 1, groupsCreated: 1, groupsUpdated: 0 });
+
+        const [newest, oldest] = await store.latestGroups(10);
+        assert.deepEqual(
+          [newest?.eventCount, newest?.firstSeen, oldest?.eventCount, oldest?.lastSeen],
+          [1, at(late), 2, at(POLICY.burstWindowMs)],
+        );
+        assert.deepEqual(kinds(await pending(store)), ['post:C0A', 'update:C0A', 'reply:C0A', 'post:C0A']);
+      });
+
+      test('the sample keeps at most sampleSize participants, ordered by their first event', async () => {
+        const policy = { ...POLICY, sampleSize: 3 };
+        const watches = [watchOf('C0A')];
+        await store.recordDetections(
+          detection(
+            [
+              errorEvent('p-4', 4_000),
+              errorEvent('p-2', 6_000, { remoteParticipantId: 'r-late' }),
+              errorEvent('p-2', 2_000, { remoteParticipantId: 'r-early' }),
+              errorEvent('p-5', 5_000),
+              errorEvent('p-1', 1_000),
+              errorEvent('p-3', 3_000),
+            ],
+            watches,
+            10_000,
+            policy,
+          ),
+        );
+        const [group] = await store.latestGroups(1);
+        assert.ok(group);
+        assert.equal(group.participantCount, 5);
+        assert.deepEqual(group.sample, [
+          { participantId: 'p-1', userId: 'user-p-1', remoteParticipantId: null },
+          { participantId: 'p-2', userId: 'user-p-2', remoteParticipantId: 'r-early' },
+          { participantId: 'p-3', userId: 'user-p-3', remoteParticipantId: null },
+        ]);
+
+        // An event read late but earlier in time moves to the front.
+        await store.recordDetections(detection([errorEvent('p-0', 500)], watches, 11_000, policy));
+        assert.deepEqual(
+          (await store.getGroup(group.id))?.sample.map((participant) => participant.participantId),
+          ['p-0', 'p-1', 'p-2'],
+        );
+      });
+
+      test('a storm of 5,000 events stays one group and one message', async () => {
+        const events = Array.from({ length: 5_000 }, (_, index) =>
+          errorEvent(`p-${index % 250}`, index * 10),
+        );
+        const result = await store.recordDetections(detection(events, [watchOf('C0A')], 60_000));
+        assert.deepEqual(result, { newEvents: 5_000, groupsCreated: 1, groupsUpdated: 0 });
+        const groups = await store.latestGroups(10);
+        assert.equal(groups.length, 1);
+        assert.equal(groups[0]?.eventCount, 5_000);
+        assert.equal(groups[0]?.participantCount, 250);
+        assert.equal(groups[0]?.sample.length, POLICY.sampleSize);
+        assert.equal(await store.outboxDepth(), 1);
+      });
+
+      test('latestGroups lists newest first; setGroupMessage records the posted message', async () => {
+        await store.recordDetections(
+          detection(
+            [errorEvent('p-1', 0), errorEvent('p-2', 5_000, { sessionId: 'st-session-2' })],
+            [watchOf('C0A')],
+            6_000,
+          ),
+        );
+        const groups = await store.latestGroups(10);
+        assert.deepEqual(
+          groups.map((group) => group.sessionId),
+          ['st-session-2', 'st-session-1'],
+        );
+        assert.equal((await store.latestGroups(1)).length, 1);
+
+        const first = groups[0];
+        assert.ok(first);
+        await store.setGroupMessage(first.id, '1712345678.000100');
+        assert.equal((await store.getGroup(first.id))?.messageTs, '1712345678.000100');
+        assert.equal(await store.getGroup(first.id + 1_000), undefined);
+      });
+    });
+
+    describe('outbox', () => {
+      test('dueOutbox gives pending items oldest first; retry postpones and counts; complete removes', async () => {
+        await store.recordPoll(poll(false, 0, ['C0A', 'C0B', 'C0C']));
+        const [a, b, c] = await store.dueOutbox(at(0), 10);
+        assert.ok(a && b && c);
+        assert.deepEqual(kinds([a, b, c]), ['notice:C0A', 'notice:C0B', 'notice:C0C']);
+        assert.ok(a.id < b.id && b.id < c.id);
+        assert.deepEqual(await store.dueOutbox(at(-1), 10), [], 'not due before notBefore');
+        assert.deepEqual(
+          (await store.dueOutbox(at(0), 2)).map((item) => item.id),
+          [a.id, b.id],
+        );
+
+        await store.retryOutbox(a.id, at(MINUTE), 'ratelimited');
+        assert.deepEqual(
+          (await store.dueOutbox(at(0), 10)).map((item) => item.id),
+          [b.id, c.id],
+        );
+        await store.completeOutbox(b.id);
+        assert.equal(await store.outboxDepth(), 2);
+
+        const due = await store.dueOutbox(at(MINUTE), 10);
+        assert.deepEqual(
+          due.map((item) => item.id),
+          [a.id, c.id],
+        );
+        assert.deepEqual(
+          { attempts: due[0]?.attempts, notBefore: due[0]?.notBefore, createdAt: due[0]?.createdAt },
+          { attempts: 1, notBefore: at(MINUTE), createdAt: at(0) },
+        );
+        await store.retryOutbox(a.id, at(2 * MINUTE), 'ratelimited again');
+        assert.equal((await store.dueOutbox(at(2 * MINUTE), 10))[0]?.attempts, 2);
+
+        await store.completeOutbox(a.id);
+        await store.completeOutbox(c.id);
+        assert.equal(await store.outboxDepth(), 0);
+        assert.deepEqual(await pending(store), []);
+      });
+    });
+  });
+}
