@@ -115,14 +115,20 @@ export function parseStoreLocation(value: string): StoreLocation | undefined {
     const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
     return path === '' ? undefined : { kind: 'sqlite', path };
   }
-  if (/^postgres(ql)?:\/\//.test(value) && URL.canParse(value)) return { kind: 'postgres', url: value };
+  if (/^postgres(ql)?:\/\//.test(value) && URL.canParse(value) && new URL(value).hostname !== '') {
+    return { kind: 'postgres', url: value };
+  }
   return undefined;
 }
 
 const isBlank = (value: string | undefined): boolean => value === undefined || value.trim() === '';
 
 /** Validates the environment once; every problem becomes one line naming the variable. */
-export function loadConfig(env: Record<string, string | undefined>): ConfigResult {
+export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigResult {
+  // A blank line in .env (PORT=) means "not set", never an empty value or 0.
+  const env = Object.fromEntries(
+    Object.entries(rawEnv).map(([key, value]) => [key, isBlank(value) ? undefined : value]),
+  );
   const parsed = envSchema.safeParse(env);
   const problems = parsed.success
     ? []

@@ -212,18 +212,20 @@ export class Poller {
         if (!p.done && stageWork.activeSessions.has(p.sessionId)) candidates.push(p);
       }
     }
+    // Earliest due first. Never-read participants (just joined) come first, then the recently
+    // erroring and those who left (one last read settles them), then connected ones one interval
+    // after their last read: nobody starves, because waiting moves everyone forward.
     const recent = now.getTime() - this.#options.policy.burstWindowMs;
-    const rank = (p: ParticipantCursor): number => {
-      if (p.lastErrorAt && p.lastErrorAt.getTime() >= recent) return 0;
-      if (p.lastReadAt === null) return 1;
-      if (p.state === 'CONNECTED') return 2;
-      return 3;
+    const intervalMs = this.#options.intervalSeconds * 1000;
+    const due = (p: ParticipantCursor): number => {
+      if (p.lastReadAt === null) return Number.NEGATIVE_INFINITY;
+      const read = p.lastReadAt.getTime();
+      if (p.lastErrorAt && p.lastErrorAt.getTime() >= recent) return read;
+      if (p.state !== 'CONNECTED') return read;
+      return read + intervalMs;
     };
     candidates.sort(
-      (a, b) =>
-        rank(a) - rank(b) ||
-        (a.lastReadAt?.getTime() ?? 0) - (b.lastReadAt?.getTime() ?? 0) ||
-        (b.firstJoinTime?.getTime() ?? 0) - (a.firstJoinTime?.getTime() ?? 0),
+      (a, b) => due(a) - due(b) || (b.firstJoinTime?.getTime() ?? 0) - (a.firstJoinTime?.getTime() ?? 0),
     );
     const budget = Math.max(
       1,

@@ -6,6 +6,8 @@ export interface RecordedCall {
   method: string;
   body: Record<string, unknown>;
   at: number;
+  /** False when the fake answered with a failure (HTTP error or ok:false). */
+  ok: boolean;
 }
 
 type Failure = { status?: number; error?: string; retryAfterSec?: number };
@@ -30,9 +32,9 @@ export class FakeSlack {
         const method = path.startsWith('/api/')
           ? (path.slice(5).split('?')[0] ?? '')
           : `response:${path.slice(10)}`;
-        this.calls.push({ method, body, at: Date.now() });
-        for (const wake of this.#waiters.splice(0)) wake();
         const failure = this.#failures.get(method)?.shift();
+        this.calls.push({ method, body, at: Date.now(), ok: failure === undefined });
+        for (const wake of this.#waiters.splice(0)) wake();
         if (failure?.status) {
           const headers: Record<string, string> = { 'content-type': 'application/json' };
           if (failure.retryAfterSec !== undefined) headers['retry-after'] = String(failure.retryAfterSec);

@@ -10,6 +10,8 @@ export const ACTION = {
   openSessions: 'ivs_open_sessions',
   openParticipants: 'ivs_open_participants',
   openParticipant: 'ivs_open_participant',
+  muteAlert: 'ivs_alert_mute',
+  unmuteAlert: 'ivs_alert_unmute',
 } as const;
 
 // Button values come back from Slack and are validated like any other input.
@@ -54,4 +56,40 @@ export function pageRef(stateId: string, pageIndex: number): string {
 
 export function openTarget(target: OpenTarget): string {
   return JSON.stringify(target);
+}
+
+/** How long the alert buttons mute a code on a stage. */
+export type MuteHours = 1 | 24;
+
+// Group IDs are store row IDs: positive safe integers.
+const groupId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** Value of a Mute button: `"<groupId>:<hours>"`. */
+export const muteRefSchema = z
+  .string()
+  .max(32)
+  .regex(/^[1-9]\d{0,15}:(1|24)$/)
+  .transform((value) => {
+    const [id = '', hours = ''] = value.split(':');
+    return { groupId: Number(id), hours: Number(hours) };
+  })
+  .pipe(z.object({ groupId, hours: z.union([z.literal(1), z.literal(24)]) }));
+
+/** Value of an Unmute button: `"<groupId>"`. */
+export const groupRefSchema = z
+  .string()
+  .max(32)
+  .regex(/^[1-9]\d{0,15}$/)
+  .transform((value) => ({ groupId: Number(value) }))
+  .pipe(z.object({ groupId }));
+
+export type MuteRef = z.output<typeof muteRefSchema>;
+export type GroupRef = z.output<typeof groupRefSchema>;
+
+export function muteRef(groupId: number, hours: MuteHours): string {
+  return `${groupId}:${hours}`;
+}
+
+export function groupRef(groupId: number): string {
+  return `${groupId}`;
 }

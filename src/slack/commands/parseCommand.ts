@@ -57,9 +57,11 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
  */
 export function tokenize(text: string): string[] {
   const words: string[] = [];
-  const pattern = /"([^"]*)"|“([^”]*)”|'([^']*)'|(\S+)/g;
+  // A word is a run of unquoted characters and "quoted" or “quoted” parts (so --user="a b" is one
+  // word); a word wholly in 'single quotes' is one too. Quote marks are dropped.
+  const pattern = /'([^']*)'(?=\s|$)|((?:[^\s"“”]+|"[^"]*"?|“[^”]*”?)+)/g;
   for (const match of text.matchAll(pattern)) {
-    const word = match[1] ?? match[2] ?? match[3] ?? match[4] ?? '';
+    const word = match[1] ?? (match[2] ?? '').replace(/["“”]/g, '');
     words.push(word.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
   }
   return words;

@@ -1,4 +1,4 @@
-import { truncate, truncateMrkdwn } from './text.ts';
+import { escapeMrkdwn, truncate, truncateMrkdwn } from './text.ts';
 
 // A small Block Kit subset built by functions that enforce Slack's documented limits, so no view can
 // produce a message Slack rejects, whatever the data.
@@ -164,28 +164,37 @@ export function messageSize(blocks: readonly Block[]): number {
 }
 
 /**
- * Makes any message fit: keeps at most 50 blocks (the last ones — context and buttons — are kept),
+ * Makes any message fit. `text` is plain text (the notification and fallback): it is escaped here,
+ * because Slack parses it for mentions too.
+ * keeps at most 50 blocks (the last ones — context and buttons — are kept),
  * then shortens the longest texts until the whole message is under the character budget.
  */
 export function fitMessage(text: string, blocks: readonly (Block | undefined)[]): SlackMessage {
-  let kept = blocks
+  const all = blocks
     .filter((block): block is Block => block !== undefined)
     .map((block) => structuredClone(block));
-  if (kept.length > LIMITS.blocksPerMessage) {
-    const tail = kept.slice(-2);
-    kept = [
-      ...kept.slice(0, LIMITS.blocksPerMessage - 3),
-      context('_Some rows were left out to fit Slack’s limits._'),
-      ...tail,
-    ];
+  // The last two blocks (context and buttons) are what a reader acts on: they always stay.
+  const tail = all.length > 3 ? all.slice(-2) : [];
+  let body = all.slice(0, all.length - tail.length);
+  const note = context('_Some rows were left out to fit Slack’s limits._');
+  const assemble = (omitted: boolean) => (omitted ? [...body, note, ...tail] : [...body, ...tail]);
+  let omitted = false;
+  if (body.length + tail.length > LIMITS.blocksPerMessage) {
+    body = body.slice(0, LIMITS.blocksPerMessage - tail.length - 1);
+    omitted = true;
   }
-  while (messageSize(kept) > LIMITS.messageChars) {
-    const longest = longestText(kept);
+  while (messageSize(assemble(omitted)) > LIMITS.messageChars) {
+    const longest = longestText(assemble(omitted));
     if (!longest || longest.text.length <= 40) break;
-    const excess = messageSize(kept) - LIMITS.messageChars;
+    const excess = messageSize(assemble(omitted)) - LIMITS.messageChars;
     longest.text = truncateMrkdwn(longest.text, Math.max(40, longest.text.length - excess - 8));
   }
-  return { text: truncate(text, LIMITS.fallbackText), blocks: kept };
+  // Still too big (many blocks of short texts): drop rows from the end of the body.
+  while (messageSize(assemble(true)) > LIMITS.messageChars && body.length > 1) {
+    body = body.slice(0, -1);
+    omitted = true;
+  }
+  return { text: truncateMrkdwn(escapeMrkdwn(text), LIMITS.fallbackText), blocks: assemble(omitted) };
 }
 
 function longestText(blocks: Block[]): MrkdwnText | undefined {

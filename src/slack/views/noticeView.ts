@@ -51,7 +51,9 @@ export function renderHelp(): SlackMessage {
     header('Amazon IVS Real-Time from Slack'),
     section(lines.join('\n')),
     context(
-      '<stage> is a stage ARN, or a bare 12-character stage ID looked up in the default region. Lists have buttons that open the next level: stage → sessions → participants → participant.',
+      escapeMrkdwn(
+        '<stage> is a stage ARN, or a bare 12-character stage ID looked up in the default region. Lists have buttons that open the next level: stage → sessions → participants → participant.',
+      ),
     ),
   ]);
 }

@@ -27,6 +27,9 @@ export function truncateMrkdwn(value: string, max: number): string {
   let cut = truncate(value, max).slice(0, -1);
   const amp = cut.lastIndexOf('&');
   if (amp !== -1 && !cut.slice(amp).includes(';')) cut = cut.slice(0, amp);
+  // Escaped data holds no raw '<', so an unclosed one is a token we made (<!date…>, <@U…>): keep it whole or not at all.
+  const open = cut.lastIndexOf('<');
+  if (open !== -1 && !cut.slice(open).includes('>')) cut = cut.slice(0, open);
   return `${cut}…`;
 }
 

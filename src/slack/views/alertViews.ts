@@ -1,0 +1,332 @@
+import type { AffectedParticipant, AlertGroup, Mute, StageHealth, Watch } from '../../alerts/model.ts';
+import type { ReplyPayload } from '../../alerts/planDetections.ts';
+import { errorCodeFix, explainErrorCode } from '../../ivs/eventCatalog.ts';
+import { parseStageArn } from '../../ivs/identifiers.ts';
+import { ACTION, groupRef, muteRef, openTarget, openTargetSchema } from '../actions/actionIds.ts';
+import {
+  actions,
+  type ButtonElement,
+  button,
+  context,
+  fieldSections,
+  fitMessage,
+  header,
+  LIMITS,
+  type SectionBlock,
+  type SlackMessage,
+  section,
+} from './blocks.ts';
+import { code, escapeMrkdwn, slackDate, truncate, truncateMrkdwn } from './text.ts';
+
+// Outside strings are cut after escaping (entity-safe) to these lengths, so one odd value cannot
+// crowd out the rest of a row, and no row is ever long enough for a builder to cut it mid-link.
+const MAX_CODE = 100;
+const MAX_ID = 160;
+const MAX_ERROR = 400;
+/** Characters of participant names in one alert or reply; the rest are counted. */
+const MAX_NAMES = 2000;
+/** Characters of codes listed per watch; the rest are counted. */
+const MAX_CODES = 600;
+
+const USER_ID = /^[UW][A-Z0-9]+$/;
+const CHANNEL_ID = /^[CGD][A-Z0-9]+$/;
+
+export const plural = (count: number, noun: string, nouns = `${noun}s`): string =>
+  `${count} ${count === 1 ? noun : nouns}`;
+/** Escaped text of at most `max` characters. */
+const clip = (value: string, max: number): string => truncateMrkdwn(escapeMrkdwn(value), max);
+/** Escaped inline code whose content is at most `max` characters. */
+const clipCode = (value: string, max: number): string =>
+  `\`${truncateMrkdwn(code(value).slice(1, -1), max)}\``;
+
+/** The stage's 12-character ID when the ARN parses, else the ARN as it is (plain, unescaped). */
+export function stageId(stageArn: string): string {
+  return parseStageArn(stageArn)?.id ?? stageArn;
+}
+
+/** A mention only for a well-formed Slack user ID; anything else is shown as text. */
+export function userMention(userId: string): string {
+  return USER_ID.test(userId) && userId.length <= 32 ? `<@${userId}>` : clip(userId, MAX_ID);
+}
+
+/** A channel link only for a well-formed channel ID; anything else is shown as code. */
+export function channelLink(channelId: string): string {
+  return CHANNEL_ID.test(channelId) && channelId.length <= 32
+    ? `<#${channelId}>`
+    : clipCode(channelId, MAX_ID);
+}
+
+/** `userId (participantId, publisher remote)`, escaped. */
+export function participantLabel(p: AffectedParticipant): string {
+  const user = p.userId ? clip(p.userId, MAX_ID) : '_no userId_';
+  const remote = p.remoteParticipantId ? `, publisher ${clipCode(p.remoteParticipantId, MAX_ID)}` : '';
+  return `${user} (${clipCode(p.participantId, MAX_ID)}${remote})`;
+}
+
+export function isMuteInForce(mute: Mute | undefined, now: Date): mute is Mute {
+  return mute !== undefined && mute.until.getTime() > now.getTime();
+}
+
+/** "3m ago" from `now`; a time in the future reads "just now". */
+export function timeAgo(then: Date, now: Date): string {
+  const seconds = Math.floor((now.getTime() - then.getTime()) / 1000);
+  if (Number.isNaN(seconds)) return 'unknown';
+  if (seconds < 1) return 'just now';
+  if (seconds < 60) return `${seconds}s ago`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ago`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ago`;
+  return `${Math.floor(seconds / 86_400)}d ago`;
+}
+
+function field(label: string, value: string): string {
+  return `*${label}*\n${value}`;
+}
+
+/**
+ * One section per row, in order, while the rows' JSON stays within `budget` characters and
+ * `maxBlocks`; rows that do not fit are counted, so lists of any length keep Slack's limits with
+ * every shown row whole.
+ */
+export function rowSections(
+  rows: readonly string[],
+  budget: number,
+  maxBlocks: number,
+): { sections: SectionBlock[]; omitted: number } {
+  const sections: SectionBlock[] = [];
+  let used = 0;
+  for (const row of rows) {
+    const block = section(row);
+    const size = JSON.stringify(block).length + 1;
+    if (sections.length >= maxBlocks || used + size > budget) break;
+    sections.push(block);
+    used += size;
+  }
+  return { sections, omitted: rows.length - sections.length };
+}
+
+// Messages: 50 blocks and ~12,000 JSON characters; lists leave room for a header and a footer.
+const MESSAGE_ROW_BUDGET = 10_000;
+const MESSAGE_ROW_BLOCKS = LIMITS.blocksPerMessage - 5;
+
+function detailsButton(group: AlertGroup): ButtonElement | undefined {
+  const first = group.sample[0];
+  if (!first) return undefined;
+  const value = openTarget({ a: group.stageArn, s: group.sessionId, p: first.participantId });
+  // A button the open listener would refuse is worse than none.
+  if (!openTargetSchema.safeParse(value).success) return undefined;
+  return button({ text: 'Details', actionId: ACTION.openParticipant, value, style: 'primary' });
+}
+
+/** Labels of the first participants that fit in `MAX_NAMES` characters, and how many are left. */
+function namedParticipants(
+  participants: readonly AffectedParticipant[],
+  total: number,
+): { labels: string[]; more: number } {
+  const labels: string[] = [];
+  let used = 0;
+  for (const p of participants) {
+    const label = participantLabel(p);
+    if (used + label.length > MAX_NAMES) break;
+    labels.push(label);
+    used += label.length + 2;
+  }
+  return { labels, more: Math.max(total, participants.length) - labels.length };
+}
+
+function affectedParticipants(group: AlertGroup): string | undefined {
+  const { labels, more } = namedParticipants(group.sample, group.participantCount);
+  if (labels.length === 0 && more <= 0) return undefined;
+  const lines = labels.map((label) => `• ${label}`);
+  if (more > 0) lines.push(`_+${more} more_`);
+  return `*Affected participants*\n${lines.join('\n')}`;
+}
+
+/** The channel alert for one group: what happened, the usual fix, who is affected, and mute buttons. */
+export function renderAlertGroup(group: AlertGroup, mute: Mute | undefined, now: Date): SlackMessage {
+  const id = stageId(group.stageArn);
+  const muted = isMuteInForce(mute, now);
+  const participants = affectedParticipants(group);
+  const buttons = [
+    detailsButton(group),
+    button({ text: 'Mute 1h', actionId: ACTION.muteAlert, value: muteRef(group.id, 1) }),
+    button({ text: 'Mute 24h', actionId: ACTION.muteAlert, value: muteRef(group.id, 24) }),
+    muted ? button({ text: 'Unmute', actionId: ACTION.unmuteAlert, value: groupRef(group.id) }) : undefined,
+  ].filter((element): element is ButtonElement => element !== undefined);
+  const blocks = [
+    header(`🚨 ${group.code} on stage ${id}`),
+    section(
+      `${clipCode(group.code, MAX_CODE)}: ${escapeMrkdwn(explainErrorCode(group.code))}.\n` +
+        `*Usual fix:* ${escapeMrkdwn(errorCodeFix(group.code))}`,
+    ),
+    ...fieldSections([
+      field('Events', `${group.eventCount}`),
+      field('Participants', `${group.participantCount}`),
+      field('First seen', slackDate(group.firstSeen)),
+      field('Last seen', slackDate(group.lastSeen)),
+      field('Session', clipCode(group.sessionId, MAX_ID)),
+      field('Stage ARN', clipCode(group.stageArn, MAX_ID)),
+    ]),
+    participants ? section(participants) : undefined,
+    muted ? context(`🔕 Muted by ${userMention(mute.mutedBy)} until ${slackDate(mute.until)}`) : undefined,
+    actions(buttons),
+  ];
+  const fallback =
+    `${truncate(group.code, MAX_CODE)} on stage ${truncate(id, MAX_ID)}: ${plural(group.eventCount, 'event')}, ` +
+    `${plural(group.participantCount, 'participant')}${muted ? ' (muted)' : ''}`;
+  return fitMessage(fallback, blocks);
+}
+
+/** A thread reply under the group's alert naming what is new since the alert was posted. */
+export function renderAlertReply(group: AlertGroup, reply: ReplyPayload): SlackMessage {
+  const { labels, more } = namedParticipants(reply.participants, reply.participants.length);
+  const names = more > 0 ? [...labels, `+${more} more`] : labels;
+  const what = `+${reply.events} more ${clipCode(group.code, MAX_CODE)} ${reply.events === 1 ? 'event' : 'events'}`;
+  const when = `between ${slackDate(new Date(reply.firstSeen))} and ${slackDate(new Date(reply.lastSeen))}`;
+  const text = `${what} ${when}${names.length > 0 ? `: ${names.join(', ')}` : '.'}`;
+  const fallback = `+${reply.events} more ${truncate(group.code, MAX_CODE)} ${reply.events === 1 ? 'event' : 'events'}`;
+  return fitMessage(fallback, [section(text)]);
+}
+
+export interface StageNotice {
+  stageArn: string;
+  transition: 'failing' | 'recovered';
+  error: string | null;
+  at: string;
+}
+
+/** Posted once when polling a stage starts failing and once when it works again. */
+export function renderStageNotice(payload: StageNotice): SlackMessage {
+  const id = stageId(payload.stageArn);
+  const footer = context(`Stage ${clipCode(payload.stageArn, MAX_ID)} · ${slackDate(new Date(payload.at))}`);
+  if (payload.transition === 'failing') {
+    const reason = payload.error ?? 'no reason was given';
+    return fitMessage(`Polling stage ${truncate(id, MAX_ID)} is failing: ${truncate(reason, MAX_ERROR)}`, [
+      section(
+        `:warning: Polling stage ${clipCode(id, MAX_ID)} is failing: ${clip(reason, MAX_ERROR)}\n` +
+          'Alerts for this stage are paused until it recovers.',
+      ),
+      footer,
+    ]);
+  }
+  return fitMessage(`Polling stage ${truncate(id, MAX_ID)} recovered`, [
+    section(`:white_check_mark: Polling stage ${clipCode(id, MAX_ID)} works again; its alerts resume.`),
+    footer,
+  ]);
+}
+
+function healthLine(health: StageHealth | undefined, now: Date): string {
+  if (!health) return ':white_circle: not polled yet';
+  const status =
+    health.status === 'ok'
+      ? ':large_green_circle: ok'
+      : `:red_circle: failing: ${clip(health.lastError ?? 'no reason was given', MAX_ERROR)}`;
+  const polled = health.lastPollAt
+    ? `last poll ${slackDate(health.lastPollAt)} (${timeAgo(health.lastPollAt, now)})`
+    : 'never polled';
+  const lag = health.lagSeconds > 0 ? `behind by ${Math.ceil(health.lagSeconds)}s` : 'up to date';
+  return `${status} · ${polled} · ${lag}`;
+}
+
+function codesText(codes: readonly string[] | null): string {
+  if (codes === null) return 'all error codes';
+  if (codes.length === 0) return '_no codes_';
+  const shown: string[] = [];
+  let used = 0;
+  for (const c of codes) {
+    const text = clipCode(c, MAX_CODE);
+    if (used + text.length > MAX_CODES) break;
+    shown.push(text);
+    used += text.length + 2;
+  }
+  const more = codes.length - shown.length;
+  return `${shown.join(', ')}${more > 0 ? ` +${more} more` : ''}`;
+}
+
+/** One watch with the health of its stage, as mrkdwn. */
+export function watchRow(watch: Watch, health: StageHealth | undefined, now: Date): string {
+  return [
+    `*Stage* ${clipCode(stageId(watch.stageArn), MAX_ID)} → ${channelLink(watch.channelId)}`,
+    clipCode(watch.stageArn, MAX_ID),
+    `Codes: ${codesText(watch.codes)}`,
+    healthLine(health, now),
+  ].join('\n');
+}
+
+/** One mute in force, as mrkdwn. */
+export function muteRow(mute: Mute, now: Date): string {
+  const left = Math.max(0, Math.ceil((mute.until.getTime() - now.getTime()) / 60_000));
+  const remaining = left >= 120 ? `${Math.round(left / 60)}h left` : `${left}m left`;
+  return (
+    `🔕 ${clipCode(mute.code, MAX_CODE)} on stage ${clipCode(stageId(mute.stageArn), MAX_ID)} ` +
+    `until ${slackDate(mute.until)} (${remaining}) · by ${userMention(mute.mutedBy)}`
+  );
+}
+
+/** One alert group in a list, as mrkdwn. */
+export function alertGroupRow(group: AlertGroup, muted: boolean): string {
+  const counts = `${plural(group.eventCount, 'event')} · ${plural(group.participantCount, 'participant')}`;
+  return (
+    `🚨 ${clipCode(group.code, MAX_CODE)} on stage ${clipCode(stageId(group.stageArn), MAX_ID)}` +
+    ` · session ${clipCode(group.sessionId, MAX_ID)}${muted ? ' · 🔕 muted' : ''}\n` +
+    `${counts} · last seen ${slackDate(group.lastSeen)}`
+  );
+}
+
+export function healthByStage(health: readonly StageHealth[]): Map<string, StageHealth> {
+  return new Map(health.map((h) => [h.stageArn, h]));
+}
+
+/** The note under a list that did not fit whole. */
+export function omittedNote(omitted: number, noun: string, nouns = `${noun}s`): string | undefined {
+  if (omitted <= 0) return undefined;
+  return `_${omitted} more ${omitted === 1 ? noun : nouns} not shown, to fit Slack’s limits._`;
+}
+
+export const WATCH_USAGE = '/ivs watch <stage> [#channel] [codes=…]';
+
+/** `/ivs watches`: every watch with its channel, codes and polling health. */
+export function renderWatches(watches: Watch[], health: StageHealth[], now: Date): SlackMessage {
+  if (watches.length === 0) {
+    return fitMessage('No stages are watched yet.', [
+      section(`No stages are watched yet. Add one with ${code(WATCH_USAGE)}.`),
+    ]);
+  }
+  const byStage = healthByStage(health);
+  const failing = watches.filter((w) => byStage.get(w.stageArn)?.status === 'failing').length;
+  const { sections, omitted } = rowSections(
+    watches.map((w) => watchRow(w, byStage.get(w.stageArn), now)),
+    MESSAGE_ROW_BUDGET,
+    MESSAGE_ROW_BLOCKS,
+  );
+  const summary = `${plural(watches.length, 'watch', 'watches')}${failing > 0 ? `, ${failing} failing` : ''}`;
+  const notes = [omittedNote(omitted, 'watch', 'watches'), `Add one with ${code(WATCH_USAGE)}.`].filter(
+    (note): note is string => note !== undefined,
+  );
+  return fitMessage(`IVS alert watches: ${summary}`, [
+    header(`IVS alert watches (${summary})`),
+    ...sections,
+    context(...notes),
+  ]);
+}
+
+/** `/ivs mutes`: the mutes in force at `now`. */
+export function renderMutes(mutes: Mute[], now: Date): SlackMessage {
+  const active = mutes
+    .filter((m) => isMuteInForce(m, now))
+    .sort((a, b) => a.until.getTime() - b.until.getTime());
+  if (active.length === 0) return fitMessage('No alerts are muted.', [section('No alerts are muted.')]);
+  const { sections, omitted } = rowSections(
+    active.map((m) => muteRow(m, now)),
+    MESSAGE_ROW_BUDGET,
+    MESSAGE_ROW_BLOCKS,
+  );
+  const notes = [
+    omittedNote(omitted, 'mute'),
+    'A mute ends by itself; the Unmute button on the alert ends it early.',
+  ].filter((note): note is string => note !== undefined);
+  return fitMessage(`${plural(active.length, 'muted alert')}`, [
+    header(`Muted alerts (${active.length})`),
+    ...sections,
+    context(...notes),
+  ]);
+}

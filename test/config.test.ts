@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type Config, DEFAULT_DATABASE_URL, loadConfig, parseStoreLocation } from '../src/config.ts';
+
+const HTTP_MODE = {
+  SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdef',
+  SLACK_SIGNING_SECRET: '8f742231b10e8888abcd99yyyzzz85a5',
+  AWS_REGION: 'us-east-1',
+} as const;
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  const result = loadConfig(env);
+  assert.equal(result.ok, false, 'expected the environment to be refused');
+  return result.ok ? [] : result.problems;
+}
+
+function configOf(env: Record<string, string | undefined>): Config {
+  const result = loadConfig(env);
+  if (!result.ok) assert.fail(`expected a config, got: ${result.problems.join(' | ')}`);
+  return result.config;
+}
+
+/** The single problem line about `variable`; fails unless there is exactly one. */
+function lineFor(problems: readonly string[], variable: string): string {
+  const lines = problems.filter((line) => line.startsWith(`${variable}: `));
+  assert.equal(lines.length, 1, `one line for ${variable} in ${JSON.stringify(problems)}`);
+  return lines[0] ?? '';
+}
+
+describe('loadConfig', () => {
+  test('an empty environment gives one line per required variable, each saying how to get it', () => {
+    const problems = problemsOf({});
+    assert.equal(problems.length, 3, JSON.stringify(problems));
+    assert.match(lineFor(problems, 'SLACK_BOT_TOKEN'), /missing; .*xoxb-.*OAuth & Permissions/);
+    assert.match(lineFor(problems, 'SLACK_SIGNING_SECRET'), /missing; .*Signing Secret.*SLACK_APP_TOKEN/);
+    assert.match(lineFor(problems, 'AWS_REGION'), /missing; .*us-east-1/);
+  });
+
+  for (const variable of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'AWS_REGION'] as const) {
+    test(`missing ${variable} alone is the only problem`, () => {
+      const problems = problemsOf({ ...HTTP_MODE, [variable]: undefined });
+      assert.equal(problems.length, 1, JSON.stringify(problems));
+      assert.match(lineFor(problems, variable), /missing; /);
+    });
+
+    test(`blank ${variable} counts as missing, reported once`, () => {
+      const problems = problemsOf({ ...HTTP_MODE, [variable]: '   ' });
+      assert.equal(problems.length, 1, JSON.stringify(problems));
+      assert.match(lineFor(problems, variable), /missing; /);
+    });
+  }
+
+  test('a user token instead of a bot token is named', () => {
+    const problems = problemsOf({ ...HTTP_MODE, SLACK_BOT_TOKEN: 'xoxp-123' });
+    assert.match(lineFor(problems, 'SLACK_BOT_TOKEN'), /must be a bot token starting with "xoxb-"/);
+  });
+
+  test('Socket Mode (SLACK_APP_TOKEN) needs no signing secret', () => {
+    const config = configOf({
+      SLACK_BOT_TOKEN: HTTP_MODE.SLACK_BOT_TOKEN,
+      SLACK_APP_TOKEN: 'xapp-1-A111-222-abc',
+      AWS_REGION: 'eu-west-1',
+    });
+    assert.equal(config.slackAppToken, 'xapp-1-A111-222-abc');
+    assert.equal(config.slackSigningSecret, undefined);
+    assert.equal(config.awsRegion, 'eu-west-1');
+  });
+
+  test('a blank SLACK_APP_TOKEN is unset, so HTTP mode still needs the secret', () => {
+    const problems = problemsOf({ ...HTTP_MODE, SLACK_SIGNING_SECRET: '', SLACK_APP_TOKEN: ' ' });
+    assert.deepEqual(
+      problems.map((line) => line.split(':')[0]),
+      ['SLACK_SIGNING_SECRET'],
+    );
+  });
+
+  test('an app token that is not xapp- is named', () => {
+    const problems = problemsOf({ ...HTTP_MODE, SLACK_APP_TOKEN: 'xoxb-not-an-app-token' });
+    assert.match(lineFor(problems, 'SLACK_APP_TOKEN'), /must be an app-level token starting with "xapp-"/);
+    assert.equal(problems.length, 1);
+  });
+
+  const badValues: Array<{ variable: string; value: string; expect: RegExp }> = [
+    { variable: 'PORT', value: 'http', expect: /must be a TCP port number/ },
+    { variable: 'PORT', value: '3000.5', expect: /must be a whole number/ },
+    { variable: 'PORT', value: '70000', expect: /must be between 0 and 65535/ },
+    { variable: 'PORT', value: '-1', expect: /must be between 0 and 65535/ },
+    { variable: 'SLACK_API_URL', value: 'slack.com/api', expect: /must be an absolute URL/ },
+    { variable: 'AWS_REGION', value: 'moon-base', expect: /must be an AWS region name such as us-east-1/ },
+    { variable: 'AWS_REGION', value: 'US-EAST-1', expect: /must be an AWS region name/ },
+    {
+      variable: 'DATABASE_URL',
+      value: 'mysql://db/ivs',
+      expect: /must be sqlite:<file path>.*postgres:\/\//,
+    },
+    { variable: 'DATABASE_URL', value: 'sqlite:', expect: /must be sqlite:<file path>/ },
+    { variable: 'LOG_LEVEL', value: 'loud', expect: /"info"/ },
+  ];
+  for (const { variable, value, expect } of badValues) {
+    test(`${variable}=${value} is refused with one line naming ${variable}`, () => {
+      const problems = problemsOf({ ...HTTP_MODE, [variable]: value });
+      assert.equal(problems.length, 1, JSON.stringify(problems));
+      assert.match(lineFor(problems, variable), expect);
+    });
+  }
+
+  test('several bad settings are all reported together, each on its own line', () => {
+    const problems = problemsOf({
+      SLACK_BOT_TOKEN: 'nope',
+      AWS_REGION: 'nowhere',
+      PORT: 'eighty',
+      SLACK_API_URL: 'not a url',
+      DATABASE_URL: 'redis://cache',
+      LOG_LEVEL: 'chatty',
+    });
+    assert.deepEqual(problems.map((line) => line.split(':')[0]).sort(), [
+      'AWS_REGION',
+      'DATABASE_URL',
+      'LOG_LEVEL',
+      'PORT',
+      'SLACK_API_URL',
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+    ]);
+    for (const line of problems) assert.doesNotMatch(line, /\n/);
+  });
+
+  test('defaults: port 3000, the SQLite file under ./data, log level info', () => {
+    const config = configOf(HTTP_MODE);
+    assert.equal(config.port, 3000);
+    assert.equal(DEFAULT_DATABASE_URL, 'sqlite:./data/ivs-bot.db');
+    assert.deepEqual(config.store, { kind: 'sqlite', path: './data/ivs-bot.db' });
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.slackApiUrl, undefined);
+    assert.equal(config.slackAppToken, undefined);
+    assert.equal(config.slackSigningSecret, HTTP_MODE.SLACK_SIGNING_SECRET);
+    assert.equal(config.slackBotToken, HTTP_MODE.SLACK_BOT_TOKEN);
+  });
+
+  test('explicit settings are used, trimmed', () => {
+    const config = configOf({
+      ...HTTP_MODE,
+      PORT: ' 8080 ',
+      SLACK_API_URL: 'http://localhost:9999/api/',
+      AWS_REGION: ' us-gov-west-1 ',
+      DATABASE_URL: 'postgres://bot:secret@db.internal:5432/ivs',
+      LOG_LEVEL: 'debug',
+    });
+    assert.equal(config.port, 8080);
+    assert.equal(config.slackApiUrl, 'http://localhost:9999/api/');
+    assert.equal(config.awsRegion, 'us-gov-west-1');
+    assert.deepEqual(config.store, { kind: 'postgres', url: 'postgres://bot:secret@db.internal:5432/ivs' });
+    assert.equal(config.logLevel, 'debug');
+  });
+
+  test('PORT=0 is allowed (the OS picks a free port, used by end-to-end tests)', () => {
+    assert.equal(configOf({ ...HTTP_MODE, PORT: '0' }).port, 0);
+  });
+
+  test('an empty PORT (PORT= in a .env file) falls back to 3000 like the other blank settings', () => {
+    assert.equal(configOf({ ...HTTP_MODE, PORT: '' }).port, 3000);
+  });
+
+  test('unrelated environment variables are ignored', () => {
+    const config = configOf({ ...HTTP_MODE, HOME: '/root', PATH: '/usr/bin' });
+    assert.equal(Object.hasOwn(config, 'HOME'), false);
+  });
+
+  test('the config and its store location are frozen', () => {
+    const config = configOf(HTTP_MODE);
+    assert.ok(Object.isFrozen(config));
+    assert.ok(Object.isFrozen(config.store));
+    assert.throws(() => {
+      (config as { port: number }).port = 1;
+    }, TypeError);
+  });
+});
+
+describe('parseStoreLocation', () => {
+  const cases: Array<[string, ReturnType<typeof parseStoreLocation>]> = [
+    ['sqlite:./data/ivs-bot.db', { kind: 'sqlite', path: './data/ivs-bot.db' }],
+    ['sqlite:/var/lib/ivs/bot.db', { kind: 'sqlite', path: '/var/lib/ivs/bot.db' }],
+    ['sqlite:///var/lib/ivs/bot.db', { kind: 'sqlite', path: '/var/lib/ivs/bot.db' }],
+    ['sqlite::memory:', { kind: 'sqlite', path: ':memory:' }],
+    [
+      'postgres://bot:pw@localhost:5432/ivs',
+      { kind: 'postgres', url: 'postgres://bot:pw@localhost:5432/ivs' },
+    ],
+    [
+      'postgresql://bot@db/ivs?sslmode=require',
+      { kind: 'postgres', url: 'postgresql://bot@db/ivs?sslmode=require' },
+    ],
+    ['sqlite:', undefined],
+    ['', undefined],
+    ['./data/ivs-bot.db', undefined],
+    ['mysql://db/ivs', undefined],
+    ['postgres:/missing-slash', undefined],
+    ['http://db/ivs', undefined],
+  ];
+  for (const [input, expected] of cases) {
+    test(`${JSON.stringify(input)} → ${expected ? expected.kind : 'undefined'}`, () => {
+      assert.deepEqual(parseStoreLocation(input), expected);
+    });
+  }
+});

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  isParticipantId,
+  isSessionId,
+  PARTICIPANT_FORM,
+  parseParticipantId,
+  parseSessionId,
+  parseStageArn,
+  parseStageRef,
+  parseUserId,
+  SESSION_FORM,
+  STAGE_FORM,
+} from '../../src/ivs/identifiers.ts';
+
+const ARN = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
+
+describe('parseStageArn', () => {
+  test('splits a stage ARN into region, account and ID', () => {
+    assert.deepEqual(parseStageArn(ARN), {
+      arn: ARN,
+      region: 'us-east-1',
+      accountId: '123456789012',
+      id: 'AbCdEf123456',
+    });
+  });
+
+  test('accepts the other AWS partitions', () => {
+    assert.equal(
+      parseStageArn('arn:aws-us-gov:ivs:us-gov-west-1:123456789012:stage/AbCdEf123456')?.region,
+      'us-gov-west-1',
+    );
+    assert.equal(
+      parseStageArn('arn:aws-cn:ivs:cn-north-1:123456789012:stage/AbCdEf123456')?.region,
+      'cn-north-1',
+    );
+  });
+
+  const refused = [
+    '',
+    'AbCdEf123456',
+    ` ${ARN}`,
+    `${ARN} `,
+    ARN.replace(':ivs:', ':ivschat:'),
+    ARN.replace('stage/', 'channel/'),
+    ARN.replace('123456789012', '12345678901'),
+    ARN.replace('123456789012', '1234567890123'),
+    ARN.replace('123456789012', 'abcdefghijkl'),
+    'arn:aws:ivs:us-east-1:123456789012:stage/',
+    'arn:aws:ivs:us-east-1:123456789012:stage/AbC_Ef123456',
+    'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456/extra',
+    'arn:gcp:ivs:us-east-1:123456789012:stage/AbCdEf123456',
+    `arn:aws:ivs:us-east-1:123456789012:stage/${'a'.repeat(100)}`,
+  ];
+  for (const input of refused) {
+    test(`refuses ${JSON.stringify(input.length > 60 ? `${input.slice(0, 60)}…` : input)}`, () => {
+      assert.equal(parseStageArn(input), undefined);
+    });
+  }
+});
+
+describe('parseStageRef', () => {
+  test('a full ARN is kind arn, with its own region', () => {
+    const ref = parseStageRef(ARN, 'eu-west-1');
+    assert.ok(ref.ok);
+    assert.equal(ref.value.kind, 'arn');
+    assert.equal(ref.value.kind === 'arn' ? ref.value.stage.region : undefined, 'us-east-1');
+  });
+
+  test('a bare 12-character ID is kind id in the default region', () => {
+    assert.deepEqual(parseStageRef('AbCdEf123456', 'eu-west-1'), {
+      ok: true,
+      value: { kind: 'id', id: 'AbCdEf123456', region: 'eu-west-1' },
+    });
+  });
+
+  test('surrounding spaces are ignored', () => {
+    const ref = parseStageRef(`  ${ARN}\t`, 'eu-west-1');
+    assert.ok(ref.ok && ref.value.kind === 'arn' && ref.value.stage.arn === ARN);
+    assert.deepEqual(parseStageRef(' AbCdEf123456 ', 'us-west-2'), {
+      ok: true,
+      value: { kind: 'id', id: 'AbCdEf123456', region: 'us-west-2' },
+    });
+  });
+
+  for (const input of ['', 'AbCdEf12345', 'AbCdEf1234567', 'AbCdEf-12345', 'stage/AbCdEf123456', '<@U123>']) {
+    test(`refuses ${JSON.stringify(input)} naming <stage> and the expected form`, () => {
+      assert.deepEqual(parseStageRef(input, 'us-east-1'), {
+        ok: false,
+        problem: `<stage> must be ${STAGE_FORM}.`,
+      });
+    });
+  }
+});
+
+describe('parseSessionId', () => {
+  test('accepts st- and 13 letters or digits, trimmed', () => {
+    assert.deepEqual(parseSessionId('st-AbCdEf1234567'), { ok: true, value: 'st-AbCdEf1234567' });
+    assert.deepEqual(parseSessionId(' st-AbCdEf1234567 '), { ok: true, value: 'st-AbCdEf1234567' });
+    assert.ok(isSessionId('st-AbCdEf1234567'));
+  });
+
+  for (const input of [
+    '',
+    'st-',
+    'st-AbCdEf123456',
+    'st-AbCdEf12345678',
+    'ST-AbCdEf1234567',
+    'st_AbCdEf1234567',
+    'st-AbCdEf123456-',
+  ]) {
+    test(`refuses ${JSON.stringify(input)} naming <session-id>`, () => {
+      assert.deepEqual(parseSessionId(input), {
+        ok: false,
+        problem: `<session-id> must be ${SESSION_FORM}.`,
+      });
+      assert.equal(isSessionId(input), false);
+    });
+  }
+});
+
+describe('parseParticipantId', () => {
+  test('accepts letters, digits, - and _ up to 64, trimmed', () => {
+    assert.deepEqual(parseParticipantId('xYz123AbC456'), { ok: true, value: 'xYz123AbC456' });
+    assert.deepEqual(parseParticipantId(' a-b_c '), { ok: true, value: 'a-b_c' });
+    assert.deepEqual(parseParticipantId('p'.repeat(64)), { ok: true, value: 'p'.repeat(64) });
+    assert.ok(isParticipantId('a'));
+  });
+
+  for (const input of ['', 'p'.repeat(65), 'a b', 'a.b', 'ü', '<@U123>']) {
+    test(`refuses ${JSON.stringify(input)} naming <participant-id>`, () => {
+      assert.deepEqual(parseParticipantId(input), {
+        ok: false,
+        problem: `<participant-id> must be ${PARTICIPANT_FORM}.`,
+      });
+    });
+  }
+});
+
+describe('parseUserId', () => {
+  test('accepts any text of 1 to 128 characters as it is', () => {
+    for (const input of ['a', 'alice@example.com', ' spaced ', 'a b', '<@U123>', 'x'.repeat(128)]) {
+      assert.deepEqual(parseUserId(input), { ok: true, value: input });
+    }
+  });
+
+  test('refuses empty and over-long user IDs, naming --user', () => {
+    for (const input of ['', 'x'.repeat(129)]) {
+      assert.deepEqual(parseUserId(input), {
+        ok: false,
+        problem: '--user takes a userId of 1 to 128 characters.',
+      });
+    }
+  });
+});

@@ -1,0 +1,340 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import {
+  type Command,
+  type CommandParse,
+  EXAMPLES,
+  helpUsage,
+  parseCommand,
+  tokenize,
+  USAGE,
+} from '../../../src/slack/commands/parseCommand.ts';
+
+const REGION = 'us-east-1';
+const ARN = 'arn:aws:ivs:eu-west-1:123456789012:stage/AbCdEf123456';
+const STAGE_ID = 'AbCdEf123456';
+const SESSION = 'st-AbCdEf1234567';
+const PARTICIPANT = 'xYz123AbC456';
+
+function commandOf(text: string): Command {
+  const parsed = parseCommand(text, REGION);
+  if (!parsed.ok) assert.fail(`expected a command for ${JSON.stringify(text)}, got: ${parsed.problem}`);
+  return parsed.command;
+}
+
+/** Asserts a usage answer for `name`: the problem matches, and the usage and example are those of `name`. */
+function assertUsage(text: string, name: keyof typeof USAGE, problem: RegExp): void {
+  const parsed: CommandParse = parseCommand(text, REGION);
+  if (parsed.ok) assert.fail(`expected a usage answer for ${JSON.stringify(text)}`);
+  assert.match(parsed.problem, problem);
+  assert.equal(parsed.usage, `Usage: ${USAGE[name]}\nExample: ${EXAMPLES[name]}`);
+}
+
+describe('tokenize', () => {
+  test('splits on any whitespace and honours straight, smart and single quotes', () => {
+    assert.deepEqual(tokenize('  a\tb\n c  '), ['a', 'b', 'c']);
+    assert.deepEqual(tokenize('--user "alice smith" x'), ['--user', 'alice smith', 'x']);
+    assert.deepEqual(tokenize('--user “alice smith”'), ['--user', 'alice smith']);
+    assert.deepEqual(tokenize("--user 'alice smith'"), ['--user', 'alice smith']);
+    assert.deepEqual(tokenize('--user ""'), ['--user', '']);
+  });
+});
+
+describe('parseCommand: help', () => {
+  for (const text of ['', '   ', 'help', 'HELP', '-h', '--help', 'help me please']) {
+    test(`${JSON.stringify(text)} is help`, () => {
+      assert.deepEqual(commandOf(text), { name: 'help' });
+    });
+  }
+});
+
+describe('parseCommand: stages', () => {
+  test('no region means the default region', () => {
+    assert.deepEqual(commandOf('stages'), { name: 'stages', region: REGION });
+  });
+
+  test('a region is taken, lower-cased', () => {
+    assert.deepEqual(commandOf('stages eu-west-1'), { name: 'stages', region: 'eu-west-1' });
+    assert.deepEqual(commandOf('STAGES AP-NORTHEAST-1'), { name: 'stages', region: 'ap-northeast-1' });
+  });
+
+  test('a bad region is named', () => {
+    assertUsage('stages moon', 'stages', /“moon” is not an AWS region name such as us-east-1/);
+  });
+
+  test('extra arguments are refused', () => {
+    assertUsage('stages eu-west-1 us-east-1', 'stages', /Too many arguments/);
+  });
+});
+
+describe('parseCommand: sessions', () => {
+  test('a stage ARN', () => {
+    const command = commandOf(`sessions ${ARN}`);
+    assert.equal(command.name, 'sessions');
+    assert.deepEqual(command.name === 'sessions' && command.stage, {
+      kind: 'arn',
+      stage: { arn: ARN, region: 'eu-west-1', accountId: '123456789012', id: STAGE_ID },
+    });
+  });
+
+  test('a bare stage ID is kind id in the default region', () => {
+    assert.deepEqual(commandOf(`sessions ${STAGE_ID}`), {
+      name: 'sessions',
+      stage: { kind: 'id', id: STAGE_ID, region: REGION },
+    });
+  });
+
+  test('missing <stage>', () => {
+    assertUsage('sessions', 'sessions', /^Missing <stage>\.$/);
+  });
+
+  test('extra arguments', () => {
+    assertUsage(`sessions ${ARN} ${SESSION}`, 'sessions', /Too many arguments/);
+  });
+
+  test('a bad stage names <stage>', () => {
+    assertUsage('sessions arn:aws:ivs:eu-west-1:123:stage/x', 'sessions', /^<stage> must be a stage ARN/);
+  });
+});
+
+describe('parseCommand: participant', () => {
+  test('stage, session and participant', () => {
+    assert.deepEqual(commandOf(`participant ${STAGE_ID} ${SESSION} ${PARTICIPANT}`), {
+      name: 'participant',
+      stage: { kind: 'id', id: STAGE_ID, region: REGION },
+      sessionId: SESSION,
+      participantId: PARTICIPANT,
+    });
+    const withArn = commandOf(`participant ${ARN} ${SESSION} ${PARTICIPANT}`);
+    assert.ok(withArn.name === 'participant' && withArn.stage.kind === 'arn');
+  });
+
+  test('the documented example parses', () => {
+    assert.equal(commandOf(EXAMPLES.participant.replace(/^\/ivs /, '')).name, 'participant');
+  });
+
+  const missing: Array<[string, RegExp]> = [
+    ['participant', /^Missing <stage> and <session-id> and <participant-id>\.$/],
+    [`participant ${ARN}`, /^Missing <session-id> and <participant-id>\.$/],
+    [`participant ${ARN} ${SESSION}`, /^Missing <participant-id>\.$/],
+  ];
+  for (const [text, problem] of missing) {
+    test(`${JSON.stringify(text)} says what is missing`, () => {
+      assertUsage(text, 'participant', problem);
+    });
+  }
+
+  test('a fourth argument is refused', () => {
+    assertUsage(
+      `participant ${ARN} ${SESSION} ${PARTICIPANT} extra`,
+      'participant',
+      /Too many arguments \(expected three\)/,
+    );
+  });
+
+  test('each bad argument is named, the first one wins', () => {
+    assertUsage(`participant stage/nope ${SESSION} ${PARTICIPANT}`, 'participant', /^<stage> must be/);
+    assertUsage(
+      `participant ${ARN} st-short ${PARTICIPANT}`,
+      'participant',
+      /^<session-id> must be a session ID like/,
+    );
+    assertUsage(
+      `participant ${ARN} ${SESSION} not.valid`,
+      'participant',
+      /^<participant-id> must be a participant ID/,
+    );
+    assertUsage('participant x y z', 'participant', /^<stage> must be/);
+  });
+});
+
+describe('parseCommand: participants', () => {
+  const prefix = `participants ${ARN} ${SESSION}`;
+
+  test('without a filter', () => {
+    const command = commandOf(prefix);
+    assert.ok(command.name === 'participants');
+    assert.equal(command.sessionId, SESSION);
+    assert.deepEqual(command.filter, { kind: 'none' });
+  });
+
+  const filters: Array<[string, Extract<Command, { name: 'participants' }>['filter']]> = [
+    ['--state connected', { kind: 'state', state: 'CONNECTED' }],
+    ['--state DISCONNECTED', { kind: 'state', state: 'DISCONNECTED' }],
+    ['--state=connected', { kind: 'state', state: 'CONNECTED' }],
+    ['--STATE=Disconnected', { kind: 'state', state: 'DISCONNECTED' }],
+    ['--published', { kind: 'published' }],
+    ['--user alice', { kind: 'user', userId: 'alice' }],
+    ['--user=alice', { kind: 'user', userId: 'alice' }],
+    ['--user "Alice Smith"', { kind: 'user', userId: 'Alice Smith' }],
+    ['--user “Alice Smith”', { kind: 'user', userId: 'Alice Smith' }],
+    ["--user 'Alice Smith'", { kind: 'user', userId: 'Alice Smith' }],
+    ['--user a=b', { kind: 'user', userId: 'a=b' }],
+  ];
+  for (const [options, filter] of filters) {
+    test(`${options}`, () => {
+      const command = commandOf(`${prefix} ${options}`);
+      assert.ok(command.name === 'participants');
+      assert.deepEqual(command.filter, filter);
+    });
+  }
+
+  test('options may come before the positional arguments', () => {
+    const command = commandOf(`participants --published ${STAGE_ID} ${SESSION}`);
+    assert.ok(command.name === 'participants');
+    assert.deepEqual(command.filter, { kind: 'published' });
+    assert.deepEqual(command.stage, { kind: 'id', id: STAGE_ID, region: REGION });
+  });
+
+  test('--user="a b" keeps the quoted value whole, like --user "a b"', () => {
+    const command = commandOf(`${prefix} --user="Alice Smith"`);
+    assert.ok(command.name === 'participants');
+    assert.deepEqual(command.filter, { kind: 'user', userId: 'Alice Smith' });
+  });
+
+  test('two filters are refused: IVS takes one', () => {
+    for (const options of [
+      '--state connected --published',
+      '--published --user bob',
+      '--published --published',
+    ]) {
+      assertUsage(
+        `${prefix} ${options}`,
+        'participants',
+        /one thing at a time: use only one of --state, --published, --user/,
+      );
+    }
+  });
+
+  test('a filter without its value', () => {
+    assertUsage(`${prefix} --state`, 'participants', /^--state needs a value\.$/);
+    assertUsage(`${prefix} --state=`, 'participants', /^--state needs a value\.$/);
+    assertUsage(`${prefix} --user`, 'participants', /^--user needs a value\.$/);
+    assertUsage(`${prefix} --user ""`, 'participants', /^--user needs a value\.$/);
+  });
+
+  test('a bad state', () => {
+    assertUsage(`${prefix} --state live`, 'participants', /--state takes connected or disconnected/);
+  });
+
+  test('--published takes no value', () => {
+    assertUsage(`${prefix} --published=yes`, 'participants', /--published takes no value/);
+  });
+
+  test('a user ID over 128 characters', () => {
+    assertUsage(
+      `${prefix} --user ${'u'.repeat(129)}`,
+      'participants',
+      /--user takes a userId of 1 to 128 characters/,
+    );
+  });
+
+  test('an unknown option is named', () => {
+    assertUsage(`${prefix} --connected`, 'participants', /^Unknown option --connected\.$/);
+    assertUsage(`${prefix} --limit=5`, 'participants', /^Unknown option --limit\.$/);
+  });
+
+  test('missing and extra positional arguments', () => {
+    assertUsage('participants', 'participants', /^Missing <stage> and <session-id>\.$/);
+    assertUsage(`participants ${ARN} --published`, 'participants', /^Missing <session-id>\.$/);
+    assertUsage(`${prefix} ${PARTICIPANT}`, 'participants', /^Too many arguments\.$/);
+  });
+
+  test('bad stage and session are named', () => {
+    assertUsage(`participants nope ${SESSION}`, 'participants', /^<stage> must be/);
+    assertUsage(`participants ${ARN} ${PARTICIPANT}`, 'participants', /^<session-id> must be/);
+  });
+});
+
+describe('parseCommand: other input', () => {
+  test('an unknown subcommand is named, with every usage', () => {
+    const parsed = parseCommand('particpant x y z', REGION);
+    assert.deepEqual(parsed, { ok: false, problem: 'Unknown subcommand “particpant”.', usage: helpUsage() });
+    for (const usage of Object.values(USAGE)) assert.ok(helpUsage().includes(usage));
+  });
+
+  test('subcommands are case-insensitive', () => {
+    assert.equal(commandOf(`Participant ${ARN} ${SESSION} ${PARTICIPANT}`).name, 'participant');
+  });
+
+  test('text over 2,000 characters is refused before any parsing', () => {
+    const parsed = parseCommand(`stages ${'x'.repeat(2000)}`, REGION);
+    assert.ok(!parsed.ok);
+    assert.match(parsed.problem, /too long/);
+  });
+
+  test('Slack mentions and specials are not IDs', () => {
+    assertUsage('sessions <@U123ABC>', 'sessions', /^<stage> must be/);
+    assertUsage('sessions <!channel>', 'sessions', /^<stage> must be/);
+  });
+
+  test('property: any text gives a command or a usage answer, never an exception', () => {
+    const mention = fc.constantFrom(
+      '<@U123>',
+      '<@U123|alice>',
+      '<!channel>',
+      '<!here>',
+      '<#C123|general>',
+      '&amp;',
+      '&lt;',
+    );
+    const word = fc.oneof(
+      fc.constantFrom(
+        'stages',
+        'sessions',
+        'participants',
+        'participant',
+        'help',
+        '--state',
+        '--state=',
+        '--user',
+        '--user=',
+        '--published',
+        '--',
+        '-',
+        ARN,
+        STAGE_ID,
+        SESSION,
+        PARTICIPANT,
+        'connected',
+        '"',
+        '“',
+        '”',
+        "'",
+        '=',
+        ' ',
+        '\n',
+        '\t',
+      ),
+      mention,
+      fc.string(),
+      fc.string({ unit: 'grapheme' }),
+      fc.string({ unit: 'binary' }),
+    );
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'grapheme', maxLength: 300 }),
+      fc.string({ unit: 'binary', maxLength: 300 }),
+      fc.string({ minLength: 1900, maxLength: 2500 }),
+      fc.array(word, { maxLength: 12 }).map((words) => words.join(' ')),
+      fc.array(word, { maxLength: 12 }).map((words) => words.join('')),
+    );
+    fc.assert(
+      fc.property(text, (input) => {
+        const parsed = parseCommand(input, REGION);
+        if (parsed.ok) {
+          assert.ok(
+            ['help', 'stages', 'sessions', 'participants', 'participant'].includes(parsed.command.name),
+          );
+        } else {
+          assert.equal(typeof parsed.problem, 'string');
+          assert.ok(parsed.problem.length > 0);
+          assert.ok(parsed.usage.length > 0);
+          assert.ok(parsed.usage === helpUsage() || parsed.usage.startsWith('Usage: /ivs '));
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -1,0 +1,660 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import type { AffectedParticipant, AlertGroup, Mute, StageHealth, Watch } from '../../../src/alerts/model.ts';
+import type { ReplyPayload } from '../../../src/alerts/planDetections.ts';
+import { errorCodeFix, explainErrorCode } from '../../../src/ivs/eventCatalog.ts';
+import {
+  ACTION,
+  groupRefSchema,
+  muteRefSchema,
+  openTargetSchema,
+} from '../../../src/slack/actions/actionIds.ts';
+import {
+  renderAlertGroup,
+  renderAlertReply,
+  renderMutes,
+  renderStageNotice,
+  renderWatches,
+} from '../../../src/slack/views/alertViews.ts';
+import {
+  type Block,
+  type ButtonElement,
+  LIMITS,
+  messageSize,
+  type SlackMessage,
+} from '../../../src/slack/views/blocks.ts';
+
+const ARN = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
+const ARN_2 = 'arn:aws:ivs:eu-west-1:123456789012:stage/ZyXwVu654321';
+const SESSION = 'st-AbCdEf1234567';
+const NOW = new Date('2025-03-01T12:00:00Z');
+const minutesAgo = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000);
+
+function group(overrides: Partial<AlertGroup> = {}): AlertGroup {
+  return {
+    id: 42,
+    stageArn: ARN,
+    sessionId: SESSION,
+    code: 'QUOTA_EXCEEDED',
+    channelId: 'C0123ABCD',
+    firstSeen: minutesAgo(10),
+    lastSeen: minutesAgo(1),
+    eventCount: 17,
+    participantCount: 5,
+    sample: [
+      { participantId: 'p-alice-1', userId: 'alice', remoteParticipantId: null },
+      { participantId: 'p-bob-2', userId: null, remoteParticipantId: null },
+    ],
+    messageTs: null,
+    repliesQueued: 0,
+    createdAt: minutesAgo(10),
+    ...overrides,
+  };
+}
+
+function mute(overrides: Partial<Mute> = {}): Mute {
+  return {
+    stageArn: ARN,
+    code: 'QUOTA_EXCEEDED',
+    until: new Date(NOW.getTime() + 3_600_000),
+    mutedBy: 'U0123ABCD',
+    createdAt: minutesAgo(5),
+    ...overrides,
+  };
+}
+
+/** Every mrkdwn or plain text in the blocks, in order. */
+function texts(blocks: readonly Block[]): string[] {
+  return blocks.flatMap((block): string[] => {
+    if (block.type === 'header') return [block.text.text];
+    if (block.type === 'section')
+      return [...(block.text ? [block.text.text] : []), ...(block.fields ?? []).map((f) => f.text)];
+    if (block.type === 'context') return block.elements.map((e) => e.text);
+    if (block.type === 'actions') return block.elements.map((e) => e.text.text);
+    return [];
+  });
+}
+
+/** mrkdwn texts only (where Slack would parse <…>). */
+function mrkdwnTexts(blocks: readonly Block[]): string[] {
+  return blocks.flatMap((block) =>
+    block.type === 'section'
+      ? [...(block.text ? [block.text.text] : []), ...(block.fields ?? []).map((f) => f.text)]
+      : block.type === 'context'
+        ? block.elements.map((e) => e.text)
+        : [],
+  );
+}
+
+const all = (message: SlackMessage) => texts(message.blocks).join('\n');
+const buttons = (blocks: readonly Block[]): ButtonElement[] =>
+  blocks.flatMap((block) =>
+    block.type === 'actions'
+      ? block.elements
+      : block.type === 'section' && block.accessory
+        ? [block.accessory]
+        : [],
+  );
+const buttonNamed = (message: SlackMessage, text: string) =>
+  buttons(message.blocks).find((b) => b.text.text === text);
+
+/** The only `<…>` sequences a view may produce: dates, user mentions and channel links it built itself. */
+const OUR_TOKENS =
+  /<!date\^\d+\^\{date_short_pretty\} \{time_secs\}\|[^<>]*>|<@[UW][A-Z0-9]+>|<#[CGD][A-Z0-9]+>/g;
+function assertNoOutsideControlSequences(message: SlackMessage): void {
+  for (const text of [...mrkdwnTexts(message.blocks), message.text]) {
+    assert.doesNotMatch(text.replace(OUR_TOKENS, ''), /[<>]/, text);
+    assert.doesNotMatch(text, /&(?!amp;|lt;|gt;)/, text);
+  }
+}
+
+/** Slack's per-element limits and the message budget (blocks.ts LIMITS). */
+function assertMessageFits(message: SlackMessage, maxBlocks: number = LIMITS.blocksPerMessage): void {
+  const { blocks } = message;
+  assert.ok(blocks.length <= maxBlocks, `${blocks.length} blocks`);
+  assert.ok(message.text.length > 0 && message.text.length <= LIMITS.fallbackText);
+  for (const block of blocks) {
+    switch (block.type) {
+      case 'header':
+        assert.ok(block.text.text.length > 0 && block.text.text.length <= LIMITS.headerText);
+        break;
+      case 'section':
+        assert.ok(block.text !== undefined || (block.fields ?? []).length > 0);
+        if (block.text) assert.ok(block.text.text.length > 0 && block.text.text.length <= LIMITS.sectionText);
+        assert.ok((block.fields ?? []).length <= LIMITS.fieldsPerSection);
+        for (const f of block.fields ?? []) assert.ok(f.text.length > 0 && f.text.length <= LIMITS.fieldText);
+        break;
+      case 'context':
+        assert.ok(block.elements.length > 0 && block.elements.length <= LIMITS.contextElements);
+        for (const e of block.elements) assert.ok(e.text.length > 0 && e.text.length <= LIMITS.contextText);
+        break;
+      case 'actions':
+        assert.ok(block.elements.length > 0 && block.elements.length <= LIMITS.actionsElements);
+        break;
+      case 'divider':
+        break;
+    }
+  }
+  for (const b of buttons(blocks)) {
+    assert.ok(b.text.text.length > 0 && b.text.text.length <= LIMITS.buttonText);
+    assert.ok(b.value.length <= LIMITS.buttonValue && b.action_id.length <= LIMITS.actionId);
+  }
+}
+
+describe('renderAlertGroup', () => {
+  test('says in words what happened, the usual fix, the counts and who is affected', () => {
+    const message = renderAlertGroup(group(), undefined, NOW);
+    assert.deepEqual(message.blocks[0], {
+      type: 'header',
+      text: { type: 'plain_text', text: '🚨 QUOTA_EXCEEDED on stage AbCdEf123456' },
+    });
+    const text = all(message);
+    assert.ok(text.includes(explainErrorCode('QUOTA_EXCEEDED')));
+    assert.ok(text.includes(`*Usual fix:* ${errorCodeFix('QUOTA_EXCEEDED')}`));
+    assert.ok(text.includes('*Events*\n17'));
+    assert.ok(text.includes('*Participants*\n5'));
+    assert.match(text, /\*First seen\*\n<!date\^\d+\^/);
+    assert.match(text, /\*Last seen\*\n<!date\^\d+\^/);
+    assert.ok(text.includes(`*Session*\n\`${SESSION}\``));
+    assert.ok(text.includes(`*Stage ARN*\n\`${ARN}\``));
+    assert.ok(text.includes('• alice (`p-alice-1`)'));
+    assert.ok(text.includes('• _no userId_ (`p-bob-2`)'));
+    assert.ok(text.includes('_+3 more_'), 'participantCount 5, two named');
+    assert.doesNotMatch(text, /Muted/);
+    assert.equal(message.text, 'QUOTA_EXCEEDED on stage AbCdEf123456: 17 events, 5 participants');
+    assertMessageFits(message);
+  });
+
+  test('a subscribe error names the publisher', () => {
+    const message = renderAlertGroup(
+      group({
+        code: 'PUBLISHER_NOT_FOUND',
+        participantCount: 1,
+        eventCount: 1,
+        sample: [{ participantId: 'sub-1', userId: 'viewer', remoteParticipantId: 'pub-9' }],
+      }),
+      undefined,
+      NOW,
+    );
+    const text = all(message);
+    assert.ok(text.includes('• viewer (`sub-1`, publisher `pub-9`)'));
+    assert.doesNotMatch(text, /more_/);
+    assert.equal(message.text, 'PUBLISHER_NOT_FOUND on stage AbCdEf123456: 1 event, 1 participant');
+  });
+
+  test('not muted: Details, Mute 1h and Mute 24h whose values parse back; no Unmute', () => {
+    const message = renderAlertGroup(group(), undefined, NOW);
+    assert.deepEqual(
+      buttons(message.blocks).map((b) => b.text.text),
+      ['Details', 'Mute 1h', 'Mute 24h'],
+    );
+    const details = buttonNamed(message, 'Details');
+    assert.equal(details?.action_id, ACTION.openParticipant);
+    assert.deepEqual(openTargetSchema.parse(details?.value), { a: ARN, s: SESSION, p: 'p-alice-1' });
+    const mute1 = buttonNamed(message, 'Mute 1h');
+    const mute24 = buttonNamed(message, 'Mute 24h');
+    assert.equal(mute1?.action_id, ACTION.muteAlert);
+    assert.equal(mute24?.action_id, ACTION.muteAlert);
+    assert.deepEqual(muteRefSchema.parse(mute1?.value), { groupId: 42, hours: 1 });
+    assert.deepEqual(muteRefSchema.parse(mute24?.value), { groupId: 42, hours: 24 });
+  });
+
+  test('muted: says by whom and until when, and offers Unmute', () => {
+    const message = renderAlertGroup(group(), mute(), NOW);
+    const note = message.blocks.find((b) => b.type === 'context');
+    assert.ok(note?.type === 'context');
+    assert.match(note.elements[0]?.text ?? '', /^🔕 Muted by <@U0123ABCD> until <!date\^\d+\^/);
+    assert.deepEqual(
+      buttons(message.blocks).map((b) => b.text.text),
+      ['Details', 'Mute 1h', 'Mute 24h', 'Unmute'],
+    );
+    const unmute = buttonNamed(message, 'Unmute');
+    assert.equal(unmute?.action_id, ACTION.unmuteAlert);
+    assert.deepEqual(groupRefSchema.parse(unmute?.value), { groupId: 42 });
+    assert.ok(message.text.endsWith('(muted)'));
+  });
+
+  test('a mute that has ended counts as none', () => {
+    for (const until of [NOW, minutesAgo(1)]) {
+      const message = renderAlertGroup(group(), mute({ until }), NOW);
+      assert.doesNotMatch(all(message), /Muted by/);
+      assert.equal(buttonNamed(message, 'Unmute'), undefined);
+    }
+  });
+
+  test('a mutedBy that is not a Slack user ID is shown as escaped text, never as a mention', () => {
+    const message = renderAlertGroup(group(), mute({ mutedBy: '<!channel> & co' }), NOW);
+    assert.ok(all(message).includes('🔕 Muted by &lt;!channel&gt; &amp; co until'));
+    assertNoOutsideControlSequences(message);
+  });
+
+  test('outside strings are escaped everywhere in mrkdwn and in the fallback text', () => {
+    const message = renderAlertGroup(
+      group({
+        code: '<!channel> & <@U1>',
+        sessionId: '<!here>',
+        sample: [
+          { participantId: '<@U1>', userId: '<!channel> & <@U1>', remoteParticipantId: '<!everyone>' },
+        ],
+      }),
+      undefined,
+      NOW,
+    );
+    assert.equal(
+      message.blocks[0]?.type === 'header' && message.blocks[0].text.text,
+      '🚨 <!channel> & <@U1> on stage AbCdEf123456',
+      'plain text as it came',
+    );
+    const text = mrkdwnTexts(message.blocks).join('\n');
+    assert.ok(text.includes('`&lt;!channel&gt; &amp; &lt;@U1&gt;`'));
+    assert.ok(
+      text.includes('• &lt;!channel&gt; &amp; &lt;@U1&gt; (`&lt;@U1&gt;`, publisher `&lt;!everyone&gt;`)'),
+    );
+    assert.ok(text.includes('`&lt;!here&gt;`'));
+    assert.equal(
+      message.text,
+      '&lt;!channel&gt; &amp; &lt;@U1&gt; on stage AbCdEf123456: 17 events, 5 participants',
+    );
+    assertNoOutsideControlSequences(message);
+    assert.equal(buttonNamed(message, 'Details'), undefined, 'no button the open listener would refuse');
+  });
+
+  test('an unknown code is shown as it came, with the generic explanation and fix', () => {
+    const message = renderAlertGroup(group({ code: 'SOMETHING_NEWER_THAN_US' }), undefined, NOW);
+    const text = all(message);
+    assert.ok(text.includes('🚨 SOMETHING_NEWER_THAN_US on stage AbCdEf123456'));
+    assert.ok(text.includes(`\`SOMETHING_NEWER_THAN_US\`: ${explainErrorCode('SOMETHING_NEWER_THAN_US')}.`));
+    assert.match(text, /does not know yet/);
+    assert.ok(text.includes(errorCodeFix('SOMETHING_NEWER_THAN_US')));
+  });
+
+  test('no sample: no Details button; nobody counted: no participants section', () => {
+    const message = renderAlertGroup(group({ sample: [], participantCount: 0 }), undefined, NOW);
+    assert.deepEqual(
+      buttons(message.blocks).map((b) => b.text.text),
+      ['Mute 1h', 'Mute 24h'],
+    );
+    assert.doesNotMatch(all(message), /Affected participants/);
+    const counted = renderAlertGroup(group({ sample: [], participantCount: 3 }), undefined, NOW);
+    assert.ok(all(counted).includes('*Affected participants*\n_+3 more_'));
+  });
+
+  test('an ARN that does not parse is shown whole in the header', () => {
+    const message = renderAlertGroup(group({ stageArn: 'stage-from-elsewhere' }), undefined, NOW);
+    assert.ok(all(message).startsWith('🚨 QUOTA_EXCEEDED on stage stage-from-elsewhere'));
+    assert.equal(buttonNamed(message, 'Details'), undefined);
+  });
+});
+
+describe('renderAlertReply', () => {
+  const reply = (overrides: Partial<ReplyPayload> = {}): ReplyPayload => ({
+    events: 3,
+    participants: [
+      { participantId: 'p-carol-3', userId: 'carol', remoteParticipantId: null },
+      { participantId: 'p-dave-4', userId: null, remoteParticipantId: 'pub-1' },
+    ],
+    firstSeen: minutesAgo(4).toISOString(),
+    lastSeen: minutesAgo(2).toISOString(),
+    ...overrides,
+  });
+
+  test('one short line naming what is new', () => {
+    const message = renderAlertReply(group(), reply());
+    assert.equal(message.blocks.length, 1);
+    const [text = ''] = mrkdwnTexts(message.blocks);
+    assert.match(
+      text,
+      /^\+3 more `QUOTA_EXCEEDED` events between <!date\^\d+\^[^>]+> and <!date\^\d+\^[^>]+>: carol \(`p-carol-3`\), _no userId_ \(`p-dave-4`, publisher `pub-1`\)$/,
+    );
+    assert.equal(message.text, '+3 more QUOTA_EXCEEDED events');
+  });
+
+  test('one event, nobody new; bad dates show a dash', () => {
+    const message = renderAlertReply(
+      group(),
+      reply({ events: 1, participants: [], firstSeen: 'nope', lastSeen: 'nope' }),
+    );
+    assert.deepEqual(mrkdwnTexts(message.blocks), ['+1 more `QUOTA_EXCEEDED` event between — and —.']);
+  });
+
+  test('outside strings are escaped', () => {
+    const message = renderAlertReply(
+      group({ code: '<!channel>' }),
+      reply({
+        participants: [{ participantId: 'p1', userId: '<@U1> & <!here>', remoteParticipantId: null }],
+      }),
+    );
+    assert.ok(mrkdwnTexts(message.blocks)[0]?.includes('&lt;@U1&gt; &amp; &lt;!here&gt; (`p1`)'));
+    assertNoOutsideControlSequences(message);
+  });
+});
+
+describe('renderStageNotice', () => {
+  test('failing: the error sentence, escaped, and that alerts pause', () => {
+    const message = renderStageNotice({
+      stageArn: ARN,
+      transition: 'failing',
+      error: 'IVS refused access <!channel> & more.',
+      at: NOW.toISOString(),
+    });
+    const text = all(message);
+    assert.ok(
+      text.includes(
+        'Polling stage `AbCdEf123456` is failing: IVS refused access &lt;!channel&gt; &amp; more.',
+      ),
+    );
+    assert.ok(text.includes('Alerts for this stage are paused until it recovers.'));
+    assert.match(text, new RegExp(`Stage \`${ARN}\` · <!date\\^${NOW.getTime() / 1000}\\^`));
+    assertNoOutsideControlSequences(message);
+    assertMessageFits(message);
+  });
+
+  test('failing without an error still reads', () => {
+    const message = renderStageNotice({
+      stageArn: ARN,
+      transition: 'failing',
+      error: null,
+      at: NOW.toISOString(),
+    });
+    assert.ok(all(message).includes('is failing: no reason was given'));
+  });
+
+  test('recovered: alerts resume', () => {
+    const message = renderStageNotice({
+      stageArn: ARN,
+      transition: 'recovered',
+      error: null,
+      at: NOW.toISOString(),
+    });
+    assert.ok(all(message).includes('Polling stage `AbCdEf123456` works again; its alerts resume.'));
+    assert.equal(message.text, 'Polling stage AbCdEf123456 recovered');
+  });
+});
+
+describe('renderWatches', () => {
+  const watch = (overrides: Partial<Watch> = {}): Watch => ({
+    stageArn: ARN,
+    channelId: 'C0123ABCD',
+    codes: null,
+    createdBy: 'U0123ABCD',
+    createdAt: minutesAgo(600),
+    ...overrides,
+  });
+  const health = (overrides: Partial<StageHealth> = {}): StageHealth => ({
+    stageArn: ARN,
+    lastPollAt: minutesAgo(2),
+    status: 'ok',
+    lastError: null,
+    lagSeconds: 0,
+    ...overrides,
+  });
+
+  test('each watch: stage, channel, codes, last poll, status and lag', () => {
+    const message = renderWatches(
+      [
+        watch(),
+        watch({ stageArn: ARN_2, channelId: 'G0999XYZ', codes: ['QUOTA_EXCEEDED', 'BITRATE_EXCEEDED'] }),
+        watch({ stageArn: 'arn:aws:ivs:us-east-1:123456789012:stage/NeverPolled1' }),
+      ],
+      [
+        health(),
+        health({ stageArn: ARN_2, status: 'failing', lastError: 'Access denied <!here>', lagSeconds: 90 }),
+      ],
+      NOW,
+    );
+    const rows = mrkdwnTexts(message.blocks);
+    assert.ok(all(message).startsWith('IVS alert watches (3 watches, 1 failing)'));
+    assert.match(
+      rows[0] ?? '',
+      new RegExp(
+        `^\\*Stage\\* \`AbCdEf123456\` → <#C0123ABCD>\\n\`${ARN}\`\\nCodes: all error codes\\n:large_green_circle: ok · last poll <!date\\^\\d+\\^[^>]+> \\(2m ago\\) · up to date$`,
+      ),
+    );
+    assert.ok(rows[1]?.includes('→ <#G0999XYZ>'));
+    assert.ok(rows[1]?.includes('Codes: `QUOTA_EXCEEDED`, `BITRATE_EXCEEDED`'));
+    assert.ok(rows[1]?.includes(':red_circle: failing: Access denied &lt;!here&gt;'));
+    assert.ok(rows[1]?.includes('behind by 90s'));
+    assert.ok(rows[2]?.includes(':white_circle: not polled yet'));
+    assertNoOutsideControlSequences(message);
+    assertMessageFits(message);
+  });
+
+  test('a channel ID that is not one is shown as escaped code, not a link', () => {
+    const message = renderWatches([watch({ channelId: '<!channel>' })], [], NOW);
+    assert.ok(all(message).includes('→ `&lt;!channel&gt;`'));
+    assertNoOutsideControlSequences(message);
+  });
+
+  test('none: says how to add one', () => {
+    const message = renderWatches([], [], NOW);
+    assert.equal(
+      mrkdwnTexts(message.blocks)[0],
+      'No stages are watched yet. Add one with `/ivs watch &lt;stage&gt; [#channel] [codes=…]`.',
+    );
+  });
+
+  test('many watches: the rows that fit are whole and the rest are counted', () => {
+    const watches = Array.from({ length: 200 }, (_, i) =>
+      watch({ channelId: `C${String(i).padStart(8, '0')}` }),
+    );
+    const message = renderWatches(watches, [health()], NOW);
+    assertMessageFits(message);
+    assert.ok(messageSize(message.blocks) <= LIMITS.messageChars);
+    const rows = mrkdwnTexts(message.blocks).filter((t) => t.startsWith('*Stage*'));
+    for (const row of rows) assert.ok(row.endsWith('up to date'), row);
+    assert.ok(all(message).includes(`_${200 - rows.length} more watches not shown, to fit Slack’s limits._`));
+  });
+});
+
+describe('renderMutes', () => {
+  test('mutes in force: code, stage, until and by whom; ended ones are left out', () => {
+    const message = renderMutes(
+      [
+        mute(),
+        mute({
+          code: 'BITRATE_EXCEEDED',
+          stageArn: ARN_2,
+          mutedBy: 'not a user <!here>',
+          until: new Date(NOW.getTime() + 86_400_000),
+        }),
+        mute({ code: 'ENDED', until: minutesAgo(1) }),
+      ],
+      NOW,
+    );
+    const text = all(message);
+    assert.ok(text.startsWith('Muted alerts (2)'));
+    assert.match(
+      text,
+      /🔕 `QUOTA_EXCEEDED` on stage `AbCdEf123456` until <!date\^\d+\^[^>]+> \(60m left\) · by <@U0123ABCD>/,
+    );
+    assert.match(
+      text,
+      /🔕 `BITRATE_EXCEEDED` on stage `ZyXwVu654321` until <!date\^\d+\^[^>]+> \(24h left\) · by not a user &lt;!here&gt;/,
+    );
+    assert.doesNotMatch(text, /ENDED/);
+    assertNoOutsideControlSequences(message);
+  });
+
+  test('none in force: says so', () => {
+    for (const mutes of [[], [mute({ until: NOW })]]) {
+      const message = renderMutes(mutes, NOW);
+      assert.deepEqual(mrkdwnTexts(message.blocks), ['No alerts are muted.']);
+      assert.equal(message.text, 'No alerts are muted.');
+    }
+  });
+});
+
+// Arbitraries shaped like the store's data, with hostile and very long outside strings.
+const unit = fc.constantFrom(
+  'a',
+  'Z',
+  '9',
+  'é',
+  '😀',
+  '<',
+  '>',
+  '&',
+  '"',
+  '\n',
+  '`',
+  '*',
+  '_',
+  ' ',
+  '!',
+  '@',
+  '#',
+);
+// size 'max' so lengths really reach the bounds (fast-check's default keeps them short).
+const outside = (maxLength: number) =>
+  fc.oneof(fc.string({ unit, maxLength: 12 }), fc.string({ unit, maxLength, size: 'max' }));
+const date = fc.date({
+  min: new Date('2020-01-01T00:00:00Z'),
+  max: new Date('2030-01-01T00:00:00Z'),
+  noInvalidDate: true,
+});
+const stageArn = fc.oneof(
+  fc.stringMatching(/^[A-Za-z0-9]{12}$/).map((id) => `arn:aws:ivs:us-east-1:123456789012:stage/${id}`),
+  outside(200),
+);
+const sessionId = fc.oneof(fc.stringMatching(/^st-[A-Za-z0-9]{13}$/), outside(100));
+const participant: fc.Arbitrary<AffectedParticipant> = fc.record({
+  participantId: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/), outside(80)),
+  userId: fc.option(fc.oneof(outside(128), fc.string({ unit, minLength: 128, maxLength: 128 }))),
+  remoteParticipantId: fc.option(outside(64)),
+});
+const code = fc.oneof(
+  fc.constantFrom('QUOTA_EXCEEDED', 'PUBLISHER_NOT_FOUND', 'B_FRAME_PRESENT'),
+  outside(300),
+);
+const alertGroup: fc.Arbitrary<AlertGroup> = fc.record({
+  id: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+  stageArn,
+  sessionId,
+  code,
+  channelId: fc.constant('C0123ABCD'),
+  firstSeen: date,
+  lastSeen: date,
+  eventCount: fc.nat(),
+  participantCount: fc.nat(),
+  sample: fc.array(participant, { maxLength: 5 }),
+  messageTs: fc.constant(null),
+  repliesQueued: fc.nat({ max: 3 }),
+  createdAt: date,
+});
+const slackUser = fc.oneof(fc.stringMatching(/^U[A-Z0-9]{8,10}$/), outside(100));
+const muteArb: fc.Arbitrary<Mute> = fc.record({
+  stageArn,
+  code,
+  until: date,
+  mutedBy: slackUser,
+  createdAt: date,
+});
+
+function assertEveryButtonParses(message: SlackMessage): void {
+  for (const b of buttons(message.blocks)) {
+    const schema =
+      b.action_id === ACTION.muteAlert
+        ? muteRefSchema
+        : b.action_id === ACTION.unmuteAlert
+          ? groupRefSchema
+          : openTargetSchema;
+    assert.ok(schema.safeParse(b.value).success, `${b.action_id} ${b.value}`);
+  }
+}
+
+function assertFitsAndSafe(message: SlackMessage): void {
+  assertMessageFits(message);
+  assert.ok(messageSize(message.blocks) <= LIMITS.messageChars, `${messageSize(message.blocks)} chars`);
+  assertNoOutsideControlSequences(message);
+  assertEveryButtonParses(message);
+}
+
+describe('properties: any data keeps Slack’s limits and never pings', () => {
+  test('renderAlertGroup', () => {
+    fc.assert(
+      fc.property(alertGroup, fc.option(muteArb, { nil: undefined }), date, (g, m, now) => {
+        const message = renderAlertGroup(g, m, now);
+        assertFitsAndSafe(message);
+        const labels = buttons(message.blocks).map((b) => b.text.text);
+        assert.equal(labels.includes('Unmute'), m !== undefined && m.until > now);
+        if (labels.includes('Details')) assert.ok(g.sample.length > 0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('renderAlertReply', () => {
+    const payload: fc.Arbitrary<ReplyPayload> = fc.record({
+      events: fc.nat(),
+      participants: fc.array(participant, { maxLength: 40, size: 'max' }),
+      firstSeen: fc.oneof(
+        date.map((d) => d.toISOString()),
+        outside(40),
+      ),
+      lastSeen: fc.oneof(
+        date.map((d) => d.toISOString()),
+        outside(40),
+      ),
+    });
+    fc.assert(
+      fc.property(alertGroup, payload, (g, p) => assertFitsAndSafe(renderAlertReply(g, p))),
+      { numRuns: 200 },
+    );
+  });
+
+  test('renderStageNotice', () => {
+    fc.assert(
+      fc.property(
+        stageArn,
+        fc.constantFrom('failing' as const, 'recovered' as const),
+        fc.option(outside(5000)),
+        fc.oneof(
+          date.map((d) => d.toISOString()),
+          outside(40),
+        ),
+        (arn, transition, error, at) =>
+          assertFitsAndSafe(renderStageNotice({ stageArn: arn, transition, error, at })),
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  test('renderWatches with up to 200 watches', () => {
+    const watchArb: fc.Arbitrary<Watch> = fc.record({
+      stageArn,
+      channelId: fc.oneof(fc.stringMatching(/^C[A-Z0-9]{8,10}$/), outside(40)),
+      codes: fc.option(fc.array(code, { maxLength: 30, size: 'max' })),
+      createdBy: slackUser,
+      createdAt: date,
+    });
+    const healthArb = (arn: string): fc.Arbitrary<StageHealth> =>
+      fc.record({
+        stageArn: fc.constant(arn),
+        lastPollAt: fc.option(date),
+        status: fc.constantFrom('ok' as const, 'failing' as const),
+        lastError: fc.option(outside(3000)),
+        lagSeconds: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1e7, noNaN: true })),
+      });
+    const data = fc
+      .array(watchArb, { maxLength: 200, size: 'max' })
+      .chain((watches) =>
+        fc.tuple(fc.constant(watches), fc.tuple(...watches.map((w) => healthArb(w.stageArn)))),
+      );
+    fc.assert(
+      fc.property(data, date, ([watches, health], now) =>
+        assertFitsAndSafe(renderWatches(watches, health, now)),
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test('renderMutes with up to 200 mutes', () => {
+    fc.assert(
+      fc.property(fc.array(muteArb, { maxLength: 200, size: 'max' }), date, (mutes, now) =>
+        assertFitsAndSafe(renderMutes(mutes, now)),
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
