@@ -1,8 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-// Requests built from Slack's documented payloads in ../shared/slack/payloads, signed like Slack does.
-const PAYLOADS = new URL('../../../shared/slack/payloads/', import.meta.url);
+// Requests built from Slack's documented payloads, signed like Slack does. The payloads are copies of
+// ../shared/slack/payloads kept in test/fixtures/slack so the suite runs anywhere; a test checks the
+// copies still match the shared originals when those are present.
+export const PAYLOADS = new URL('../fixtures/slack/', import.meta.url);
+export const SHARED_PAYLOADS = new URL('../../../shared/slack/payloads/', import.meta.url);
 
 export function readPayload(name: string): string {
   return readFileSync(new URL(name, PAYLOADS), 'utf8');
