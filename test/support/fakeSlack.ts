@@ -135,10 +135,10 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   if (text === '') return {};
   if ((req.headers['content-type'] ?? '').includes('application/json'))
     return JSON.parse(text) as Record<string, unknown>;
-  // The Web API client sends form-encoded bodies; blocks arrive as a JSON string.
+  // The Web API client sends form-encoded bodies; blocks and views arrive as JSON strings.
   const form = Object.fromEntries(new URLSearchParams(text));
   const parsed: Record<string, unknown> = { ...form };
-  for (const key of ['blocks', 'attachments']) {
+  for (const key of ['blocks', 'attachments', 'view']) {
     if (typeof form[key] === 'string') parsed[key] = JSON.parse(form[key]);
   }
   return parsed;

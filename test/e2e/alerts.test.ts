@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { EventErrorCode } from '@aws-sdk/client-ivs-realtime';
+import { IvsSimulator } from '../support/ivsSimulator.ts';
+import { buttonClickBody, postSigned, sign, slashCommandBody } from '../support/slackRequests.ts';
+import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
+
+// The alert path end to end: a real bot on a free port polling the IVS simulator every second,
+// posting to a fake Slack, and answering signed commands and clicks.
+const CHANNEL = 'CBR2V3XEX'; // the channel of Slack's documented block_actions payload
+
+let sim: IvsSimulator;
+let t: TestBot;
+let stageArn: string;
+let sessionId: string;
+let participantId: string;
+let counter = 0;
+
+before(async () => {
+  sim = await IvsSimulator.start();
+  process.env.AWS_ENDPOINT_URL_IVS_REALTIME = sim.url;
+  stageArn = sim.addStage({ name: 'e2e-stage' });
+  sessionId = sim.startSession(stageArn);
+  participantId = sim.addParticipant(stageArn, sessionId, { userId: 'carol' });
+  t = await startTestBot({ IVS_POLL_SCHEDULE: '* * * * * *', IVS_MAX_TPS: '5' });
+});
+
+after(async () => {
+  await t.stop();
+  await sim.close();
+  delete process.env.AWS_ENDPOINT_URL_IVS_REALTIME;
+});
+
+async function slash(text: string, channelId = CHANNEL): Promise<string> {
+  const name = `a${++counter}`;
+  const res = await postSigned(
+    t.eventsUrl,
+    slashCommandBody({ text, responseUrl: t.slack.responseUrl(name), userId: 'UADMIN001', channelId }),
+    SIGNING_SECRET,
+  );
+  assert.equal(res.status, 200);
+  const [call] = await t.slack.waitFor(`response:${name}`, 1, 10_000);
+  return JSON.stringify(call?.body);
+}
+
+const alertPosts = () =>
+  t.slack
+    .callsTo('chat.postMessage')
+    .filter((c) => c.ok && c.body.thread_ts === undefined && JSON.stringify(c.body.blocks).includes('🚨'));
+
+describe('/ivs watch', () => {
+  test('a malformed ARN is refused and nothing is stored', async () => {
+    const answer = await slash('watch arn:aws:ivs:bad');
+    assert.match(answer, /&lt;stage&gt; must be a stage ARN/);
+    assert.match(await slash('watches'), /No stages are watched/);
+  });
+
+  test('an unknown code lists the valid ones and nothing is stored', async () => {
+    const answer = await slash(`watch ${stageArn} codes=QUOTA_EXCEEDED,NOT_A_CODE`);
+    assert.match(answer, /Unknown code NOT_A_CODE/);
+    assert.match(answer, /PUBLISHER_NOT_FOUND/);
+    assert.match(await slash('watches'), /No stages are watched/);
+  });
+
+  test('a channel the bot cannot post to says how to fix it and nothing is stored', async () => {
+    t.slack.fail('chat.postMessage', { error: 'not_in_channel' });
+    const answer = await slash(`watch ${stageArn} <#CPRIVATE01|secret>`);
+    assert.match(answer, /not a member of that channel/);
+    assert.match(answer, /\/invite/);
+    assert.match(await slash('watches'), /No stages are watched/);
+  });
+
+  test('a stage IVS does not know is refused', async () => {
+    const answer = await slash('watch arn:aws:ivs:us-east-1:123456789012:stage/NoSuchStage1');
+    assert.match(answer, /Not watching: Not found/);
+  });
+
+  test('watching announces itself in the channel and /ivs watches lists it', async () => {
+    const answer = await slash(`watch ${stageArn} codes=QUOTA_EXCEEDED`);
+    assert.match(answer, /Now watching/);
+    const announcement = t.slack
+      .callsTo('chat.postMessage')
+      .find((c) => c.ok && JSON.stringify(c.body).includes('started watching'));
+    assert.equal(announcement?.body.channel, CHANNEL);
+    const watches = await slash('watches');
+    assert.match(watches, new RegExp(stageArn.split('/')[1] ?? 'x'));
+    assert.match(watches, /QUOTA_EXCEEDED/);
+  });
+});
+
+describe('alerts from the poller', () => {
+  test('an error event becomes one alert in the channel; Mute 1h says who muted until when; Unmute', async () => {
+    sim.addEvent(stageArn, sessionId, participantId, {
+      name: 'PUBLISH_ERROR',
+      errorCode: 'QUOTA_EXCEEDED' as EventErrorCode,
+      eventTime: new Date(),
+    });
+    const deadline = Date.now() + 15_000;
+    while (alertPosts().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const [alert] = alertPosts();
+    assert.ok(alert, 'the alert arrived');
+    assert.equal(alert.body.channel, CHANNEL);
+    const blocks = JSON.stringify(alert.body.blocks);
+    assert.match(blocks, /QUOTA_EXCEEDED/);
+    assert.match(blocks, /carol/);
+
+    const mute = /"action_id":"ivs_alert_mute","value":"([^"]+:1)"/.exec(blocks)?.[1];
+    assert.ok(mute, 'a Mute 1h button');
+    const res = await postSigned(
+      t.eventsUrl,
+      buttonClickBody({
+        actionId: 'ivs_alert_mute',
+        value: mute,
+        responseUrl: t.slack.responseUrl('mute'),
+        userId: 'UMUTER001',
+      }),
+      SIGNING_SECRET,
+    );
+    assert.equal(res.status, 200);
+    const [muted] = await t.slack.waitFor('response:mute');
+    assert.equal(muted?.body.replace_original, true);
+    assert.match(JSON.stringify(muted?.body.blocks), /Muted by <@UMUTER001> until/);
+    assert.match(await slash('mutes'), /QUOTA_EXCEEDED/);
+
+    const unmute = /"action_id":"ivs_alert_unmute","value":"(\d+)"/.exec(
+      JSON.stringify(muted?.body.blocks),
+    )?.[1];
+    assert.ok(unmute, 'an Unmute button on the muted alert');
+    await postSigned(
+      t.eventsUrl,
+      buttonClickBody({
+        actionId: 'ivs_alert_unmute',
+        value: unmute,
+        responseUrl: t.slack.responseUrl('unmute'),
+      }),
+      SIGNING_SECRET,
+    );
+    const [unmuted] = await t.slack.waitFor('response:unmute');
+    assert.doesNotMatch(JSON.stringify(unmuted?.body.blocks), /Muted by/);
+    assert.match(await slash('mutes'), /No alerts are muted/);
+
+    await new Promise((r) => setTimeout(r, 2_500));
+    assert.equal(alertPosts().length, 1, 'later cycles do not repeat the alert');
+  });
+
+  test('the App Home tab shows watches and the latest alerts', async () => {
+    const body = JSON.stringify({
+      token: 'x',
+      team_id: 'T0001',
+      api_app_id: 'A0001',
+      type: 'event_callback',
+      event_id: 'Ev0001',
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_home_opened', user: 'UHOME0001', channel: 'D0001', tab: 'home', event_ts: '1.2' },
+    });
+    const headers = {
+      ...sign(body, SIGNING_SECRET, Math.floor(Date.now() / 1000)),
+      'content-type': 'application/json',
+    };
+    const res = await fetch(t.eventsUrl, { method: 'POST', headers, body });
+    assert.equal(res.status, 200);
+    const [publish] = await t.slack.waitFor('views.publish');
+    assert.equal(publish?.body.user_id, 'UHOME0001');
+    const view = JSON.stringify(publish?.body.view);
+    assert.match(view, /"type":"home"/);
+    assert.match(view, /QUOTA_EXCEEDED/);
+  });
+});
