@@ -203,3 +203,73 @@ describe('parseStoreLocation', () => {
     });
   }
 });
+
+describe('alert settings', () => {
+  const ARN = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
+
+  test('defaults: every minute, 3 calls per second, no declared watches', () => {
+    const config = configOf(HTTP_MODE);
+    assert.equal(config.pollSchedule, '* * * * *');
+    assert.equal(config.maxTps, 3);
+    assert.deepEqual(config.watches, []);
+  });
+
+  test('a seconds field is allowed in IVS_POLL_SCHEDULE; nonsense is named', () => {
+    assert.equal(
+      configOf({ ...HTTP_MODE, IVS_POLL_SCHEDULE: '*/5 * * * * *' }).pollSchedule,
+      '*/5 * * * * *',
+    );
+    assert.match(
+      lineFor(problemsOf({ ...HTTP_MODE, IVS_POLL_SCHEDULE: 'every minute' }), 'IVS_POLL_SCHEDULE'),
+      /cron expression/,
+    );
+  });
+
+  test('IVS_MAX_TPS must stay within what IVS allows', () => {
+    assert.equal(configOf({ ...HTTP_MODE, IVS_MAX_TPS: '4' }).maxTps, 4);
+    assert.match(lineFor(problemsOf({ ...HTTP_MODE, IVS_MAX_TPS: '6' }), 'IVS_MAX_TPS'), /at most 5/);
+    assert.match(lineFor(problemsOf({ ...HTTP_MODE, IVS_MAX_TPS: '0' }), 'IVS_MAX_TPS'), /above 0/);
+  });
+
+  test('IVS_WATCHES entries become watches, codes optional', () => {
+    const config = configOf({
+      ...HTTP_MODE,
+      IVS_WATCHES: JSON.stringify([
+        { stage: ARN, channel: 'C0123ABCDEF' },
+        { stage: ARN, channel: 'G0123ABCDEF', codes: ['QUOTA_EXCEEDED', 'SUBSCRIBE_ERROR'] },
+      ]),
+    });
+    assert.deepEqual(config.watches, [
+      { stageArn: ARN, channelId: 'C0123ABCDEF', codes: null },
+      { stageArn: ARN, channelId: 'G0123ABCDEF', codes: ['QUOTA_EXCEEDED', 'SUBSCRIBE_ERROR'] },
+    ]);
+  });
+
+  test('a bad IVS_WATCHES names the entry and the field', () => {
+    const problems = problemsOf({
+      ...HTTP_MODE,
+      IVS_WATCHES: JSON.stringify([
+        { stage: ARN, channel: 'C0123ABCDEF' },
+        { stage: 'nope', channel: '#general', codes: ['NOPE'] },
+      ]),
+    });
+    const lines = problems.filter((line) => line.startsWith('IVS_WATCHES'));
+    assert.ok(
+      lines.some((line) => /entry \[1\]\.stage must be a stage ARN/.test(line)),
+      lines.join('\n'),
+    );
+    assert.ok(lines.some((line) => /entry \[1\]\.channel must be a Slack channel ID/.test(line)));
+    assert.ok(
+      lines.some((line) => /entry \[1\]\.codes must only contain known codes: .*QUOTA_EXCEEDED/.test(line)),
+    );
+    assert.ok(!lines.some((line) => /entry \[0\]/.test(line)));
+  });
+
+  test('IVS_WATCHES that is not a JSON array says what it must be', () => {
+    assert.match(lineFor(problemsOf({ ...HTTP_MODE, IVS_WATCHES: '{oops' }), 'IVS_WATCHES'), /JSON array/);
+    assert.match(
+      lineFor(problemsOf({ ...HTTP_MODE, IVS_WATCHES: '{"stage":"x"}' }), 'IVS_WATCHES'),
+      /JSON array/,
+    );
+  });
+});
