@@ -22,6 +22,8 @@ export interface Config {
   readonly pollSchedule: string;
   /** IVS calls per second per (region, operation) the bot allows itself. */
   readonly maxTps: number;
+  /** A dead poller leader's lease expires after this; another replica then takes over. */
+  readonly leaderTimeoutMs: number;
   /** Watches declared in IVS_WATCHES, saved into the store at start-up. */
   readonly watches: readonly WatchSpec[];
 }
@@ -102,6 +104,12 @@ const envSchema = z.object({
     .positive('must be above 0')
     .max(5, 'must be at most 5: IVS allows about 5 calls per second per operation, shared with your backend')
     .default(3),
+  IVS_LEADER_TIMEOUT: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .int('must be a whole number of seconds')
+    .min(3, 'must be at least 3 seconds')
+    .max(600, 'must be at most 600 seconds')
+    .default(30),
   IVS_WATCHES: z
     .string()
     .trim()
@@ -157,6 +165,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       logLevel: e.LOG_LEVEL,
       pollSchedule: e.IVS_POLL_SCHEDULE,
       maxTps: e.IVS_MAX_TPS,
+      leaderTimeoutMs: e.IVS_LEADER_TIMEOUT * 1000,
       watches: Object.freeze(e.IVS_WATCHES),
     }),
   };

@@ -1,5 +1,7 @@
 // Composition root: reads config, builds every adapter and service, wires them by passing
 // parameters, starts them and shuts them down on SIGTERM/SIGINT. Nothing else reads process.env.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { DEFAULT_GROUPING } from './alerts/model.ts';
 import { OutboxSender } from './alerts/OutboxSender.ts';
 import { Poller } from './alerts/Poller.ts';
@@ -7,11 +9,14 @@ import { scheduleIntervalSeconds, startPollSchedule } from './alerts/PollSchedul
 import { WatchService } from './alerts/WatchService.ts';
 import { BrowseService, PAGING_TTL_MS } from './browse/BrowseService.ts';
 import { type Config, loadConfig } from './config.ts';
-import { healthRoute } from './health.ts';
+import { healthRoute, metricsRoute, readyRoute } from './health.ts';
 import { createIvsClientFactory } from './ivs/ivsClients.ts';
 import { RequestBudget } from './ivs/RequestBudget.ts';
 import { SdkIvsGateway } from './ivs/SdkIvsGateway.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { InFlight } from './replicas/InFlight.ts';
+import { LeaderElector } from './replicas/LeaderElector.ts';
 import { registerActions } from './slack/actions/index.ts';
 import { registerCommands } from './slack/commands/index.ts';
 import { createSlackApp } from './slack/createSlackApp.ts';
@@ -21,25 +26,61 @@ import { openStore } from './store/openStore.ts';
 
 export interface RunningBot {
   port: number;
+  /** Graceful stop: no new requests, in-flight answers and the current cycle's sends finish, leadership released. */
   stop(): Promise<void>;
 }
+
+/** How long a graceful stop may take in all before the process exits anyway. */
+export const SHUTDOWN_BUDGET_MS = 20_000;
 
 /** Starts the bot with a validated config; used by the CLI below and by end-to-end tests. */
 export async function startBot(config: Config, logger: Logger): Promise<RunningBot> {
   const store = await openStore(config.store);
+  const metrics = createMetrics({ outboxDepth: () => store.outboxDepth() });
   const ivsClients = createIvsClientFactory({ maxAttempts: 3, requestTimeoutMs: 10_000 });
   const ivs = new SdkIvsGateway({
     clientFor: ivsClients.clientFor,
     budget: new RequestBudget(config.maxTps),
     logger,
+    onCall: (operation, outcome, durationMs) => {
+      metrics.ivsCalls.inc({ operation, outcome });
+      metrics.ivsCallSeconds.observe({ operation }, durationMs / 1000);
+    },
   });
   const browse = new BrowseService({ ivs, store });
 
-  const slack = createSlackApp(config, logger, [healthRoute()]);
-  const poster = new WebClientSlackPoster(slack.app.client);
+  let stopping = false;
+  const slack = createSlackApp(config, logger, [
+    healthRoute(),
+    readyRoute(store, () => stopping),
+    metricsRoute(metrics.registry),
+  ]);
+  const poster = new WebClientSlackPoster(slack.app.client, (failure) =>
+    metrics.slackErrors.inc({ error: failure.kind }),
+  );
   const watches = new WatchService({ ivs, store, slack: poster });
   await watches.seed(config.watches);
-  const sender = new OutboxSender({ store, slack: poster, logger });
+
+  const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  let sender: OutboxSender | undefined;
+  const elector = new LeaderElector({
+    store,
+    holder,
+    ttlMs: config.leaderTimeoutMs,
+    logger,
+    onChange: (leader) => {
+      metrics.leader.set(leader ? 1 : 0);
+      // A new leader sends whatever the previous one left in the outbox.
+      if (leader) sender?.kick();
+    },
+  });
+  sender = new OutboxSender({
+    store,
+    slack: poster,
+    logger,
+    canSend: () => elector.isLeader,
+    onSend: (kind, outcome) => metrics.alertMessages.inc({ kind, outcome }),
+  });
   const poller = new Poller({
     ivs,
     store,
@@ -47,11 +88,16 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     policy: DEFAULT_GROUPING,
     intervalSeconds: scheduleIntervalSeconds(config.pollSchedule),
     maxTps: config.maxTps,
-    onDetections: () => sender.kick(),
+    onDetections: () => sender?.kick(),
   });
 
-  registerCommands(slack.app, { browse, watches, defaultRegion: config.awsRegion, logger });
-  registerActions(slack.app, { browse, watches, slack: poster, logger });
+  // Answers are sent after the ack; shutdown waits for them.
+  const inFlight = new InFlight();
+  slack.app.use(async ({ next }) => {
+    await inFlight.track(next());
+  });
+  registerCommands(slack.app, { browse, watches, defaultRegion: config.awsRegion, logger, metrics });
+  registerActions(slack.app, { browse, watches, slack: poster, logger, metrics });
   registerAppHome(slack.app, { watches, logger });
   slack.app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
@@ -68,20 +114,44 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   pruneTimer.unref();
 
   const port = await slack.start();
-  // Alerts detected before a restart and not yet sent go out now.
-  sender.kick();
-  const schedule = startPollSchedule(config.pollSchedule, poller, logger);
+  await elector.start();
+  const schedule = startPollSchedule({
+    expression: config.pollSchedule,
+    poller,
+    logger,
+    shouldRun: () => elector.isLeader,
+    onCycle: (report) => {
+      if (report === 'failed') {
+        metrics.pollCycles.inc({ outcome: 'failed' });
+        return;
+      }
+      if (report.skipped) {
+        metrics.pollCycles.inc({ outcome: 'skipped' });
+        return;
+      }
+      metrics.pollCycles.inc({ outcome: 'ok' });
+      metrics.pollCycleSeconds.observe(report.durationMs / 1000);
+      metrics.alertsDetected.inc(report.stages.reduce((sum, s) => sum + s.newEvents, 0));
+      metrics.pollerLagSeconds.set(Math.max(0, ...report.stages.map((s) => s.lagSeconds)));
+    },
+  });
   logger.info(
-    { port, mode: config.slackAppToken ? 'socket' : 'http', store: config.store.kind },
+    { port, mode: config.slackAppToken ? 'socket' : 'http', store: config.store.kind, holder },
     'ivs-realtime-bot started',
   );
   return {
     port,
     async stop() {
+      stopping = true;
+      const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
+      const left = () => Math.max(0, deadline - Date.now());
       clearInterval(pruneTimer);
-      await schedule.stop();
-      await slack.stop();
-      await sender.stop();
+      await schedule.stop(left() / 2);
+      const closing = slack.stop();
+      await inFlight.settle(left() / 2);
+      await sender?.stop(left());
+      await elector.stop();
+      await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, left()).unref())]);
       ivsClients.destroy();
       await store.close();
     },
@@ -113,8 +183,16 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.error('graceful shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_BUDGET_MS + 5_000);
+    force.unref();
     bot.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

@@ -14,6 +14,8 @@ export interface OutboxSenderOptions {
   /** Slack allows about one message per second per channel. */
   perChannelIntervalMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Only the leader replica sends; checked before every message. */
+  canSend?: () => boolean;
   /** Observes each send (metrics). */
   onSend?: (kind: OutboxItem['kind'], outcome: 'sent' | 'skipped_muted' | 'retry') => void;
 }
@@ -67,7 +69,7 @@ export class OutboxSender {
 
   /** Asks for a drain soon; concurrent kicks collapse into one more pass. */
   kick(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || !(this.#options.canSend?.() ?? true)) return;
     if (this.#draining) {
       this.#again = true;
       return;
@@ -83,11 +85,17 @@ export class OutboxSender {
     while (this.#draining) await this.#draining;
   }
 
-  /** Stops scheduling; waits for the send in flight. */
-  async stop(): Promise<void> {
+  /** Stops scheduling; waits for the send in flight, up to `timeoutMs`. */
+  async stop(timeoutMs = 10_000): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
-    while (this.#draining) await this.#draining;
+    const deadline = Date.now() + timeoutMs;
+    while (this.#draining && Date.now() < deadline) {
+      await Promise.race([
+        this.#draining,
+        new Promise((resolve) => setTimeout(resolve, deadline - Date.now()).unref()),
+      ]);
+    }
   }
 
   async #drainLoop(): Promise<void> {
@@ -124,7 +132,7 @@ export class OutboxSender {
   /** One channel's items in order; stops at the first that must wait so order is kept. */
   async #sendChannel(channelId: string, items: OutboxItem[]): Promise<void> {
     for (const item of items) {
-      if (this.#stopped) return;
+      if (this.#stopped || !(this.#options.canSend?.() ?? true)) return;
       const last = this.#lastSentAt.get(channelId);
       if (last !== undefined) {
         const wait = last + this.#interval - Date.now();

@@ -1,6 +1,6 @@
 import cron from 'node-cron';
 import type { Logger } from '../logger.ts';
-import type { Poller } from './Poller.ts';
+import type { CycleReport, Poller } from './Poller.ts';
 
 /** Seconds between two runs of a cron expression (from its next two run times). */
 export function scheduleIntervalSeconds(expression: string): number {
@@ -11,42 +11,61 @@ export function scheduleIntervalSeconds(expression: string): number {
   return Math.max(1, Math.round((second.getTime() - first.getTime()) / 1000));
 }
 
-/** Runs poll cycles on IVS_POLL_SCHEDULE; the poller itself refuses to overlap a running cycle. */
-export function startPollSchedule(
-  expression: string,
-  poller: Poller,
-  logger: Logger,
-): { stop(): Promise<void> } {
-  const task = cron.schedule(
-    expression,
-    async () => {
-      try {
-        const report = await poller.runCycle();
-        if (!report.skipped) {
-          logger.info(
-            {
-              stages: report.stages.length,
-              apiCalls: report.apiCalls,
-              durationMs: Math.round(report.durationMs),
-              newEvents: report.stages.reduce((sum, s) => sum + s.newEvents, 0),
-              failing: report.stages.filter((s) => !s.ok).length,
-            },
-            'poll cycle',
-          );
-        }
-      } catch (error) {
-        logger.error({ err: error }, 'poll cycle failed');
+export interface PollScheduleOptions {
+  expression: string;
+  poller: Poller;
+  logger: Logger;
+  /** Only the leader replica polls. */
+  shouldRun: () => boolean;
+  onCycle?: (report: CycleReport | 'failed') => void;
+}
+
+/** Runs poll cycles on IVS_POLL_SCHEDULE; a late tick is skipped, never overlapped. */
+export function startPollSchedule(options: PollScheduleOptions): { stop(timeoutMs: number): Promise<void> } {
+  const { poller, logger } = options;
+  let current: Promise<void> | undefined;
+  const run = async () => {
+    try {
+      const report = await poller.runCycle();
+      options.onCycle?.(report);
+      if (!report.skipped) {
+        logger.info(
+          {
+            stages: report.stages.length,
+            apiCalls: report.apiCalls,
+            durationMs: Math.round(report.durationMs),
+            newEvents: report.stages.reduce((sum, s) => sum + s.newEvents, 0),
+            failing: report.stages.filter((s) => !s.ok).length,
+          },
+          'poll cycle',
+        );
       }
+    } catch (error) {
+      options.onCycle?.('failed');
+      logger.error({ err: error }, 'poll cycle failed');
+    }
+  };
+  const task = cron.schedule(
+    options.expression,
+    () => {
+      if (!options.shouldRun()) return;
+      current = run();
+      return current;
     },
     { name: 'ivs-poller', noOverlap: true },
   );
   task.on('execution:overlap', () => {
     logger.warn('poll cycle skipped: the previous cycle is still running');
+    options.onCycle?.({ skipped: true, stages: [], apiCalls: 0, durationMs: 0 });
   });
   return {
-    async stop() {
+    /** Stops scheduling and lets a running cycle finish, up to `timeoutMs`. */
+    async stop(timeoutMs) {
       await task.stop();
       await task.destroy();
+      if (current) {
+        await Promise.race([current, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+      }
     },
   };
 }

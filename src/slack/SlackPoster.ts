@@ -64,9 +64,17 @@ export function describePostFailure(failure: PostFailure): string {
 
 export class WebClientSlackPoster implements SlackPoster {
   readonly #client: webApi.WebClient;
+  readonly #onFailure: ((failure: PostFailure) => void) | undefined;
 
-  constructor(client: webApi.WebClient) {
+  constructor(client: webApi.WebClient, onFailure?: (failure: PostFailure) => void) {
     this.#client = client;
+    this.#onFailure = onFailure;
+  }
+
+  #fail(error: unknown): PostResult {
+    const failure = toPostFailure(error);
+    this.#onFailure?.(failure);
+    return { ok: false, failure };
   }
 
   async post(
@@ -85,7 +93,7 @@ export class WebClientSlackPoster implements SlackPoster {
       });
       return { ok: true, ts: String(answer.ts ?? ''), channel: String(answer.channel ?? channel) };
     } catch (error) {
-      return { ok: false, failure: toPostFailure(error) };
+      return this.#fail(error);
     }
   }
 
@@ -99,7 +107,7 @@ export class WebClientSlackPoster implements SlackPoster {
       });
       return { ok: true, ts: String(answer.ts ?? ts), channel: String(answer.channel ?? channel) };
     } catch (error) {
-      return { ok: false, failure: toPostFailure(error) };
+      return this.#fail(error);
     }
   }
 }

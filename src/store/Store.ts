@@ -112,5 +112,16 @@ export interface Store {
   deletePagingStatesBefore(cutoff: Date): Promise<number>;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
+  /** Readiness: the database answers and every migration this version knows is applied. */
+  ready(): Promise<boolean>;
+
+  // Poller leadership (several replicas share one PostgreSQL; SQLite has one process by construction)
+  /**
+   * Takes the poller lease for `holder` if it is free or expired, or renews it if `holder` has it,
+   * for `ttlMs` measured on the database's clock. Returns whether `holder` now holds it.
+   */
+  acquireLeadership(holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up at once (graceful shutdown) if `holder` has it. */
+  releaseLeadership(holder: string): Promise<void>;
   close(): Promise<void>;
 }

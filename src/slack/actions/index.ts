@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '
 import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Logger } from '../../logger.ts';
+import type { Metrics } from '../../metrics.ts';
 import { blockActionsBodySchema, buttonActionSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
 import type { SlackPoster } from '../SlackPoster.ts';
@@ -19,6 +20,7 @@ export interface ActionDeps {
   now?: () => Date;
   slack: SlackPoster;
   logger: Logger;
+  metrics?: Pick<Metrics, 'commands'>;
 }
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
@@ -36,6 +38,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
         return;
       }
       deps.logger.info({ action: actionId, user: body.data.user.id }, 'button');
+      deps.metrics?.commands.inc({ command: actionId, outcome: 'ok' });
       await handle(
         { value: action.data.value, userId: body.data.user.id, channelId: body.data.channel?.id },
         args,

@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Logger } from '../../logger.ts';
+import type { Metrics } from '../../metrics.ts';
 import { slashCommandSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
 import type { SlackMessage } from '../views/blocks.ts';
@@ -15,6 +16,7 @@ export interface CommandDeps {
   watches: WatchService;
   defaultRegion: string;
   logger: Logger;
+  metrics?: Pick<Metrics, 'commands'>;
   now?: () => Date;
 }
 
@@ -38,10 +40,12 @@ export function registerCommands(app: App, deps: CommandDeps): void {
     const log = deps.logger.child({ user: payload.data.user_id, channel: payload.data.channel_id });
     if (!parsed.ok) {
       log.info({ command: 'usage_error' }, 'slash command rejected');
+      deps.metrics?.commands.inc({ command: 'unknown', outcome: 'usage_error' });
       await reply(renderUsageError(parsed.problem, parsed.usage));
       return;
     }
     log.info({ command: parsed.command.name }, 'slash command');
+    deps.metrics?.commands.inc({ command: parsed.command.name, outcome: 'ok' });
     await reply(
       await runCommand(
         parsed.command,

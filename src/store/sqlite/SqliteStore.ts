@@ -672,6 +672,20 @@ export class SqliteStore implements Store {
     return Number(result.changes);
   }
 
+  async ready(): Promise<boolean> {
+    const row = this.#db.prepare('SELECT MAX(version) AS version FROM schema_migrations').get() as
+      | { version: number | null }
+      | undefined;
+    return Number(row?.version ?? 0) >= Math.max(...SQLITE_MIGRATIONS.map((m) => m.version));
+  }
+
+  // The file's exclusive lock already makes this process the only one: it always leads.
+  async acquireLeadership(_holder: string, _ttlMs: number): Promise<boolean> {
+    return this.#db.isOpen;
+  }
+
+  async releaseLeadership(_holder: string): Promise<void> {}
+
   async ping(): Promise<void> {
     this.#db.prepare('SELECT 1').get();
   }

@@ -1,0 +1,91 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The bot's Prometheus metrics, one registry per process (tests create their own). */
+export interface Metrics {
+  readonly registry: Registry;
+  readonly commands: Counter<'command' | 'outcome'>;
+  readonly ivsCalls: Counter<'operation' | 'outcome'>;
+  readonly ivsCallSeconds: Histogram<'operation'>;
+  readonly pollCycles: Counter<'outcome'>;
+  readonly pollCycleSeconds: Histogram;
+  readonly pollerLagSeconds: Gauge;
+  readonly alertsDetected: Counter;
+  readonly alertMessages: Counter<'kind' | 'outcome'>;
+  readonly slackErrors: Counter<'error'>;
+  readonly outboxDepth: Gauge;
+  readonly leader: Gauge;
+}
+
+export function createMetrics(options: { outboxDepth?: () => Promise<number> } = {}): Metrics {
+  const registry = new Registry();
+  const outboxDepth = options.outboxDepth;
+  return {
+    registry,
+    commands: new Counter({
+      name: 'ivs_bot_commands_total',
+      help: 'Slash commands and button clicks handled, by name and outcome (ok, usage_error, ivs_error, refused).',
+      labelNames: ['command', 'outcome'],
+      registers: [registry],
+    }),
+    ivsCalls: new Counter({
+      name: 'ivs_bot_ivs_calls_total',
+      help: 'IVS API calls by operation and outcome (ok, not_found, access_denied, throttled, invalid_input, unavailable).',
+      labelNames: ['operation', 'outcome'],
+      registers: [registry],
+    }),
+    ivsCallSeconds: new Histogram({
+      name: 'ivs_bot_ivs_call_duration_seconds',
+      help: 'IVS API call duration including SDK retries.',
+      labelNames: ['operation'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    pollCycles: new Counter({
+      name: 'ivs_bot_poll_cycles_total',
+      help: 'Poll cycles by outcome (ok, skipped: previous still running, failed).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    pollCycleSeconds: new Histogram({
+      name: 'ivs_bot_poll_cycle_duration_seconds',
+      help: 'Duration of completed poll cycles.',
+      buckets: [0.5, 1, 2.5, 5, 10, 30, 60, 120],
+      registers: [registry],
+    }),
+    pollerLagSeconds: new Gauge({
+      name: 'ivs_bot_poller_lag_seconds',
+      help: 'How long the least recently read participant has waited (0 when the quota covers everyone).',
+      registers: [registry],
+    }),
+    alertsDetected: new Counter({
+      name: 'ivs_bot_alerts_detected_total',
+      help: 'New error events detected (after deduplication).',
+      registers: [registry],
+    }),
+    alertMessages: new Counter({
+      name: 'ivs_bot_alert_messages_total',
+      help: 'Alert messages by kind (post, update, reply, notice) and outcome (sent, skipped_muted, retry).',
+      labelNames: ['kind', 'outcome'],
+      registers: [registry],
+    }),
+    slackErrors: new Counter({
+      name: 'ivs_bot_slack_errors_total',
+      help: 'Slack Web API errors by error code (rate_limited, not_in_channel, invalid_auth, …).',
+      labelNames: ['error'],
+      registers: [registry],
+    }),
+    outboxDepth: new Gauge({
+      name: 'ivs_bot_outbox_depth',
+      help: 'Alert messages waiting to be sent.',
+      registers: [registry],
+      async collect() {
+        if (outboxDepth) this.set(await outboxDepth());
+      },
+    }),
+    leader: new Gauge({
+      name: 'ivs_bot_leader',
+      help: '1 while this replica holds the poller leadership.',
+      registers: [registry],
+    }),
+  };
+}
