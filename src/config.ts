@@ -24,6 +24,12 @@ export interface Config {
   readonly maxTps: number;
   /** A dead poller leader's lease expires after this; another replica then takes over. */
   readonly leaderTimeoutMs: number;
+  /** Who may do what; null lists mean "everyone" (see src/slack/access.ts). */
+  readonly access: {
+    readonly allowedUsers: ReadonlySet<string> | null;
+    readonly allowedChannels: ReadonlySet<string> | null;
+    readonly adminUsers: ReadonlySet<string> | null;
+  };
   /** Watches declared in IVS_WATCHES, saved into the store at start-up. */
   readonly watches: readonly WatchSpec[];
 }
@@ -52,6 +58,29 @@ const optionalText = z
   .trim()
   .transform((value) => (value === '' ? undefined : value))
   .optional();
+
+/** A comma-separated list of Slack IDs; unset means no list (everyone). */
+function slackIdList(pattern: RegExp, what: string) {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx): ReadonlySet<string> | null => {
+      if (value === undefined) return null;
+      const ids = value
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean);
+      const bad = ids.filter((id) => !pattern.test(id));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a comma-separated list of Slack ${what}; not valid: ${bad.join(', ')}`,
+        });
+        return z.NEVER;
+      }
+      return new Set(ids);
+    });
+}
 
 const envSchema = z.object({
   SLACK_BOT_TOKEN: z.string().trim().min(1).startsWith('xoxb-', 'must be a bot token starting with "xoxb-"'),
@@ -110,6 +139,9 @@ const envSchema = z.object({
     .min(3, 'must be at least 3 seconds')
     .max(600, 'must be at most 600 seconds')
     .default(30),
+  IVS_ALLOWED_USERS: slackIdList(/^[UW][A-Z0-9]{2,30}$/, 'user IDs like U0123ABCD'),
+  IVS_ALLOWED_CHANNELS: slackIdList(/^[CGD][A-Z0-9]{2,30}$/, 'channel IDs like C0123ABCD'),
+  IVS_ADMIN_USERS: slackIdList(/^[UW][A-Z0-9]{2,30}$/, 'user IDs like U0123ABCD'),
   IVS_WATCHES: z
     .string()
     .trim()
@@ -166,6 +198,11 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       pollSchedule: e.IVS_POLL_SCHEDULE,
       maxTps: e.IVS_MAX_TPS,
       leaderTimeoutMs: e.IVS_LEADER_TIMEOUT * 1000,
+      access: Object.freeze({
+        allowedUsers: e.IVS_ALLOWED_USERS,
+        allowedChannels: e.IVS_ALLOWED_CHANNELS,
+        adminUsers: e.IVS_ADMIN_USERS,
+      }),
       watches: Object.freeze(e.IVS_WATCHES),
     }),
   };

@@ -22,6 +22,7 @@ import { registerCommands } from './slack/commands/index.ts';
 import { createSlackApp } from './slack/createSlackApp.ts';
 import { registerAppHome } from './slack/events/appHome.ts';
 import { WebClientSlackPoster } from './slack/SlackPoster.ts';
+import { installedTeamResolver, registerWorkspaceGuard } from './slack/workspaceGuard.ts';
 import { openStore } from './store/openStore.ts';
 
 export interface RunningBot {
@@ -96,9 +97,20 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   slack.app.use(async ({ next }) => {
     await inFlight.track(next());
   });
-  registerCommands(slack.app, { browse, watches, defaultRegion: config.awsRegion, logger, metrics });
-  registerActions(slack.app, { browse, watches, slack: poster, logger, metrics });
-  registerAppHome(slack.app, { watches, logger });
+  registerWorkspaceGuard(slack.app, {
+    installedTeam: installedTeamResolver(() => slack.app.client.auth.test(), logger),
+    logger,
+  });
+  registerCommands(slack.app, {
+    browse,
+    watches,
+    defaultRegion: config.awsRegion,
+    logger,
+    metrics,
+    access: config.access,
+  });
+  registerActions(slack.app, { browse, watches, slack: poster, logger, metrics, access: config.access });
+  registerAppHome(slack.app, { watches, logger, access: config.access });
   slack.app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });

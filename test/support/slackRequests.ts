@@ -26,6 +26,7 @@ export function slashCommandBody(fields: {
   responseUrl: string;
   userId?: string;
   channelId?: string;
+  teamId?: string;
 }): string {
   const params = new URLSearchParams(readPayload('slash-command.official-doc-example.txt').trim());
   params.set('command', '/ivs');
@@ -33,6 +34,7 @@ export function slashCommandBody(fields: {
   params.set('response_url', fields.responseUrl);
   if (fields.userId) params.set('user_id', fields.userId);
   if (fields.channelId) params.set('channel_id', fields.channelId);
+  if (fields.teamId) params.set('team_id', fields.teamId);
   return params.toString();
 }
 
@@ -42,6 +44,8 @@ export function buttonClickBody(fields: {
   value: string;
   responseUrl: string;
   userId?: string;
+  teamId?: string;
+  channelId?: string;
 }): string {
   const payload = JSON.parse(readPayload('block_actions.button.official-doc-example.json')) as Record<
     string,
@@ -55,10 +59,17 @@ export function buttonClickBody(fields: {
   payload.container = {
     type: 'message',
     message_ts: '1548261231.000200',
-    channel_id: 'CBR2V3XEX',
+    channel_id: fields.channelId ?? 'CBR2V3XEX',
     is_ephemeral: true,
   };
-  if (fields.userId) payload.user = { ...(payload.user as object), id: fields.userId };
+  payload.channel = { id: fields.channelId ?? 'CBR2V3XEX', name: 'review-updates' };
+  // The fake Slack API installs the bot in T0001 (the slash command example's team).
+  payload.team = { id: fields.teamId ?? 'T0001', domain: 'example' };
+  payload.user = {
+    ...(payload.user as object),
+    team_id: fields.teamId ?? 'T0001',
+    ...(fields.userId ? { id: fields.userId } : {}),
+  };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
 

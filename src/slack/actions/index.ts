@@ -3,6 +3,7 @@ import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
+import { type AccessLevel, type AccessPolicy, decideAccess, OPEN_POLICY } from '../access.ts';
 import { blockActionsBodySchema, buttonActionSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
 import type { SlackPoster } from '../SlackPoster.ts';
@@ -21,13 +22,19 @@ export interface ActionDeps {
   slack: SlackPoster;
   logger: Logger;
   metrics?: Pick<Metrics, 'commands'>;
+  access?: AccessPolicy;
 }
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
 /** Every button: ack at once, validate the payload, then answer through response_url. */
 export function registerActions(app: App, deps: ActionDeps): void {
-  const on = (actionId: string, handle: (input: ButtonInput, args: ButtonArgs) => Promise<void>) => {
+  // A click is a new request: who may click is checked again, whatever the message showed.
+  const on = (
+    actionId: string,
+    level: AccessLevel,
+    handle: (input: ButtonInput, args: ButtonArgs) => Promise<void>,
+  ) => {
     app.action<BlockAction<ButtonAction>>(actionId, async (args) => {
       await args.ack();
       const action = buttonActionSchema.safeParse(args.action);
@@ -35,6 +42,17 @@ export function registerActions(app: App, deps: ActionDeps): void {
       if (!action.success || !body.success) {
         deps.logger.warn({ actionId }, 'malformed button payload');
         await replyVia(args.respond, deps.logger)(renderNotice(BAD_BUTTON));
+        return;
+      }
+      const who = { userId: body.data.user.id, channelId: body.data.channel?.id };
+      const decision = decideAccess(deps.access ?? OPEN_POLICY, who, level);
+      if (!decision.ok) {
+        deps.logger.warn(
+          { action: actionId, user: who.userId, channel: who.channelId, reason: decision.reason },
+          'button refused',
+        );
+        deps.metrics?.commands.inc({ command: actionId, outcome: 'refused' });
+        await replyVia(args.respond, deps.logger)(renderNotice(decision.reason));
         return;
       }
       deps.logger.info({ action: actionId, user: body.data.user.id }, 'button');
@@ -47,22 +65,22 @@ export function registerActions(app: App, deps: ActionDeps): void {
   };
 
   for (const actionId of [ACTION.previousPage, ACTION.nextPage, ACTION.restart]) {
-    on(actionId, async (input, args) => {
+    on(actionId, 'read', async (input, args) => {
       const message = await runPageAction(input.value, deps.browse);
       await replyVia(args.respond, deps.logger)(message, { replaceOriginal: true });
     });
   }
   for (const actionId of [ACTION.openSessions, ACTION.openParticipants, ACTION.openParticipant]) {
-    on(actionId, async (input, args) => {
+    on(actionId, 'read', async (input, args) => {
       const message = await runOpenAction(actionId, input.value, deps.browse);
       await replyVia(args.respond, deps.logger)(message);
     });
   }
-  on(ACTION.muteAlert, async (input, args) => {
+  on(ACTION.muteAlert, 'change', async (input, args) => {
     const result = await runMuteAction(input.value, input.userId, deps.watches, deps.now?.() ?? new Date());
     await replyResult(result, args);
   });
-  on(ACTION.unmuteAlert, async (input, args) => {
+  on(ACTION.unmuteAlert, 'change', async (input, args) => {
     const result = await runUnmuteAction(input.value, deps.watches, deps.now?.() ?? new Date());
     await replyResult(result, args);
   });
@@ -74,7 +92,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
     if ('replace' in result) await reply(result.replace, { replaceOriginal: true });
     else await reply(result.notice);
   };
-  on(ACTION.share, async (input, args) => {
+  on(ACTION.share, 'change', async (input, args) => {
     const problem = await runShareAction(input.value, input, deps);
     if (problem) await replyVia(args.respond, deps.logger)(problem);
   });

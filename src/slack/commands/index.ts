@@ -3,6 +3,7 @@ import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
+import { type AccessLevel, type AccessPolicy, decideAccess, OPEN_POLICY } from '../access.ts';
 import { slashCommandSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
 import type { SlackMessage } from '../views/blocks.ts';
@@ -17,7 +18,21 @@ export interface CommandDeps {
   defaultRegion: string;
   logger: Logger;
   metrics?: Pick<Metrics, 'commands'>;
+  access?: AccessPolicy;
   now?: () => Date;
+}
+
+/** What each subcommand needs: help is for everyone, reading IVS is "read", changing the bot is "change". */
+export function commandLevel(name: Command['name']): AccessLevel | 'none' {
+  switch (name) {
+    case 'help':
+      return 'none';
+    case 'watch':
+    case 'unwatch':
+      return 'change';
+    default:
+      return 'read';
+  }
 }
 
 export interface Caller {
@@ -42,6 +57,21 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       log.info({ command: 'usage_error' }, 'slash command rejected');
       deps.metrics?.commands.inc({ command: 'unknown', outcome: 'usage_error' });
       await reply(renderUsageError(parsed.problem, parsed.usage));
+      return;
+    }
+    const level = commandLevel(parsed.command.name);
+    const decision =
+      level === 'none'
+        ? { ok: true as const }
+        : decideAccess(
+            deps.access ?? OPEN_POLICY,
+            { userId: payload.data.user_id, channelId: payload.data.channel_id },
+            level,
+          );
+    if (!decision.ok) {
+      log.warn({ command: parsed.command.name, reason: decision.reason }, 'slash command refused');
+      deps.metrics?.commands.inc({ command: parsed.command.name, outcome: 'refused' });
+      await reply(renderNotice(decision.reason));
       return;
     }
     log.info({ command: parsed.command.name }, 'slash command');
