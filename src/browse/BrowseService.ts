@@ -110,6 +110,29 @@ export class BrowseService {
     return this.#render(stateId, query.data, pageIndex, token ?? undefined);
   }
 
+  /**
+   * Disconnects a participant (the one action that changes IVS), then shows it again. The reason
+   * IVS records names who did it from Slack.
+   */
+  async disconnect(
+    target: { stage: StageArn; sessionId: string; participantId: string },
+    reason: string,
+  ): Promise<BrowseOutcome> {
+    const result = await this.#ivs.disconnectParticipant(
+      target.stage,
+      target.participantId,
+      reason,
+      'interactive',
+    );
+    if (!result.ok) return { ok: false, problem: { kind: 'ivs', failure: result.failure } };
+    return this.start({
+      view: 'participant',
+      stage: { kind: 'arn', stage: target.stage },
+      sessionId: target.sessionId,
+      participantId: target.participantId,
+    });
+  }
+
   /** The stored query behind a paging state, for "start again" answers and sharing. */
   async query(stateId: string): Promise<BrowseQuery | undefined> {
     const state = await this.#store.loadPagingState(stateId);

@@ -1,5 +1,6 @@
 import type { StoreLocation } from '../config.ts';
-import { type Store, StoreError } from './Store.ts';
+import { PostgresStore } from './postgres/PostgresStore.ts';
+import type { Store } from './Store.ts';
 import { SqliteStore } from './sqlite/SqliteStore.ts';
 
 /** Opens the store DATABASE_URL names, with migrations applied. */
@@ -8,9 +9,6 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     case 'sqlite':
       return SqliteStore.open(location.path);
     case 'postgres':
-      throw new StoreError(
-        'unavailable',
-        'PostgreSQL store is not available in this version; use DATABASE_URL=sqlite:<file>.',
-      );
+      return PostgresStore.open(location.url);
   }
 }

@@ -10,6 +10,7 @@ export const ACTION = {
   openSessions: 'ivs_open_sessions',
   openParticipants: 'ivs_open_participants',
   openParticipant: 'ivs_open_participant',
+  disconnect: 'ivs_disconnect_participant',
   muteAlert: 'ivs_alert_mute',
   unmuteAlert: 'ivs_alert_unmute',
 } as const;

@@ -3,13 +3,14 @@ import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
-import { type AccessLevel, type AccessPolicy, decideAccess, OPEN_POLICY } from '../access.ts';
+import { type AccessLevel, type AccessPolicy, decideAccess, isAdmin, OPEN_POLICY } from '../access.ts';
 import { blockActionsBodySchema, buttonActionSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
 import type { SlackPoster } from '../SlackPoster.ts';
 import type { SlackMessage } from '../views/blocks.ts';
 import { renderNotice } from '../views/noticeView.ts';
 import { ACTION } from './actionIds.ts';
+import { runDisconnectAction } from './disconnectAction.ts';
 import { runMuteAction, runUnmuteAction } from './muteActions.ts';
 import { runOpenAction } from './openActions.ts';
 import { BAD_BUTTON, runPageAction } from './pageActions.ts';
@@ -29,6 +30,7 @@ type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
 /** Every button: ack at once, validate the payload, then answer through response_url. */
 export function registerActions(app: App, deps: ActionDeps): void {
+  const viewer = (input: ButtonInput) => ({ isAdmin: isAdmin(deps.access ?? OPEN_POLICY, input.userId) });
   // A click is a new request: who may click is checked again, whatever the message showed.
   const on = (
     actionId: string,
@@ -66,13 +68,13 @@ export function registerActions(app: App, deps: ActionDeps): void {
 
   for (const actionId of [ACTION.previousPage, ACTION.nextPage, ACTION.restart]) {
     on(actionId, 'read', async (input, args) => {
-      const message = await runPageAction(input.value, deps.browse);
+      const message = await runPageAction(input.value, deps.browse, viewer(input));
       await replyVia(args.respond, deps.logger)(message, { replaceOriginal: true });
     });
   }
   for (const actionId of [ACTION.openSessions, ACTION.openParticipants, ACTION.openParticipant]) {
     on(actionId, 'read', async (input, args) => {
-      const message = await runOpenAction(actionId, input.value, deps.browse);
+      const message = await runOpenAction(actionId, input.value, deps.browse, viewer(input));
       await replyVia(args.respond, deps.logger)(message);
     });
   }
@@ -92,6 +94,12 @@ export function registerActions(app: App, deps: ActionDeps): void {
     if ('replace' in result) await reply(result.replace, { replaceOriginal: true });
     else await reply(result.notice);
   };
+  on(ACTION.disconnect, 'admin', async (input, args) => {
+    const result = await runDisconnectAction(input.value, input, deps.browse, deps.now?.() ?? new Date());
+    if ('replace' in result)
+      deps.logger.warn({ user: input.userId, target: input.value }, 'participant disconnected from Slack');
+    await replyResult(result, args);
+  });
   on(ACTION.share, 'change', async (input, args) => {
     const problem = await runShareAction(input.value, input, deps);
     if (problem) await replyVia(args.respond, deps.logger)(problem);

@@ -13,6 +13,7 @@ export async function runOpenAction(
   actionId: OpenAction,
   value: string,
   browse: BrowseService,
+  viewer: { isAdmin: boolean } = { isAdmin: false },
 ): Promise<SlackMessage> {
   const target = openTargetSchema.safeParse(value);
   const stage = target.success ? parseStageArn(target.data.a) : undefined;
@@ -29,5 +30,7 @@ export async function runOpenAction(
   } else {
     return renderNotice(BAD_BUTTON);
   }
-  return outcome.ok ? renderBrowseView(outcome.view) : renderBrowseProblem(outcome.problem);
+  return outcome.ok
+    ? renderBrowseView(outcome.view, { offer: viewer.isAdmin })
+    : renderBrowseProblem(outcome.problem);
 }

@@ -10,9 +10,15 @@ export type BrowseCommand = Extract<
 >;
 
 /** /ivs stages | sessions | participants | participant: the first page of a browse view. */
-export async function runBrowseCommand(command: BrowseCommand, browse: BrowseService): Promise<SlackMessage> {
+export async function runBrowseCommand(
+  command: BrowseCommand,
+  browse: BrowseService,
+  viewer: { isAdmin: boolean } = { isAdmin: false },
+): Promise<SlackMessage> {
   const outcome = await browse.start(toBrowseRequest(command));
-  return outcome.ok ? renderBrowseView(outcome.view) : renderBrowseProblem(outcome.problem);
+  return outcome.ok
+    ? renderBrowseView(outcome.view, { offer: viewer.isAdmin })
+    : renderBrowseProblem(outcome.problem);
 }
 
 function toBrowseRequest(command: BrowseCommand): BrowseRequest {

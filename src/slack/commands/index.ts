@@ -3,7 +3,7 @@ import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
-import { type AccessLevel, type AccessPolicy, decideAccess, OPEN_POLICY } from '../access.ts';
+import { type AccessLevel, type AccessPolicy, decideAccess, isAdmin, OPEN_POLICY } from '../access.ts';
 import { slashCommandSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
 import type { SlackMessage } from '../views/blocks.ts';
@@ -96,6 +96,8 @@ function runCommand(command: Command, caller: Caller, deps: CommandDeps): Promis
     case 'mutes':
       return runAlertCommand(command, caller, deps.watches, deps.now?.() ?? new Date());
     default:
-      return runBrowseCommand(command, deps.browse);
+      return runBrowseCommand(command, deps.browse, {
+        isAdmin: isAdmin(deps.access ?? OPEN_POLICY, caller.userId),
+      });
   }
 }

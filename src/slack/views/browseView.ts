@@ -1,10 +1,10 @@
 import type { BrowseView } from '../../browse/BrowseService.ts';
 import type { SlackMessage } from './blocks.ts';
 import { renderParticipants, renderSessions, renderStages } from './listViews.ts';
-import { renderParticipant } from './participantView.ts';
+import { type DisconnectOptions, renderParticipant } from './participantView.ts';
 
 /** Renders whichever view the browse service produced. */
-export function renderBrowseView(view: BrowseView): SlackMessage {
+export function renderBrowseView(view: BrowseView, disconnect: DisconnectOptions = {}): SlackMessage {
   switch (view.kind) {
     case 'stages':
       return renderStages(view);
@@ -13,6 +13,6 @@ export function renderBrowseView(view: BrowseView): SlackMessage {
     case 'participants':
       return renderParticipants(view);
     case 'participant':
-      return renderParticipant(view);
+      return renderParticipant(view, disconnect);
   }
 }

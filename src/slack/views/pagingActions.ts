@@ -3,7 +3,10 @@ import { ACTION, pageRef } from '../actions/actionIds.ts';
 import { type ActionsBlock, actions, type ButtonElement, button } from './blocks.ts';
 
 /** Previous / Next through IVS nextTokens kept server-side, and Share to post the page to the channel. */
-export function pagingActions(paging: Paging, options: { share?: boolean } = {}): ActionsBlock | undefined {
+export function pagingActions(
+  paging: Paging,
+  options: { share?: boolean; extra?: readonly ButtonElement[] } = {},
+): ActionsBlock | undefined {
   const buttons: ButtonElement[] = [];
   if (paging.hasPrevious) {
     buttons.push(
@@ -28,5 +31,6 @@ export function pagingActions(paging: Paging, options: { share?: boolean } = {})
       button({ text: 'Share', actionId: ACTION.share, value: pageRef(paging.stateId, paging.pageIndex) }),
     );
   }
+  buttons.push(...(options.extra ?? []));
   return actions(buttons, `paging:${paging.stateId}`);
 }

@@ -2,7 +2,9 @@ import type { Paging } from '../../browse/BrowseService.ts';
 import { explainErrorCode, isErrorEvent } from '../../ivs/eventCatalog.ts';
 import type { ExchangedToken, ParticipantDetails, ParticipantEvent } from '../../ivs/IvsGateway.ts';
 import type { StageArn } from '../../ivs/identifiers.ts';
+import { ACTION, openTarget } from '../actions/actionIds.ts';
 import {
+  button,
   context,
   divider,
   fieldSections,
@@ -12,6 +14,7 @@ import {
   type SlackMessage,
   section,
 } from './blocks.ts';
+import { mention } from './noticeView.ts';
 import { pagingActions } from './pagingActions.ts';
 import { code, escapeMrkdwn, formatTime, slackDate } from './text.ts';
 
@@ -23,13 +26,22 @@ export interface ParticipantViewData {
   paging: Paging;
 }
 
+/** The Disconnect button (admins only, connected participants) and the record of a disconnect. */
+export interface DisconnectOptions {
+  offer?: boolean;
+  done?: { by: string; at: Date };
+}
+
 const STATE_ICON: Record<string, string> = {
   CONNECTED: ':large_green_circle:',
   DISCONNECTED: ':white_circle:',
 };
 
 /** The participant at a glance (GetParticipant) followed by one page of its events. */
-export function renderParticipant(data: ParticipantViewData): SlackMessage {
+export function renderParticipant(
+  data: ParticipantViewData,
+  disconnect: DisconnectOptions = {},
+): SlackMessage {
   const p = data.participant;
   const errorsOnPage = data.events.filter(isErrorEvent).length;
   const blocks = [
@@ -46,13 +58,36 @@ export function renderParticipant(data: ParticipantViewData): SlackMessage {
       `Stage ${code(data.stage.arn)} · session ${code(data.sessionId)} · ${data.stage.region}`,
       'Events are sorted by time within each page (IVS documents no order).',
     ),
-    pagingActions(data.paging),
+    disconnect.done
+      ? context(
+          `:electric_plug: ${mention(disconnect.done.by)} disconnected ${shown(p.userId)} (${code(p.participantId)}) ${slackDate(disconnect.done.at)}`,
+        )
+      : undefined,
+    pagingActions(data.paging, {
+      extra: disconnect.offer && p.state === 'CONNECTED' ? [disconnectButton(data, p)] : [],
+    }),
   ];
   const who = p.userId ? `${p.userId} (${p.participantId})` : p.participantId;
   return fitMessage(
     `Participant ${who}: ${p.state ?? 'unknown state'}, ${errorsOnPage} error event(s) on this page`,
     blocks,
   );
+}
+
+function disconnectButton(data: ParticipantViewData, p: ParticipantDetails) {
+  const who = p.userId ? `${p.userId} (${p.participantId})` : p.participantId;
+  return button({
+    text: 'Disconnect',
+    actionId: ACTION.disconnect,
+    value: openTarget({ a: data.stage.arn, s: data.sessionId, p: p.participantId }),
+    style: 'danger',
+    confirm: {
+      title: 'Disconnect this participant?',
+      text: `${who} is removed from the stage now; IVS records that you did it from Slack. Their app may reconnect with a new token.`,
+      confirm: 'Disconnect',
+      deny: 'Cancel',
+    },
+  });
 }
 
 function field(label: string, value: string): string {

@@ -1,0 +1,934 @@
+import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
+import pg from 'pg';
+import type {
+  AffectedParticipant,
+  AlertGroup,
+  DetectedEvent,
+  Mute,
+  OutboxItem,
+  OutboxKind,
+  ParticipantCursor,
+  SessionCursor,
+  StageHealth,
+  Watch,
+} from '../../alerts/model.ts';
+import { dedupKey } from '../../alerts/model.ts';
+import { type GroupTarget, planDetections } from '../../alerts/planDetections.ts';
+import type { DetectionInput, DetectionResult, PagingState, PollReport, Store } from '../Store.ts';
+import { StoreError } from '../Store.ts';
+import { POSTGRES_MIGRATION_LOCK, POSTGRES_MIGRATIONS } from './migrations.ts';
+
+/** pg returns BIGINT and COUNT(*) as strings to keep their precision; epoch ms and ids fit a double. */
+type Int8 = string;
+
+type PagingRow = { id: string; query: unknown; tokens: (string | null)[]; created_at: Int8 };
+
+type WatchRow = {
+  stage_arn: string;
+  channel_id: string;
+  codes: string[] | null;
+  created_by: string;
+  created_at: Int8;
+};
+
+type StageHealthRow = {
+  stage_arn: string;
+  last_poll_at: Int8 | null;
+  status: 'ok' | 'failing';
+  last_error: string | null;
+  lag_seconds: number;
+};
+
+type MuteRow = { stage_arn: string; code: string; until: Int8; muted_by: string; created_at: Int8 };
+
+type SessionCursorRow = {
+  stage_arn: string;
+  session_id: string;
+  start_time: Int8 | null;
+  end_time: Int8 | null;
+  finished: boolean;
+};
+
+type ParticipantCursorRow = {
+  stage_arn: string;
+  session_id: string;
+  participant_id: string;
+  user_id: string | null;
+  state: string | null;
+  first_join_time: Int8 | null;
+  last_read_at: Int8 | null;
+  done: boolean;
+  last_error_at: Int8 | null;
+};
+
+type AlertGroupRow = {
+  id: Int8;
+  stage_arn: string;
+  session_id: string;
+  code: string;
+  channel_id: string;
+  first_seen: Int8;
+  last_seen: Int8;
+  event_count: number;
+  participant_count: number;
+  sample: AffectedParticipant[];
+  message_ts: string | null;
+  replies_queued: number;
+  created_at: Int8;
+};
+
+type OutboxRow = {
+  id: Int8;
+  kind: OutboxKind;
+  channel_id: string;
+  group_id: Int8 | null;
+  payload: unknown;
+  attempts: number;
+  not_before: Int8;
+  created_at: Int8;
+};
+
+/** Runs one statement on the connection that holds the current transaction. */
+type Sql = <Row extends QueryResultRow>(
+  text: string,
+  values?: readonly unknown[],
+) => Promise<QueryResult<Row>>;
+
+const GROUP_COLUMNS =
+  'id, stage_arn, session_id, code, channel_id, first_seen, last_seen, event_count, participant_count, sample, message_ts, replies_queued, created_at';
+
+/**
+ * First key of the per-stage advisory lock (the second is hashtext(stage ARN)): replicas that poll
+ * the same stage at once take turns in recordDetections and recordPoll instead of both grouping the
+ * same burst or both announcing the same failure.
+ */
+const STAGE_LOCK_CLASS = 0x69_76_73_73;
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface PostgresStoreOptions {
+  /** Schema holding the tables, created when missing; default: the server's search_path. */
+  readonly schema?: string;
+  /** Connections in the pool; default 10. */
+  readonly poolSize?: number;
+}
+
+/** The shared store: any number of bot replicas on one PostgreSQL database. */
+export class PostgresStore implements Store {
+  readonly #pool: pg.Pool;
+  readonly #server: ServerName;
+
+  private constructor(pool: pg.Pool, server: ServerName) {
+    this.#pool = pool;
+    this.#server = server;
+  }
+
+  /** Connects, creates the schema if one is named and applies migrations under an advisory lock. */
+  static async open(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const server = ServerName.of(url);
+    const { schema } = options;
+    if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+      throw new RangeError(`Schema name ${JSON.stringify(schema)} must match ${SCHEMA_NAME}.`);
+    }
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      // Without a timeout a black-holed host would hang start-up and every request forever.
+      connectionTimeoutMillis: 10_000,
+      idleTimeoutMillis: 30_000,
+      application_name: schema === undefined ? 'ivs-realtime-bot' : `ivs-realtime-bot:${schema}`,
+      options: schema === undefined ? undefined : `-c search_path=${schema}`,
+    });
+    // An idle connection the server closed (restart, failover, pg_terminate_backend) is dropped by
+    // the pool, which then reports it here; the next query opens a new one, or fails as 'unavailable'.
+    pool.on('error', () => undefined);
+    const store = new PostgresStore(pool, server);
+    try {
+      await store.#migrate(schema);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return store;
+  }
+
+  async #migrate(schema: string | undefined): Promise<void> {
+    let step = 'before the first migration';
+    try {
+      await this.#transaction(async (sql) => {
+        // Held until COMMIT: replicas starting together queue here, and each later one finds every
+        // version already recorded.
+
+        if (schema !== undefined) await sql(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`);
+        await sql(
+          'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
+        );
+        const applied = new Set(
+          (await sql<{ version: number }>('SELECT version FROM schema_migrations')).rows.map(
+            (row) => row.version,
+          ),
+        );
+        for (const migration of POSTGRES_MIGRATIONS) {
+          if (applied.has(migration.version)) continue;
+          step = `${migration.version}`;
+          await sql(migration.sql);
+          await sql('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [
+            migration.version,
+            Date.now(),
+          ]);
+        }
+      });
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(
+        'migration',
+        this.#server.redact(
+          `PostgreSQL migration ${step} failed on ${this.#server.name}: ${errorText(error)}`,
+        ),
+        { cause: error },
+      );
+    }
+  }
+
+  /** Whether every migration this version knows is recorded; for health checks. */
+  async migrationsApplied(): Promise<boolean> {
+    const [table] = (
+      await this.#query<{ present: boolean }>(
+        "SELECT to_regclass('schema_migrations') IS NOT NULL AS present",
+      )
+    ).rows;
+    if (!table?.present) return false;
+    const versions = POSTGRES_MIGRATIONS.map((migration) => migration.version);
+    const [found] = (
+      await this.#query<{ count: Int8 }>(
+        'SELECT COUNT(*) AS count FROM schema_migrations WHERE version = ANY($1::int[])',
+        [versions],
+      )
+    ).rows;
+    return Number(found?.count ?? 0) === versions.length;
+  }
+
+  async #query<Row extends QueryResultRow>(
+    text: string,
+    values: readonly unknown[] = [],
+  ): Promise<QueryResult<Row>> {
+    try {
+      return await this.#pool.query<Row>(text, [...values]);
+    } catch (error) {
+      throw this.#unavailableOr(error);
+    }
+  }
+
+  /** Runs `work` between BEGIN and COMMIT on one connection, rolling back when it throws. */
+  async #transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    let client: PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw this.#unavailableOr(error);
+    }
+    const sql: Sql = <Row extends QueryResultRow>(text: string, values: readonly unknown[] = []) =>
+      client.query<Row>(text, [...values]);
+    let discard = false;
+    try {
+      await client.query('BEGIN');
+      const result = await work(sql);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      discard = !(await rollBack(client));
+      throw this.#unavailableOr(error);
+    } finally {
+      // A connection that could not even roll back is in an unknown state: the pool must not reuse it.
+      client.release(discard);
+    }
+  }
+
+  /** A StoreError for trouble reaching the server; any other error (a bug, a constraint) unchanged. */
+  #unavailableOr(error: unknown): unknown {
+    if (error instanceof StoreError) return error;
+    const trouble = connectionTrouble(error);
+    if (!trouble) return error;
+    const advice =
+      trouble === 'refused'
+        ? 'check the user, password and database in DATABASE_URL'
+        : trouble === 'closed'
+          ? 'the server may be restarting; the bot retries on its next request'
+          : 'check DATABASE_URL and that the server is running';
+    const verb =
+      trouble === 'refused'
+        ? 'refused the connection'
+        : trouble === 'closed'
+          ? 'closed the connection'
+          : 'cannot be reached';
+    return new StoreError(
+      'unavailable',
+      this.#server.redact(`PostgreSQL at ${this.#server.name} ${verb} (${errorText(error)}); ${advice}.`),
+      { cause: error },
+    );
+  }
+
+  // Watches and stage health
+
+  async saveWatch(watch: Watch): Promise<'created' | 'updated'> {
+    // xmax is 0 only in a row version this statement inserted, so one statement tells created from updated.
+    const { rows } = await this.#query<{ created: boolean }>(
+      `INSERT INTO watch (stage_arn, channel_id, codes, created_by, created_at) VALUES ($1, $2, $3::jsonb, $4, $5)
+       ON CONFLICT (stage_arn, channel_id) DO UPDATE SET
+         codes = excluded.codes, created_by = excluded.created_by, created_at = excluded.created_at
+       RETURNING (xmax = 0) AS created`,
+      [
+        watch.stageArn,
+        watch.channelId,
+        watch.codes === null ? null : JSON.stringify(watch.codes),
+        watch.createdBy,
+        watch.createdAt.getTime(),
+      ],
+    );
+    return rows[0]?.created ? 'created' : 'updated';
+  }
+
+  async removeWatches(stageArn: string, channelId: string | undefined): Promise<number> {
+    return this.#transaction(async (sql) => {
+      const removed =
+        channelId === undefined
+          ? await sql('DELETE FROM watch WHERE stage_arn = $1', [stageArn])
+          : await sql('DELETE FROM watch WHERE stage_arn = $1 AND channel_id = $2', [stageArn, channelId]);
+      // Health belongs to a stage that is polled; once nobody watches it, a stale "failing" must not linger.
+      await sql(
+        'DELETE FROM stage_health WHERE stage_arn = $1 AND NOT EXISTS (SELECT 1 FROM watch WHERE stage_arn = $1)',
+        [stageArn],
+      );
+      return removed.rowCount ?? 0;
+    });
+  }
+
+  async listWatches(): Promise<Watch[]> {
+    const { rows } = await this.#query<WatchRow>(
+      'SELECT stage_arn, channel_id, codes, created_by, created_at FROM watch ORDER BY stage_arn, channel_id',
+    );
+    return rows.map((row) => ({
+      stageArn: row.stage_arn,
+      channelId: row.channel_id,
+      codes: row.codes,
+      createdBy: row.created_by,
+      createdAt: new Date(Number(row.created_at)),
+    }));
+  }
+
+  async recordPoll(report: PollReport): Promise<{ transition: 'failing' | 'recovered' | null }> {
+    return this.#transaction(async (sql) => {
+      // Two replicas polling the same stage must not both see "ok" before and both announce the failure.
+      await sql('SELECT pg_advisory_xact_lock($1, hashtext($2))', [STAGE_LOCK_CLASS, report.stageArn]);
+      const previous = (
+        await sql<{ status: 'ok' | 'failing' }>('SELECT status FROM stage_health WHERE stage_arn = $1', [
+          report.stageArn,
+        ])
+      ).rows[0];
+      const status = report.ok ? 'ok' : 'failing';
+      await sql(
+        `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (stage_arn) DO UPDATE SET
+           last_poll_at = excluded.last_poll_at, status = excluded.status,
+           last_error = excluded.last_error, lag_seconds = excluded.lag_seconds`,
+        [report.stageArn, report.at.getTime(), status, report.ok ? null : report.error, report.lagSeconds],
+      );
+      const transition =
+        status === 'failing' && previous?.status !== 'failing'
+          ? 'failing'
+          : status === 'ok' && previous?.status === 'failing'
+            ? 'recovered'
+            : null;
+      if (transition) {
+        const payload = JSON.stringify({
+          stageArn: report.stageArn,
+          transition,
+          error: report.ok ? null : report.error,
+          at: report.at.toISOString(),
+        });
+        for (const channelId of report.channelIds) {
+          await insertOutbox(sql, 'notice', channelId, null, payload, report.at.getTime());
+        }
+      }
+      return { transition };
+    });
+  }
+
+  async listStageHealth(): Promise<StageHealth[]> {
+    const { rows } = await this.#query<StageHealthRow>(
+      'SELECT stage_arn, last_poll_at, status, last_error, lag_seconds FROM stage_health ORDER BY stage_arn',
+    );
+    return rows.map((row) => ({
+      stageArn: row.stage_arn,
+      lastPollAt: toDate(row.last_poll_at),
+      status: row.status,
+      lastError: row.last_error,
+      lagSeconds: Number(row.lag_seconds),
+    }));
+  }
+
+  // Mutes
+
+  async saveMute(mute: Mute): Promise<void> {
+    await this.#query(
+      `INSERT INTO mute (stage_arn, code, until, muted_by, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (stage_arn, code) DO UPDATE SET
+         until = excluded.until, muted_by = excluded.muted_by, created_at = excluded.created_at`,
+      [mute.stageArn, mute.code, mute.until.getTime(), mute.mutedBy, mute.createdAt.getTime()],
+    );
+  }
+
+  async removeMute(stageArn: string, code: string): Promise<boolean> {
+    const result = await this.#query('DELETE FROM mute WHERE stage_arn = $1 AND code = $2', [stageArn, code]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async listMutes(now: Date): Promise<Mute[]> {
+    const { rows } = await this.#query<MuteRow>(
+      'SELECT stage_arn, code, until, muted_by, created_at FROM mute WHERE until > $1 ORDER BY stage_arn, code',
+      [now.getTime()],
+    );
+    return rows.map(toMute);
+  }
+
+  async findMute(stageArn: string, code: string, now: Date): Promise<Mute | undefined> {
+    const { rows } = await this.#query<MuteRow>(
+      'SELECT stage_arn, code, until, muted_by, created_at FROM mute WHERE stage_arn = $1 AND code = $2 AND until > $3',
+      [stageArn, code, now.getTime()],
+    );
+    const row = rows[0];
+    return row && toMute(row);
+  }
+
+  // Poller cursors
+
+  async loadSessionCursors(stageArn: string): Promise<SessionCursor[]> {
+    const { rows } = await this.#query<SessionCursorRow>(
+      `SELECT stage_arn, session_id, start_time, end_time, finished FROM session_cursor
+       WHERE stage_arn = $1 ORDER BY session_id`,
+      [stageArn],
+    );
+    return rows.map((row) => ({
+      stageArn: row.stage_arn,
+      sessionId: row.session_id,
+      startTime: toDate(row.start_time),
+      endTime: toDate(row.end_time),
+      finished: row.finished,
+    }));
+  }
+
+  async loadParticipantCursors(stageArn: string): Promise<ParticipantCursor[]> {
+    const { rows } = await this.#query<ParticipantCursorRow>(
+      `SELECT p.stage_arn, p.session_id, p.participant_id, p.user_id, p.state, p.first_join_time,
+              p.last_read_at, p.done, p.last_error_at
+       FROM participant_cursor p
+       WHERE p.stage_arn = $1 AND NOT EXISTS (
+         SELECT 1 FROM session_cursor s
+         WHERE s.stage_arn = p.stage_arn AND s.session_id = p.session_id AND s.finished)
+       ORDER BY p.session_id, p.participant_id`,
+      [stageArn],
+    );
+    return rows.map((row) => ({
+      stageArn: row.stage_arn,
+      sessionId: row.session_id,
+      participantId: row.participant_id,
+      userId: row.user_id,
+      state: row.state,
+      firstJoinTime: toDate(row.first_join_time),
+      lastReadAt: toDate(row.last_read_at),
+      done: row.done,
+      lastErrorAt: toDate(row.last_error_at),
+    }));
+  }
+
+  async saveCursors(
+    stageArn: string,
+    sessions: readonly SessionCursor[],
+    participants: readonly ParticipantCursor[],
+  ): Promise<void> {
+    // One statement per table whatever the count; an upsert may not touch a row twice, so for a
+    // cursor listed twice the last one wins, as it would with one upsert after the other.
+    const sessionRows = lastByKey(sessions, (session) => session.sessionId);
+    const participantRows = lastByKey(
+      participants,
+      (participant) => `${participant.sessionId}\u0000${participant.participantId}`,
+    );
+    await this.#transaction(async (sql) => {
+      if (sessionRows.length > 0) {
+        await sql(
+          `INSERT INTO session_cursor (stage_arn, session_id, start_time, end_time, finished)
+           SELECT $1::text, * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::boolean[])
+           ON CONFLICT (stage_arn, session_id) DO UPDATE SET
+             start_time = excluded.start_time, end_time = excluded.end_time, finished = excluded.finished`,
+          [
+            stageArn,
+            sessionRows.map((session) => session.sessionId),
+            sessionRows.map((session) => fromDate(session.startTime)),
+            sessionRows.map((session) => fromDate(session.endTime)),
+            sessionRows.map((session) => session.finished),
+          ],
+        );
+      }
+      if (participantRows.length > 0) {
+        await sql(
+          `INSERT INTO participant_cursor (stage_arn, session_id, participant_id, user_id, state, first_join_time,
+             last_read_at, done, last_error_at)
+           SELECT $1::text, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
+             $7::bigint[], $8::boolean[], $9::bigint[])
+           ON CONFLICT (stage_arn, session_id, participant_id) DO UPDATE SET
+             user_id = excluded.user_id, state = excluded.state, first_join_time = excluded.first_join_time,
+             last_read_at = excluded.last_read_at, done = excluded.done, last_error_at = excluded.last_error_at`,
+          [
+            stageArn,
+            participantRows.map((participant) => participant.sessionId),
+            participantRows.map((participant) => participant.participantId),
+            participantRows.map((participant) => participant.userId),
+            participantRows.map((participant) => participant.state),
+            participantRows.map((participant) => fromDate(participant.firstJoinTime)),
+            participantRows.map((participant) => fromDate(participant.lastReadAt)),
+            participantRows.map((participant) => participant.done),
+            participantRows.map((participant) => fromDate(participant.lastErrorAt)),
+          ],
+        );
+      }
+      // A finished session is never listed again, so its participants' cursors would only grow the table.
+      await sql(
+        `DELETE FROM participant_cursor WHERE stage_arn = $1 AND session_id IN (
+           SELECT session_id FROM session_cursor WHERE stage_arn = $1 AND finished)`,
+        [stageArn],
+      );
+    });
+  }
+
+  // Detection, grouping and the outbox
+
+  async recordDetections(input: DetectionInput): Promise<DetectionResult> {
+    const candidates = new Map<string, DetectedEvent>();
+    for (const event of input.events) {
+      const key = dedupKey(event);
+      if (!candidates.has(key)) candidates.set(key, event);
+    }
+    if (candidates.size === 0) return { newEvents: 0, groupsCreated: 0, groupsUpdated: 0 };
+
+    return this.#transaction(async (sql) => {
+      // Replicas detecting on the same stage take turns: the later one sees the earlier one's events
+      // as known and its groups as open, so a burst gets one group and one post whoever reads it.
+
+      const detectedAt = input.now.getTime();
+      const events = [...candidates.values()];
+      const inserted = await sql<{ dedup_key: string }>(
+        `INSERT INTO detected_event (dedup_key, stage_arn, session_id, participant_id, user_id, event_time, name,
+           code, remote_participant_id, detected_at)
+         SELECT e.*, $10::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+           $6::bigint[], $7::text[], $8::text[], $9::text[]) AS e
+         ON CONFLICT (dedup_key) DO NOTHING
+         RETURNING dedup_key`,
+        [
+          [...candidates.keys()],
+          events.map((event) => event.stageArn),
+          events.map((event) => event.sessionId),
+          events.map((event) => event.participantId),
+          events.map((event) => event.userId),
+          events.map((event) => event.eventTime.getTime()),
+          events.map((event) => event.name),
+          events.map((event) => event.code),
+          events.map((event) => event.remoteParticipantId),
+          detectedAt,
+        ],
+      );
+      const insertedKeys = new Set(inserted.rows.map((row) => row.dedup_key));
+      const fresh = [...candidates].filter(([key]) => insertedKeys.has(key)).map(([, event]) => event);
+      if (fresh.length === 0) return { newEvents: 0, groupsCreated: 0, groupsUpdated: 0 };
+
+      const openGroups = (
+        await sql<AlertGroupRow>(
+          `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE stage_arn = $1 AND last_seen >= $2`,
+          [input.stageArn, detectedAt - input.policy.burstWindowMs],
+        )
+      ).rows.map(toAlertGroup);
+      const plan = planDetections(openGroups, fresh, input.watches, input.now, input.policy);
+
+      const createdIds = new Map<string, number>();
+      for (const spec of plan.newGroups) {
+        const created = await sql<{ id: Int8 }>(
+          `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at)
+           VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id`,
+          [spec.stageArn, spec.sessionId, spec.code, spec.channelId, detectedAt],
+        );
+        createdIds.set(spec.key, Number(created.rows[0]?.id));
+      }
+      const resolve = (target: GroupTarget): number => {
+        if ('id' in target) return target.id;
+        const id = createdIds.get(target.key);
+        if (id === undefined) throw new Error(`Detection plan names group ${target.key} it does not create`);
+        return id;
+      };
+
+      const touched = new Set<number>();
+      const updated = new Set<number>();
+      const memberGroups: number[] = [];
+      const memberKeys: string[] = [];
+      for (const assignment of plan.assignments) {
+        const groupId = resolve(assignment.target);
+        touched.add(groupId);
+        if ('id' in assignment.target) updated.add(groupId);
+        memberGroups.push(groupId);
+        memberKeys.push(dedupKey(assignment.event));
+      }
+      if (memberGroups.length > 0) {
+        await sql(
+          `INSERT INTO alert_group_event (group_id, dedup_key) SELECT * FROM unnest($1::bigint[], $2::text[])
+           ON CONFLICT DO NOTHING`,
+          [memberGroups, memberKeys],
+        );
+        // Aggregates are recomputed from the stored events rather than incremented, so they cannot drift
+        // from what the group holds whatever order events arrive in.
+        await recomputeGroups(sql, [...touched], input.policy.sampleSize);
+      }
+
+      if (plan.repliesQueuedFor.length > 0) {
+        await sql('UPDATE alert_group SET replies_queued = replies_queued + 1 WHERE id = ANY($1::bigint[])', [
+          plan.repliesQueuedFor,
+        ]);
+      }
+      for (const message of plan.messages) {
+        const groupId = resolve(message.target);
+        // An update re-renders the group as it is when sent, so one pending update covers any number of batches.
+        if (message.kind === 'update') {
+          const pendingUpdate = await sql(
+            "SELECT 1 FROM outbox WHERE group_id = $1 AND kind = 'update' AND status = 'pending' LIMIT 1",
+            [groupId],
+          );
+          if (pendingUpdate.rows.length > 0) continue;
+        }
+        await insertOutbox(
+          sql,
+          message.kind,
+          message.channelId,
+          groupId,
+          JSON.stringify(message.payload),
+          detectedAt,
+        );
+      }
+      return { newEvents: fresh.length, groupsCreated: plan.newGroups.length, groupsUpdated: updated.size };
+    });
+  }
+
+  async getGroup(id: number): Promise<AlertGroup | undefined> {
+    const { rows } = await this.#query<AlertGroupRow>(
+      `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    return row && toAlertGroup(row);
+  }
+
+  async latestGroups(limit: number): Promise<AlertGroup[]> {
+    const { rows } = await this.#query<AlertGroupRow>(
+      `SELECT ${GROUP_COLUMNS} FROM alert_group ORDER BY last_seen DESC, id DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toAlertGroup);
+  }
+
+  async setGroupMessage(groupId: number, messageTs: string): Promise<void> {
+    await this.#query('UPDATE alert_group SET message_ts = $1 WHERE id = $2', [messageTs, groupId]);
+  }
+
+  async dueOutbox(now: Date, limit: number): Promise<OutboxItem[]> {
+    const { rows } = await this.#query<OutboxRow>(
+      `SELECT id, kind, channel_id, group_id, payload, attempts, not_before, created_at FROM outbox
+       WHERE status = 'pending' AND not_before <= $1 ORDER BY id LIMIT $2`,
+      [now.getTime(), limit],
+    );
+    return rows.map((row) => ({
+      id: Number(row.id),
+      kind: row.kind,
+      channelId: row.channel_id,
+      groupId: row.group_id === null ? null : Number(row.group_id),
+      payload: row.payload,
+      attempts: Number(row.attempts),
+      notBefore: new Date(Number(row.not_before)),
+      createdAt: new Date(Number(row.created_at)),
+    }));
+  }
+
+  async completeOutbox(id: number): Promise<void> {
+    await this.#query("UPDATE outbox SET status = 'done' WHERE id = $1", [id]);
+  }
+
+  async retryOutbox(id: number, notBefore: Date, error: string): Promise<void> {
+    await this.#query(
+      'UPDATE outbox SET attempts = attempts + 1, not_before = $1, last_error = $2 WHERE id = $3',
+      [notBefore.getTime(), error, id],
+    );
+  }
+
+  async outboxDepth(): Promise<number> {
+    const { rows } = await this.#query<{ depth: Int8 }>(
+      "SELECT COUNT(*) AS depth FROM outbox WHERE status = 'pending'",
+    );
+    return Number(rows[0]?.depth ?? 0);
+  }
+
+  // Paging state
+
+  async savePagingState(state: PagingState): Promise<void> {
+    await this.#query(
+      'INSERT INTO paging_state (id, query, tokens, created_at) VALUES ($1, $2::json, $3::jsonb, $4)',
+      [state.id, JSON.stringify(state.query), JSON.stringify(state.tokens), state.createdAt.getTime()],
+    );
+  }
+
+  async loadPagingState(id: string): Promise<PagingState | undefined> {
+    const { rows } = await this.#query<PagingRow>(
+      'SELECT id, query, tokens, created_at FROM paging_state WHERE id = $1',
+      [id],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return { id: row.id, query: row.query, tokens: row.tokens, createdAt: new Date(Number(row.created_at)) };
+  }
+
+  async setPageToken(id: string, pageIndex: number, token: string | null): Promise<void> {
+    // One UPDATE rebuilds the list under the row lock, so two replicas recording different pages of
+    // the same listing at once both keep their token (a read-modify-write would lose one).
+    await this.#query(
+      `UPDATE paging_state SET tokens = (
+         SELECT jsonb_agg(
+           CASE WHEN i = $2 THEN COALESCE(to_jsonb($3::text), 'null'::jsonb)
+                ELSE COALESCE(tokens -> i, 'null'::jsonb) END
+           ORDER BY i)
+         FROM generate_series(0, GREATEST(jsonb_array_length(tokens) - 1, $2)) AS i)
+       WHERE id = $1`,
+      [id, pageIndex, token],
+    );
+  }
+
+  async deletePagingStatesBefore(cutoff: Date): Promise<number> {
+    const result = await this.#query('DELETE FROM paging_state WHERE created_at < $1', [cutoff.getTime()]);
+    return result.rowCount ?? 0;
+  }
+
+  async ping(): Promise<void> {
+    await this.#query('SELECT 1');
+  }
+
+  async ready(): Promise<boolean> {
+    return this.migrationsApplied();
+  }
+
+  // Poller leadership
+
+  async acquireLeadership(holder: string, ttlMs: number): Promise<boolean> {
+    // One statement: when two replicas race for a free lease, the second one's ON CONFLICT sees the
+    // first one's row, still held by someone else, and updates nothing.
+    const { rows } = await this.#query(
+      `INSERT INTO poller_lease (name, holder, expires_at)
+       VALUES ('poller', $1, clock_timestamp() + $2::double precision * interval '1 millisecond')
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE poller_lease.holder = excluded.holder OR poller_lease.expires_at <= clock_timestamp()
+       RETURNING holder`,
+      [holder, ttlMs],
+    );
+    return rows.length > 0;
+  }
+
+  async releaseLeadership(holder: string): Promise<void> {
+    await this.#query("DELETE FROM poller_lease WHERE name = 'poller' AND holder = $1", [holder]);
+  }
+
+  async close(): Promise<void> {
+    if (!this.#pool.ending) await this.#pool.end();
+  }
+}
+
+async function insertOutbox(
+  sql: Sql,
+  kind: OutboxKind,
+  channelId: string,
+  groupId: number | null,
+  payload: string,
+  at: number,
+): Promise<void> {
+  await sql(
+    `INSERT INTO outbox (kind, channel_id, group_id, payload, attempts, not_before, created_at, status)
+     VALUES ($1, $2, $3, $4::json, 0, $5, $5, 'pending')`,
+    [kind, channelId, groupId, payload, at],
+  );
+}
+
+/** Sets counts, first/last seen and the sample of each group from the events it holds. */
+async function recomputeGroups(sql: Sql, groupIds: readonly number[], sampleSize: number): Promise<void> {
+  await sql(
+    `UPDATE alert_group AS g SET
+       event_count = totals.events, participant_count = totals.participants,
+       first_seen = totals.first_seen, last_seen = totals.last_seen,
+       sample = COALESCE((
+         SELECT jsonb_agg(
+                  jsonb_build_object('participantId', s.participant_id, 'userId', s.user_id,
+                                     'remoteParticipantId', s.remote_participant_id)
+                  ORDER BY s.event_time, s.participant_id)
+         FROM (
+           SELECT participant_id, user_id, remote_participant_id, event_time FROM (
+             SELECT d.participant_id, d.user_id, d.remote_participant_id, d.event_time,
+                    ROW_NUMBER() OVER (PARTITION BY d.participant_id ORDER BY d.event_time, d.dedup_key) AS nth
+             FROM alert_group_event ge JOIN detected_event d ON d.dedup_key = ge.dedup_key
+             WHERE ge.group_id = g.id) AS ranked
+           WHERE nth = 1 ORDER BY event_time, participant_id LIMIT $2) AS s), '[]'::jsonb)
+     FROM (
+       SELECT ge.group_id, COUNT(*) AS events, COUNT(DISTINCT d.participant_id) AS participants,
+              MIN(d.event_time) AS first_seen, MAX(d.event_time) AS last_seen
+       FROM alert_group_event ge JOIN detected_event d ON d.dedup_key = ge.dedup_key
+       WHERE ge.group_id = ANY($1::bigint[])
+       GROUP BY ge.group_id) AS totals
+     WHERE g.id = totals.group_id`,
+    [groupIds, sampleSize],
+  );
+}
+
+/** Rolls back; false when the connection is too broken even for that. */
+async function rollBack(client: PoolClient): Promise<boolean> {
+  try {
+    await client.query('ROLLBACK');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function lastByKey<T>(items: readonly T[], keyOf: (item: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const item of items) {
+    const key = keyOf(item);
+    byKey.delete(key);
+    byKey.set(key, item);
+  }
+  return [...byKey.values()];
+}
+
+/** Socket errors that mean the server is not there, whoever is asking. */
+const UNREACHABLE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
+
+/** SQLSTATEs for a server that is there but will not serve us: bad credentials, no such database, full. */
+const REFUSING_SQLSTATES = new Set(['28000', '28P01', '3D000', '53300', '57P03']);
+
+/** SQLSTATEs for a server that ended our session: shutdown, crash, pg_terminate_backend. */
+const CLOSING_SQLSTATES = new Set(['57P01', '57P02']);
+
+/** How the server failed us, when it is the connection rather than the statement that failed. */
+function connectionTrouble(error: unknown): 'unreachable' | 'refused' | 'closed' | undefined {
+  if (error instanceof AggregateError) {
+    // Node tries every address of a host name and reports them together.
+    const kinds = error.errors.map(connectionTrouble);
+    return kinds.every((kind) => kind !== undefined) && kinds.length > 0 ? kinds[0] : undefined;
+  }
+  if (!(error instanceof Error)) return undefined;
+  const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  if (code !== undefined) {
+    if (UNREACHABLE_ERRNOS.has(code)) return 'unreachable';
+    if (REFUSING_SQLSTATES.has(code)) return 'refused';
+    if (CLOSING_SQLSTATES.has(code) || code.startsWith('08')) return 'closed';
+  }
+  // pg raises these as plain Errors, without a code.
+  if (/timeout exceeded when trying to connect|connection timeout/i.test(error.message)) return 'unreachable';
+  if (/Connection terminated|connection error and is not queryable|not queryable/i.test(error.message)) {
+    return 'closed';
+  }
+  return undefined;
+}
+
+/** An error's own words; an AggregateError's are in its parts. */
+function errorText(error: unknown): string {
+  if (error instanceof AggregateError && error.message === '') {
+    return [...new Set(error.errors.map(errorText))].join('; ');
+  }
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+/** The server as messages may name it: user, host, port and database, never the password. */
+class ServerName {
+  readonly name: string;
+  readonly #secrets: readonly string[];
+
+  private constructor(name: string, secrets: readonly string[]) {
+    this.name = name;
+    this.#secrets = secrets;
+  }
+
+  static of(url: string): ServerName {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // Not the URL's own error: it carries the input, password included, to whoever logs it.
+      throw new StoreError('unavailable', 'DATABASE_URL is not a valid postgres:// URL.');
+    }
+    const user = parsed.username === '' ? '' : `${decodeUrlPart(parsed.username)}@`;
+    const host = parsed.host || parsed.searchParams.get('host') || 'localhost';
+    const secrets = parsed.password === '' ? [] : [parsed.password, decodeUrlPart(parsed.password)];
+    return new ServerName(`${user}${host}${parsed.pathname}`, secrets);
+  }
+
+  /** Drops the password from a message, in case a driver error quoted it. */
+  redact(message: string): string {
+    let redacted = message;
+    for (const secret of this.#secrets) redacted = redacted.replaceAll(secret, '***');
+    return redacted;
+  }
+}
+
+/** A percent-encoded URL part as the driver will read it; as written when it is not valid encoding. */
+function decodeUrlPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+function toDate(value: Int8 | null): Date | null {
+  return value === null ? null : new Date(Number(value));
+}
+
+function fromDate(value: Date | null): number | null {
+  return value === null ? null : value.getTime();
+}
+
+function toMute(row: MuteRow): Mute {
+  return {
+    stageArn: row.stage_arn,
+    code: row.code,
+    until: new Date(Number(row.until)),
+    mutedBy: row.muted_by,
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+function toAlertGroup(row: AlertGroupRow): AlertGroup {
+  return {
+    id: Number(row.id),
+    stageArn: row.stage_arn,
+    sessionId: row.session_id,
+    code: row.code,
+    channelId: row.channel_id,
+    firstSeen: new Date(Number(row.first_seen)),
+    lastSeen: new Date(Number(row.last_seen)),
+    eventCount: Number(row.event_count),
+    participantCount: Number(row.participant_count),
+    sample: row.sample,
+    messageTs: row.message_ts,
+    repliesQueued: Number(row.replies_queued),
+    createdAt: new Date(Number(row.created_at)),
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * Key of the transaction-scoped advisory lock under which migrations run, so that replicas starting
+ * together apply each step exactly once. Any constant works as long as nothing else in the database
+ * uses it; this one is "ivsbot" in ASCII.
+ */
+export const POSTGRES_MIGRATION_LOCK = 0x69_76_73_62_6f_74;
+
+/**
+ * Versioned schema for the PostgreSQL store; append only, never edit a shipped step.
+ *
+ * The tables mirror the SQLite store's. Times are epoch milliseconds in BIGINT. Identifiers use the
+ * "C" collation so that ORDER BY sorts them bytewise, as SQLite does, whatever the database's locale.
+ * JSON that SQL rewrites (paging tokens) or the store builds (codes, samples) is JSONB; documents that
+ * are only stored and handed back (paging queries, outbox payloads) are JSON, which keeps their text
+ * exactly as written. The poller lease has no SQLite twin (a SQLite file has one process); its expiry
+ * is a TIMESTAMPTZ because it is measured on the database's clock, the one all replicas share.
+ */
+export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE paging_state (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        query JSON NOT NULL,
+        tokens JSONB NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX paging_state_created_at ON paging_state (created_at);
+
+      CREATE TABLE watch (
+        stage_arn TEXT COLLATE "C" NOT NULL,
+        channel_id TEXT COLLATE "C" NOT NULL,
+        codes JSONB,
+        created_by TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (stage_arn, channel_id)
+      );
+      CREATE TABLE stage_health (
+        stage_arn TEXT COLLATE "C" PRIMARY KEY,
+        last_poll_at BIGINT,
+        status TEXT NOT NULL CHECK (status IN ('ok', 'failing')),
+        last_error TEXT,
+        lag_seconds DOUBLE PRECISION NOT NULL DEFAULT 0
+      );
+      CREATE TABLE mute (
+        stage_arn TEXT COLLATE "C" NOT NULL,
+        code TEXT COLLATE "C" NOT NULL,
+        until BIGINT NOT NULL,
+        muted_by TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (stage_arn, code)
+      );
+      CREATE TABLE session_cursor (
+        stage_arn TEXT COLLATE "C" NOT NULL,
+        session_id TEXT COLLATE "C" NOT NULL,
+        start_time BIGINT,
+        end_time BIGINT,
+        finished BOOLEAN NOT NULL DEFAULT FALSE,
+        PRIMARY KEY (stage_arn, session_id)
+      );
+      CREATE TABLE participant_cursor (
+        stage_arn TEXT COLLATE "C" NOT NULL,
+        session_id TEXT COLLATE "C" NOT NULL,
+        participant_id TEXT COLLATE "C" NOT NULL,
+        user_id TEXT,
+        state TEXT,
+        first_join_time BIGINT,
+        last_read_at BIGINT,
+        done BOOLEAN NOT NULL DEFAULT FALSE,
+        last_error_at BIGINT,
+        PRIMARY KEY (stage_arn, session_id, participant_id)
+      );
+      CREATE TABLE detected_event (
+        dedup_key TEXT COLLATE "C" PRIMARY KEY,
+        stage_arn TEXT COLLATE "C" NOT NULL,
+        session_id TEXT COLLATE "C" NOT NULL,
+        participant_id TEXT COLLATE "C" NOT NULL,
+        user_id TEXT,
+        event_time BIGINT NOT NULL,
+        name TEXT NOT NULL,
+        code TEXT COLLATE "C" NOT NULL,
+        remote_participant_id TEXT,
+        detected_at BIGINT NOT NULL
+      );
+      CREATE TABLE alert_group (
+        id BIGSERIAL PRIMARY KEY,
+        stage_arn TEXT COLLATE "C" NOT NULL,
+        session_id TEXT COLLATE "C" NOT NULL,
+        code TEXT COLLATE "C" NOT NULL,
+        channel_id TEXT COLLATE "C" NOT NULL,
+        first_seen BIGINT NOT NULL,
+        last_seen BIGINT NOT NULL,
+        event_count INTEGER NOT NULL DEFAULT 0,
+        participant_count INTEGER NOT NULL DEFAULT 0,
+        sample JSONB NOT NULL DEFAULT '[]',
+        message_ts TEXT,
+        replies_queued INTEGER NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX alert_group_stage_last_seen ON alert_group (stage_arn, last_seen);
+      CREATE INDEX alert_group_last_seen ON alert_group (last_seen);
+      CREATE TABLE alert_group_event (
+        group_id BIGINT NOT NULL REFERENCES alert_group (id) ON DELETE CASCADE,
+        dedup_key TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (group_id, dedup_key)
+      );
+      CREATE TABLE outbox (
+        id BIGSERIAL PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('post', 'update', 'reply', 'notice')),
+        channel_id TEXT NOT NULL,
+        group_id BIGINT,
+        payload JSON NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        last_error TEXT,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done'))
+      );
+      CREATE INDEX outbox_due ON outbox (status, not_before, id);
+      CREATE INDEX outbox_group ON outbox (group_id, kind, status);
+
+      CREATE TABLE poller_lease (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
+];

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { after, afterEach, before, describe, test } from 'node:test';
+import nock from 'nock';
+import {
+  eventsPage2,
+  IVS_ENDPOINT,
+  PARTICIPANT_ID,
+  participantAnswer,
+  SESSION_ID,
+  STAGE_ARN,
+} from '../fixtures/ivsAnswers.ts';
+import { buttonClickBody, postSigned, slashCommandBody } from '../support/slackRequests.ts';
+import { BOT_TOKEN, SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
+
+const ADMIN = 'UADMIN0001';
+const READER = 'UREADER001';
+const STRANGER = 'USTRANGER1';
+const ALLOWED_CHANNEL = 'CALLOWED01';
+const OTHER_CHANNEL = 'COTHER0001';
+
+let t: TestBot;
+let n = 0;
+const awsRequests: string[] = [];
+
+before(async () => {
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1');
+  nock.emitter.on('no match', (req: Request) => {
+    const url = new URL(req.url);
+    if (url.hostname.endsWith('amazonaws.com')) awsRequests.push(url.pathname);
+  });
+  t = await startTestBot({
+    IVS_ALLOWED_USERS: `${READER},${ADMIN}`,
+    IVS_ALLOWED_CHANNELS: ALLOWED_CHANNEL,
+    IVS_ADMIN_USERS: ADMIN,
+  });
+});
+
+after(async () => {
+  await t.stop();
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
+
+afterEach(() => {
+  const pending = nock.pendingMocks();
+  nock.cleanAll();
+  assert.deepEqual(pending, [], 'every expected IVS call was made');
+});
+
+async function slash(text: string, userId: string, channelId = ALLOWED_CHANNEL, teamId?: string) {
+  const name = `z${++n}`;
+  const res = await postSigned(
+    t.eventsUrl,
+    slashCommandBody({
+      text,
+      responseUrl: t.slack.responseUrl(name),
+      userId,
+      channelId,
+      ...(teamId ? { teamId } : {}),
+    }),
+    SIGNING_SECRET,
+  );
+  return { res, name };
+}
+
+async function answerOf(text: string, userId: string, channelId = ALLOWED_CHANNEL): Promise<string> {
+  const { res, name } = await slash(text, userId, channelId);
+  assert.equal(res.status, 200);
+  const [call] = await t.slack.waitFor(`response:${name}`);
+  return JSON.stringify(call?.body);
+}
+
+async function clickAnswer(
+  actionId: string,
+  value: string,
+  userId: string,
+): Promise<Record<string, unknown>> {
+  const name = `c${++n}`;
+  const res = await postSigned(
+    t.eventsUrl,
+    buttonClickBody({
+      actionId,
+      value,
+      responseUrl: t.slack.responseUrl(name),
+      userId,
+      channelId: ALLOWED_CHANNEL,
+    }),
+    SIGNING_SECRET,
+  );
+  assert.equal(res.status, 200);
+  const [call] = await t.slack.waitFor(`response:${name}`);
+  return call?.body ?? {};
+}
+
+function expectParticipantView(times = 1): void {
+  nock(IVS_ENDPOINT).post('/GetParticipant').times(times).reply(200, participantAnswer);
+  nock(IVS_ENDPOINT).post('/ListParticipantEvents').times(times).reply(200, eventsPage2);
+}
+
+const participantCommand = `participant ${STAGE_ARN} ${SESSION_ID} ${PARTICIPANT_ID}`;
+const target = JSON.stringify({ a: STAGE_ARN, s: SESSION_ID, p: PARTICIPANT_ID });
+
+describe('who may read', () => {
+  test('a user not on IVS_ALLOWED_USERS is refused, and nothing is asked of IVS', async () => {
+    const answer = await answerOf(participantCommand, STRANGER);
+    assert.match(answer, /not on this bot’s list of allowed users/);
+    assert.deepEqual(awsRequests, []);
+  });
+
+  test('an allowed user in a channel not on IVS_ALLOWED_CHANNELS is refused', async () => {
+    const answer = await answerOf(participantCommand, READER, OTHER_CHANNEL);
+    assert.match(answer, /does not answer in this channel/);
+  });
+
+  test('help is for everyone', async () => {
+    assert.match(await answerOf('help', STRANGER, OTHER_CHANNEL), /\/ivs participant/);
+  });
+
+  test('an allowed user in an allowed channel reads, without a Disconnect button', async () => {
+    expectParticipantView();
+    const answer = await answerOf(participantCommand, READER);
+    assert.match(answer, /Participant pAbc12345678/);
+    assert.doesNotMatch(answer, /ivs_disconnect_participant/);
+  });
+
+  test('every click is checked again: a stranger clicking a paging button is refused', async () => {
+    const reply = await clickAnswer('ivs_page_next', 'someState1:1', STRANGER);
+    assert.match(JSON.stringify(reply), /not on this bot’s list of allowed users/);
+  });
+});
+
+describe('who may change', () => {
+  test('with admins set, a non-admin cannot watch, mute or share', async () => {
+    assert.match(await answerOf(`watch ${STAGE_ARN}`, READER), /Only the bot’s admins/);
+    assert.match(JSON.stringify(await clickAnswer('ivs_alert_mute', '1:1', READER)), /Only the bot’s admins/);
+    assert.match(JSON.stringify(await clickAnswer('ivs_share', 'abc:0', READER)), /Only the bot’s admins/);
+  });
+
+  test('a refusal is logged with user, channel and command', () => {
+    const refusal = t.logs.find(
+      (line) =>
+        line.includes('slash command refused') && line.includes(READER) && line.includes('"command":"watch"'),
+    );
+    assert.ok(refusal, 'refusal logged');
+    assert.match(refusal, /"user":"UREADER001"/);
+    assert.match(refusal, /"channel":"CALLOWED01"/);
+  });
+});
+
+describe('Disconnect', () => {
+  test('admins see a Disconnect button with a confirm dialog on a connected participant', async () => {
+    expectParticipantView();
+    const answer = await answerOf(participantCommand, ADMIN);
+    assert.match(answer, /"action_id":"ivs_disconnect_participant"/);
+    assert.match(answer, /"confirm":\{"title":\{"type":"plain_text","text":"Disconnect this participant\?"/);
+  });
+
+  test('a non-admin click (a forged button) is refused and IVS is not called', async () => {
+    const reply = await clickAnswer('ivs_disconnect_participant', target, READER);
+    assert.match(JSON.stringify(reply), /Only the bot’s admins/);
+    assert.deepEqual(awsRequests, []);
+  });
+
+  test('an admin click disconnects with a reason naming them, and the message says who, whom and when', async () => {
+    nock(IVS_ENDPOINT)
+      .post('/DisconnectParticipant', (body) => {
+        return (
+          body.stageArn === STAGE_ARN &&
+          body.participantId === PARTICIPANT_ID &&
+          String(body.reason).includes(ADMIN)
+        );
+      })
+      .reply(200, {});
+    expectParticipantView();
+    const reply = await clickAnswer('ivs_disconnect_participant', target, ADMIN);
+    assert.equal(reply.replace_original, true);
+    assert.match(
+      JSON.stringify(reply.blocks),
+      /:electric_plug: <@UADMIN0001> disconnected alice@example.com \(`pAbc12345678`\)/,
+    );
+  });
+});
+
+describe('workspaces and secrets', () => {
+  test('a request from another workspace is refused at the ack, with no answer through response_url', async () => {
+    const { res, name } = await slash(participantCommand, ADMIN, ALLOWED_CHANNEL, 'TOTHERTEAM');
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /serves another Slack workspace/);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(t.slack.callsTo(`response:${name}`).length, 0);
+  });
+
+  test('no secret ever appears in the logs or in what the bot sent to Slack', () => {
+    // Message content only: the Web API request's own `token` field is how the token must travel.
+    const messages = t.slack.calls.map((c) =>
+      JSON.stringify({ text: c.body.text, blocks: c.body.blocks, view: c.body.view }),
+    );
+    const everything = [...t.logs, ...messages].join('\n');
+    for (const secret of [BOT_TOKEN, SIGNING_SECRET, 'test-secret-access-key']) {
+      assert.ok(!everything.includes(secret), `${secret.slice(0, 6)}… leaked`);
+    }
+    assert.ok(t.logs.length > 10, 'there were logs to scan');
+  });
+});
