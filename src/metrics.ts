@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The bot's Prometheus metrics, one registry per process (tests create their own). */
 export interface Metrics {
@@ -18,6 +18,7 @@ export interface Metrics {
 
 export function createMetrics(options: { outboxDepth?: () => Promise<number> } = {}): Metrics {
   const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'ivs_bot_' });
   const outboxDepth = options.outboxDepth;
   return {
     registry,
