@@ -21,6 +21,7 @@ export class FakeSlack {
   readonly calls: RecordedCall[] = [];
   readonly #server: Server;
   readonly #failures = new Map<string, Failure[]>();
+  readonly #delays = new Map<string, number[]>();
   readonly #waiters: Array<() => void> = [];
   #ts = 1_700_000_000;
   url = '';
@@ -76,6 +77,13 @@ export class FakeSlack {
     const queue = this.#failures.get(method) ?? [];
     for (let i = 0; i < times; i++) queue.push(failure);
     this.#failures.set(method, queue);
+  }
+
+  /** The next call of `method` is recorded at once but answered only after `ms`. */
+  delayNext(method: string, ms: number): void {
+    const queue = this.#delays.get(method) ?? [];
+    queue.push(ms);
+    this.#delays.set(method, queue);
   }
 
   callsTo(method: string): RecordedCall[] {

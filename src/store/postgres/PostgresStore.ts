@@ -153,12 +153,13 @@ export class PostgresStore implements Store {
   }
 
   async #migrate(schema: string | undefined): Promise<void> {
-    let step = 'before the first migration';
+    // Which step failed, for the message: setting up (lock, schema, version table) or one migration.
+    let step = 'PostgreSQL migration set-up';
     try {
       await this.#transaction(async (sql) => {
         // Held until COMMIT: replicas starting together queue here, and each later one finds every
         // version already recorded.
-
+        await sql('SELECT pg_advisory_xact_lock($1)', [POSTGRES_MIGRATION_LOCK]);
         if (schema !== undefined) await sql(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`);
         await sql(
           'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
@@ -170,7 +171,7 @@ export class PostgresStore implements Store {
         );
         for (const migration of POSTGRES_MIGRATIONS) {
           if (applied.has(migration.version)) continue;
-          step = `${migration.version}`;
+          step = `PostgreSQL migration ${migration.version}`;
           await sql(migration.sql);
           await sql('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [
             migration.version,
@@ -182,9 +183,7 @@ export class PostgresStore implements Store {
       if (error instanceof StoreError) throw error;
       throw new StoreError(
         'migration',
-        this.#server.redact(
-          `PostgreSQL migration ${step} failed on ${this.#server.name}: ${errorText(error)}`,
-        ),
+        this.#server.redact(`${step} failed on ${this.#server.name}: ${errorText(error)}`),
         { cause: error },
       );
     }
@@ -229,17 +228,24 @@ export class PostgresStore implements Store {
     }
     const sql: Sql = <Row extends QueryResultRow>(text: string, values: readonly unknown[] = []) =>
       client.query<Row>(text, [...values]);
+    // A connection lost mid-transaction fails the running statement and is also reported here; without
+    // a listener that report would be an uncaught 'error' event. Such a connection is never reused.
     let discard = false;
+    const onLost = (): void => {
+      discard = true;
+    };
+    client.on('error', onLost);
     try {
       await client.query('BEGIN');
       const result = await work(sql);
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      discard = !(await rollBack(client));
+      // A connection that could not even roll back is in an unknown state: the pool must not reuse it.
+      if (!(await rollBack(client))) discard = true;
       throw this.#unavailableOr(error);
     } finally {
-      // A connection that could not even roll back is in an unknown state: the pool must not reuse it.
+      client.off('error', onLost);
       client.release(discard);
     }
   }
@@ -253,7 +259,7 @@ export class PostgresStore implements Store {
       trouble === 'refused'
         ? 'check the user, password and database in DATABASE_URL'
         : trouble === 'closed'
-          ? 'the server may be restarting; the bot retries on its next request'
+          ? 'the server may be restarting; the next call opens a new connection'
           : 'check DATABASE_URL and that the server is running';
     const verb =
       trouble === 'refused'
@@ -513,7 +519,7 @@ export class PostgresStore implements Store {
     return this.#transaction(async (sql) => {
       // Replicas detecting on the same stage take turns: the later one sees the earlier one's events
       // as known and its groups as open, so a burst gets one group and one post whoever reads it.
-
+      await sql('SELECT pg_advisory_xact_lock($1, hashtext($2))', [STAGE_LOCK_CLASS, input.stageArn]);
       const detectedAt = input.now.getTime();
       const events = [...candidates.values()];
       const inserted = await sql<{ dedup_key: string }>(
