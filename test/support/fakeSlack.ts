@@ -28,7 +28,7 @@ export class FakeSlack {
 
   private constructor() {
     this.#server = createServer((req, res) => {
-      readBody(req).then((body) => {
+      readBody(req).then(async (body) => {
         const path = req.url ?? '/';
         const method = path.startsWith('/api/')
           ? (path.slice(5).split('?')[0] ?? '')
@@ -36,6 +36,9 @@ export class FakeSlack {
         const failure = this.#failures.get(method)?.shift();
         this.calls.push({ method, body, at: Date.now(), ok: failure === undefined });
         for (const wake of this.#waiters.splice(0)) wake();
+        const delay = this.#delays.get(method)?.shift();
+        if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+        if (res.destroyed) return;
         if (failure?.status) {
           const headers: Record<string, string> = { 'content-type': 'application/json' };
           if (failure.retryAfterSec !== undefined) headers['retry-after'] = String(failure.retryAfterSec);
