@@ -19,6 +19,8 @@ export interface SlackAppHandle {
 }
 
 export const SLACK_EVENTS_PATH = '/slack/events';
+/** Slack's payloads are a few kilobytes; anything near this is not from Slack. */
+export const BODY_LIMIT_BYTES = 256 * 1024;
 
 /** Builds the Bolt app: HTTP receiver on POST /slack/events, or Socket Mode when SLACK_APP_TOKEN is set. */
 export function createSlackApp(
@@ -73,12 +75,23 @@ export function createSlackApp(
     customRoutes,
     logger: boltLogger,
     // Slack bodies are small; refusing big ones early keeps memory flat under abuse.
-    bodyLimit: 256 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
   });
   const app = new App({ token: config.slackBotToken, receiver, logger: boltLogger, clientOptions });
   // Our own server in front of Bolt's listener: Bolt refuses stale timestamps but not ones from the
   // future, and Slack's replay window is ±5 minutes.
   const server = createServer((req, res) => {
+    // A declared size over the limit is refused before a byte is read, and the connection closed so
+    // the rest of the upload is never buffered.
+    if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT_BYTES) {
+      logger.warn(
+        { path: req.url, bytes: req.headers['content-length'] },
+        'refused an oversized request body',
+      );
+      res.writeHead(413, { connection: 'close' }).end();
+      req.destroy();
+      return;
+    }
     if (
       req.method === 'POST' &&
       isOutsideReplayWindow(req.headers['x-slack-request-timestamp'], Date.now())
