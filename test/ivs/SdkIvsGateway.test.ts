@@ -172,9 +172,7 @@ describe('SdkIvsGateway', () => {
   });
 
   test('malformed JSON from IVS is unavailable, not a crash', async () => {
-    nock(IVS_ENDPOINT)
-      .post('/ListStages')
-      .reply(200, '{"stages": [', { 'content-type': 'application/json' });
+    nock(IVS_ENDPOINT).post('/ListStages').reply(200, '{"stages": [', { 'content-type': 'application/json' });
     const { ivs } = gateway();
     const result = await ivs.listStages('us-east-1', page, 'interactive');
     assert.equal(result.ok, false);
