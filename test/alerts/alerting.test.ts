@@ -371,6 +371,35 @@ describe('durability', () => {
   });
 });
 
+describe('Slack refusing alert messages', () => {
+  for (const failure of [
+    { label: 'HTTP 500', status: 500, error: 'internal_error' },
+    { label: 'invalid_auth', error: 'invalid_auth' },
+    { label: 'channel_not_found', error: 'channel_not_found' },
+    { label: 'not_in_channel', error: 'not_in_channel' },
+  ]) {
+    test(`${failure.label}: the alert waits in the outbox with back-off and is sent once Slack accepts`, async () => {
+      const p = pipeline(`refuse-${failure.error}.db`);
+      const { stageArn, sessionId } = seedLiveStage();
+      const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
+      await watch(p, stageArn);
+      errorEvent(stageArn, sessionId, a, 'QUOTA_EXCEEDED', T0 - 1_000);
+      slack.fail('chat.postMessage', failure, 2);
+      await cycle(p);
+      assert.equal(alertPosts().length, 0);
+      assert.equal(await p.store.outboxDepth(), 1, 'kept, not dropped');
+      assert.equal((await p.store.dueOutbox(new Date(T0 + 1_000), 10)).length, 0, 'backing off');
+      p.clock.now = T0 + 10 * 60_000;
+      await p.sender.drain();
+      p.clock.now = T0 + 30 * 60_000;
+      await p.sender.drain();
+      assert.equal(alertPosts().length, 1, 'sent once Slack accepts it');
+      assert.equal(await p.store.outboxDepth(), 0);
+      await p.close();
+    });
+  }
+});
+
 describe('faults and limits', () => {
   test('a throttled API slows the cycle but loses nothing', async () => {
     const p = pipeline('throttle.db', { maxTps: 50 });
