@@ -9,6 +9,7 @@ import {
   SESSION_ID,
   STAGE_ARN,
 } from '../fixtures/ivsAnswers.ts';
+import { interceptAws } from '../support/awsNock.ts';
 import { buttonClickBody, postSigned, slashCommandBody } from '../support/slackRequests.ts';
 import { BOT_TOKEN, SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
@@ -20,15 +21,10 @@ const OTHER_CHANNEL = 'COTHER0001';
 
 let t: TestBot;
 let n = 0;
-const awsRequests: string[] = [];
+let aws: ReturnType<typeof interceptAws>;
 
 before(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-  nock.emitter.on('no match', (req: Request) => {
-    const url = new URL(req.url);
-    if (url.hostname.endsWith('amazonaws.com')) awsRequests.push(url.pathname);
-  });
+  aws = interceptAws();
   t = await startTestBot({
     IVS_ALLOWED_USERS: `${READER},${ADMIN}`,
     IVS_ALLOWED_CHANNELS: ALLOWED_CHANNEL,
@@ -38,15 +34,10 @@ before(async () => {
 
 after(async () => {
   await t.stop();
-  nock.cleanAll();
-  nock.enableNetConnect();
+  aws.restore();
 });
 
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  assert.deepEqual(pending, [], 'every expected IVS call was made');
-});
+afterEach(() => aws.assertAllUsed());
 
 async function slash(text: string, userId: string, channelId = ALLOWED_CHANNEL, teamId?: string) {
   const name = `z${++n}`;
@@ -105,7 +96,7 @@ describe('who may read', () => {
   test('a user not on IVS_ALLOWED_USERS is refused, and nothing is asked of IVS', async () => {
     const answer = await answerOf(participantCommand, STRANGER);
     assert.match(answer, /not on this bot’s list of allowed users/);
-    assert.deepEqual(awsRequests, []);
+    assert.deepEqual(aws.unmatched, []);
   });
 
   test('an allowed user in a channel not on IVS_ALLOWED_CHANNELS is refused', async () => {
@@ -159,7 +150,7 @@ describe('Disconnect', () => {
   test('a non-admin click (a forged button) is refused and IVS is not called', async () => {
     const reply = await clickAnswer('ivs_disconnect_participant', target, READER);
     assert.match(JSON.stringify(reply), /Only the bot’s admins/);
-    assert.deepEqual(awsRequests, []);
+    assert.deepEqual(aws.unmatched, []);
   });
 
   test('an admin click disconnects with a reason naming them, and the message says who, whom and when', async () => {

@@ -15,6 +15,7 @@ import {
   sessionsAnswer,
   stagesAnswer,
 } from '../fixtures/ivsAnswers.ts';
+import { interceptAws } from '../support/awsNock.ts';
 import { buttonClickBody, postSigned, slashCommandBody } from '../support/slackRequests.ts';
 import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
@@ -28,29 +29,19 @@ interface Block {
 
 let t: TestBot;
 let responseCounter = 0;
-const awsRequests: string[] = [];
+let aws: ReturnType<typeof interceptAws>;
 
 before(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-  nock.emitter.on('no match', (req: Request) => {
-    const url = new URL(req.url);
-    if (url.hostname.endsWith('amazonaws.com')) awsRequests.push(`unmatched ${url.pathname}`);
-  });
+  aws = interceptAws();
   t = await startTestBot();
 });
 
 after(async () => {
   await t.stop();
-  nock.cleanAll();
-  nock.enableNetConnect();
+  aws.restore();
 });
 
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  assert.deepEqual(pending, [], 'every expected IVS call was made');
-});
+afterEach(() => aws.assertAllUsed());
 
 /** Sends `/ivs <text>` and returns what the bot answered through response_url. */
 async function slash(
@@ -312,7 +303,7 @@ describe('bad input gets one clear message and no AWS call', () => {
   });
 
   test('no AWS request was made for any of them', () => {
-    assert.deepEqual(awsRequests, []);
+    assert.deepEqual(aws.unmatched, []);
   });
 });
 
@@ -420,7 +411,7 @@ describe('request authenticity', () => {
   });
 
   test('none of them reached IVS or answered through response_url', async () => {
-    assert.deepEqual(awsRequests, []);
+    assert.deepEqual(aws.unmatched, []);
     assert.equal(t.slack.callsTo('response:never').length, 0);
   });
 

@@ -3,31 +3,25 @@ import { after, before, describe, test } from 'node:test';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
-import nock from 'nock';
 import { ACTION } from '../../src/slack/actions/actionIds.ts';
+import { interceptAws } from '../support/awsNock.ts';
 import { postSigned, sign, slashCommandBody } from '../support/slackRequests.ts';
 import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // Hostile and malformed input against the running bot: every request gets an answer or a refusal,
 // nothing throws, nothing changes, and memory does not grow with the size of what is sent.
 let t: TestBot;
-const awsRequests: string[] = [];
+let aws: ReturnType<typeof interceptAws>;
 let n = 0;
 
 before(async () => {
-  nock.disableNetConnect();
-  nock.enableNetConnect('127.0.0.1');
-  nock.emitter.on('no match', (req: Request) => {
-    const url = new URL(req.url);
-    if (url.hostname.endsWith('amazonaws.com')) awsRequests.push(url.pathname);
-  });
+  aws = interceptAws();
   t = await startTestBot({ LOG_LEVEL: 'warn' });
 });
 
 after(async () => {
   await t.stop();
-  nock.cleanAll();
-  nock.enableNetConnect();
+  aws.restore();
 });
 
 /** A block_actions payload as Slack sends it, with whatever action this test wants. */
@@ -88,7 +82,7 @@ describe('button payloads', () => {
       }),
       { numRuns: 60 },
     );
-    assert.deepEqual(awsRequests, [], 'no IVS call for any of them');
+    assert.deepEqual(aws.unmatched, [], 'no IVS call for any of them');
     assert.deepEqual(await listings(), before, 'watches and mutes unchanged');
   });
 
