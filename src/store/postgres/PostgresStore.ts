@@ -1,7 +1,6 @@
 import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import pg from 'pg';
 import type {
-  AffectedParticipant,
   AlertGroup,
   DetectedEvent,
   Mute,
@@ -14,6 +13,26 @@ import type {
 } from '../../alerts/model.ts';
 import { dedupKey } from '../../alerts/model.ts';
 import { type GroupTarget, planDetections } from '../../alerts/planDetections.ts';
+import {
+  type AlertGroupRow,
+  fromDate,
+  GROUP_COLUMNS,
+  type MuteRow,
+  type OutboxRow,
+  type PagingRow,
+  type ParticipantCursorRow,
+  type SessionCursorRow,
+  type StageHealthRow,
+  toAlertGroup,
+  toMute,
+  toOutboxItem,
+  toPagingState,
+  toParticipantCursor,
+  toSessionCursor,
+  toStageHealth,
+  toWatch,
+  type WatchRow,
+} from '../rows.ts';
 import type { DetectionInput, DetectionResult, PagingState, PollReport, Store } from '../Store.ts';
 import { StoreError } from '../Store.ts';
 import { POSTGRES_MIGRATION_LOCK, POSTGRES_MIGRATIONS } from './migrations.ts';
@@ -21,81 +40,11 @@ import { POSTGRES_MIGRATION_LOCK, POSTGRES_MIGRATIONS } from './migrations.ts';
 /** pg returns BIGINT and COUNT(*) as strings to keep their precision; epoch ms and ids fit a double. */
 type Int8 = string;
 
-type PagingRow = { id: string; query: unknown; tokens: (string | null)[]; created_at: Int8 };
-
-type WatchRow = {
-  stage_arn: string;
-  channel_id: string;
-  codes: string[] | null;
-  created_by: string;
-  created_at: Int8;
-};
-
-type StageHealthRow = {
-  stage_arn: string;
-  last_poll_at: Int8 | null;
-  status: 'ok' | 'failing';
-  last_error: string | null;
-  lag_seconds: number;
-};
-
-type MuteRow = { stage_arn: string; code: string; until: Int8; muted_by: string; created_at: Int8 };
-
-type SessionCursorRow = {
-  stage_arn: string;
-  session_id: string;
-  start_time: Int8 | null;
-  end_time: Int8 | null;
-  finished: boolean;
-};
-
-type ParticipantCursorRow = {
-  stage_arn: string;
-  session_id: string;
-  participant_id: string;
-  user_id: string | null;
-  state: string | null;
-  first_join_time: Int8 | null;
-  last_read_at: Int8 | null;
-  done: boolean;
-  last_error_at: Int8 | null;
-};
-
-type AlertGroupRow = {
-  id: Int8;
-  stage_arn: string;
-  session_id: string;
-  code: string;
-  channel_id: string;
-  first_seen: Int8;
-  last_seen: Int8;
-  event_count: number;
-  participant_count: number;
-  sample: AffectedParticipant[];
-  message_ts: string | null;
-  replies_queued: number;
-  created_at: Int8;
-};
-
-type OutboxRow = {
-  id: Int8;
-  kind: OutboxKind;
-  channel_id: string;
-  group_id: Int8 | null;
-  payload: unknown;
-  attempts: number;
-  not_before: Int8;
-  created_at: Int8;
-};
-
 /** Runs one statement on the connection that holds the current transaction. */
 type Sql = <Row extends QueryResultRow>(
   text: string,
   values?: readonly unknown[],
 ) => Promise<QueryResult<Row>>;
-
-const GROUP_COLUMNS =
-  'id, stage_arn, session_id, code, channel_id, first_seen, last_seen, event_count, participant_count, sample, message_ts, replies_queued, created_at';
 
 /**
  * First key of the per-stage advisory lock (the second is hashtext(stage ARN)): replicas that poll
@@ -313,13 +262,7 @@ export class PostgresStore implements Store {
     const { rows } = await this.#query<WatchRow>(
       'SELECT stage_arn, channel_id, codes, created_by, created_at FROM watch ORDER BY stage_arn, channel_id',
     );
-    return rows.map((row) => ({
-      stageArn: row.stage_arn,
-      channelId: row.channel_id,
-      codes: row.codes,
-      createdBy: row.created_by,
-      createdAt: new Date(Number(row.created_at)),
-    }));
+    return rows.map(toWatch);
   }
 
   async recordPoll(report: PollReport): Promise<{ transition: 'failing' | 'recovered' | null }> {
@@ -364,13 +307,7 @@ export class PostgresStore implements Store {
     const { rows } = await this.#query<StageHealthRow>(
       'SELECT stage_arn, last_poll_at, status, last_error, lag_seconds FROM stage_health ORDER BY stage_arn',
     );
-    return rows.map((row) => ({
-      stageArn: row.stage_arn,
-      lastPollAt: toDate(row.last_poll_at),
-      status: row.status,
-      lastError: row.last_error,
-      lagSeconds: Number(row.lag_seconds),
-    }));
+    return rows.map(toStageHealth);
   }
 
   // Mutes
@@ -414,13 +351,7 @@ export class PostgresStore implements Store {
        WHERE stage_arn = $1 ORDER BY session_id`,
       [stageArn],
     );
-    return rows.map((row) => ({
-      stageArn: row.stage_arn,
-      sessionId: row.session_id,
-      startTime: toDate(row.start_time),
-      endTime: toDate(row.end_time),
-      finished: row.finished,
-    }));
+    return rows.map(toSessionCursor);
   }
 
   async loadParticipantCursors(stageArn: string): Promise<ParticipantCursor[]> {
@@ -434,17 +365,7 @@ export class PostgresStore implements Store {
        ORDER BY p.session_id, p.participant_id`,
       [stageArn],
     );
-    return rows.map((row) => ({
-      stageArn: row.stage_arn,
-      sessionId: row.session_id,
-      participantId: row.participant_id,
-      userId: row.user_id,
-      state: row.state,
-      firstJoinTime: toDate(row.first_join_time),
-      lastReadAt: toDate(row.last_read_at),
-      done: row.done,
-      lastErrorAt: toDate(row.last_error_at),
-    }));
+    return rows.map(toParticipantCursor);
   }
 
   async saveCursors(
@@ -647,16 +568,7 @@ export class PostgresStore implements Store {
        WHERE status = 'pending' AND not_before <= $1 ORDER BY id LIMIT $2`,
       [now.getTime(), limit],
     );
-    return rows.map((row) => ({
-      id: Number(row.id),
-      kind: row.kind,
-      channelId: row.channel_id,
-      groupId: row.group_id === null ? null : Number(row.group_id),
-      payload: row.payload,
-      attempts: Number(row.attempts),
-      notBefore: new Date(Number(row.not_before)),
-      createdAt: new Date(Number(row.created_at)),
-    }));
+    return rows.map(toOutboxItem);
   }
 
   async completeOutbox(id: number): Promise<void> {
@@ -693,7 +605,7 @@ export class PostgresStore implements Store {
     );
     const row = rows[0];
     if (!row) return undefined;
-    return { id: row.id, query: row.query, tokens: row.tokens, createdAt: new Date(Number(row.created_at)) };
+    return toPagingState(row);
   }
 
   async setPageToken(id: string, pageIndex: number, token: string | null): Promise<void> {
@@ -901,40 +813,4 @@ function decodeUrlPart(part: string): string {
   } catch {
     return part;
   }
-}
-
-function toDate(value: Int8 | null): Date | null {
-  return value === null ? null : new Date(Number(value));
-}
-
-function fromDate(value: Date | null): number | null {
-  return value === null ? null : value.getTime();
-}
-
-function toMute(row: MuteRow): Mute {
-  return {
-    stageArn: row.stage_arn,
-    code: row.code,
-    until: new Date(Number(row.until)),
-    mutedBy: row.muted_by,
-    createdAt: new Date(Number(row.created_at)),
-  };
-}
-
-function toAlertGroup(row: AlertGroupRow): AlertGroup {
-  return {
-    id: Number(row.id),
-    stageArn: row.stage_arn,
-    sessionId: row.session_id,
-    code: row.code,
-    channelId: row.channel_id,
-    firstSeen: new Date(Number(row.first_seen)),
-    lastSeen: new Date(Number(row.last_seen)),
-    eventCount: Number(row.event_count),
-    participantCount: Number(row.participant_count),
-    sample: row.sample,
-    messageTs: row.message_ts,
-    repliesQueued: Number(row.replies_queued),
-    createdAt: new Date(Number(row.created_at)),
-  };
 }

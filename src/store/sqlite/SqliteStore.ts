@@ -15,86 +15,46 @@ import type {
 } from '../../alerts/model.ts';
 import { dedupKey } from '../../alerts/model.ts';
 import { type GroupTarget, planDetections } from '../../alerts/planDetections.ts';
+import {
+  type AlertGroupRow,
+  fromDate,
+  GROUP_COLUMNS,
+  type MuteRow,
+  type OutboxRow,
+  type PagingRow,
+  type ParticipantCursorRow,
+  type SessionCursorRow,
+  type StageHealthRow,
+  toAlertGroup,
+  toMute,
+  toOutboxItem,
+  toPagingState,
+  toParticipantCursor,
+  toSessionCursor,
+  toStageHealth,
+  toWatch,
+  type WatchRow,
+} from '../rows.ts';
 import type { DetectionInput, DetectionResult, PagingState, PollReport, Store } from '../Store.ts';
 import { StoreError } from '../Store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 
-interface PagingRow {
-  id: string;
+/** SQLite keeps JSON as TEXT: these rows are as read, before the parseJson* functions below decode it. */
+interface WatchTextRow extends Omit<WatchRow, 'codes'> {
+  codes: string | null;
+}
+
+interface AlertGroupTextRow extends Omit<AlertGroupRow, 'sample'> {
+  sample: string;
+}
+
+interface OutboxTextRow extends Omit<OutboxRow, 'payload'> {
+  payload: string;
+}
+
+interface PagingTextRow extends Omit<PagingRow, 'query' | 'tokens'> {
   query: string;
   tokens: string;
-  created_at: number;
-}
-
-interface WatchRow {
-  stage_arn: string;
-  channel_id: string;
-  codes: string | null;
-  created_by: string;
-  created_at: number;
-}
-
-interface StageHealthRow {
-  stage_arn: string;
-  last_poll_at: number | null;
-  status: 'ok' | 'failing';
-  last_error: string | null;
-  lag_seconds: number;
-}
-
-interface MuteRow {
-  stage_arn: string;
-  code: string;
-  until: number;
-  muted_by: string;
-  created_at: number;
-}
-
-interface SessionCursorRow {
-  stage_arn: string;
-  session_id: string;
-  start_time: number | null;
-  end_time: number | null;
-  finished: number;
-}
-
-interface ParticipantCursorRow {
-  stage_arn: string;
-  session_id: string;
-  participant_id: string;
-  user_id: string | null;
-  state: string | null;
-  first_join_time: number | null;
-  last_read_at: number | null;
-  done: number;
-  last_error_at: number | null;
-}
-
-interface AlertGroupRow {
-  id: number;
-  stage_arn: string;
-  session_id: string;
-  code: string;
-  channel_id: string;
-  first_seen: number;
-  last_seen: number;
-  event_count: number;
-  participant_count: number;
-  sample: string;
-  message_ts: string | null;
-  replies_queued: number;
-  created_at: number;
-}
-
-interface OutboxRow {
-  id: number;
-  kind: OutboxKind;
-  channel_id: string;
-  group_id: number | null;
-  payload: string;
-  attempts: number;
-  not_before: number;
-  created_at: number;
 }
 
 interface SampleRow {
@@ -102,9 +62,6 @@ interface SampleRow {
   user_id: string | null;
   remote_participant_id: string | null;
 }
-
-const GROUP_COLUMNS =
-  'id, stage_arn, session_id, code, channel_id, first_seen, last_seen, event_count, participant_count, sample, message_ts, replies_queued, created_at';
 
 /** The embedded store: one SQLite file owned by exactly one bot process. */
 export class SqliteStore implements Store {
@@ -247,15 +204,9 @@ export class SqliteStore implements Store {
   }
 
   async listWatches(): Promise<Watch[]> {
-    return this.#all<WatchRow>(
+    return this.#all<WatchTextRow>(
       'SELECT stage_arn, channel_id, codes, created_by, created_at FROM watch ORDER BY stage_arn, channel_id',
-    ).map((row) => ({
-      stageArn: row.stage_arn,
-      channelId: row.channel_id,
-      codes: row.codes === null ? null : (JSON.parse(row.codes) as string[]),
-      createdBy: row.created_by,
-      createdAt: new Date(Number(row.created_at)),
-    }));
+    ).map((row) => toWatch(parseJsonWatch(row)));
   }
 
   async recordPoll(report: PollReport): Promise<{ transition: 'failing' | 'recovered' | null }> {
@@ -301,13 +252,7 @@ export class SqliteStore implements Store {
   async listStageHealth(): Promise<StageHealth[]> {
     return this.#all<StageHealthRow>(
       'SELECT stage_arn, last_poll_at, status, last_error, lag_seconds FROM stage_health ORDER BY stage_arn',
-    ).map((row) => ({
-      stageArn: row.stage_arn,
-      lastPollAt: toDate(row.last_poll_at),
-      status: row.status,
-      lastError: row.last_error,
-      lagSeconds: Number(row.lag_seconds),
-    }));
+    ).map(toStageHealth);
   }
 
   // Mutes
@@ -353,13 +298,7 @@ export class SqliteStore implements Store {
       `SELECT stage_arn, session_id, start_time, end_time, finished FROM session_cursor
        WHERE stage_arn = ? ORDER BY session_id`,
       stageArn,
-    ).map((row) => ({
-      stageArn: row.stage_arn,
-      sessionId: row.session_id,
-      startTime: toDate(row.start_time),
-      endTime: toDate(row.end_time),
-      finished: Boolean(row.finished),
-    }));
+    ).map(toSessionCursor);
   }
 
   async loadParticipantCursors(stageArn: string): Promise<ParticipantCursor[]> {
@@ -372,17 +311,7 @@ export class SqliteStore implements Store {
          WHERE s.stage_arn = p.stage_arn AND s.session_id = p.session_id AND s.finished = 1)
        ORDER BY p.session_id, p.participant_id`,
       stageArn,
-    ).map((row) => ({
-      stageArn: row.stage_arn,
-      sessionId: row.session_id,
-      participantId: row.participant_id,
-      userId: row.user_id,
-      state: row.state,
-      firstJoinTime: toDate(row.first_join_time),
-      lastReadAt: toDate(row.last_read_at),
-      done: Boolean(row.done),
-      lastErrorAt: toDate(row.last_error_at),
-    }));
+    ).map(toParticipantCursor);
   }
 
   async saveCursors(
@@ -458,11 +387,11 @@ export class SqliteStore implements Store {
       }
       if (fresh.length === 0) return { newEvents: 0, groupsCreated: 0, groupsUpdated: 0 };
 
-      const openGroups = this.#all<AlertGroupRow>(
+      const openGroups = this.#all<AlertGroupTextRow>(
         `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE stage_arn = ? AND last_seen >= ?`,
         input.stageArn,
         detectedAt - input.policy.burstWindowMs,
-      ).map(toAlertGroup);
+      ).map((row) => toAlertGroup(parseJsonGroup(row)));
       const plan = planDetections(openGroups, fresh, input.watches, input.now, input.policy);
 
       const createdIds = new Map<string, number>();
@@ -583,15 +512,15 @@ export class SqliteStore implements Store {
   }
 
   async getGroup(id: number): Promise<AlertGroup | undefined> {
-    const row = this.#get<AlertGroupRow>(`SELECT ${GROUP_COLUMNS} FROM alert_group WHERE id = ?`, id);
-    return row && toAlertGroup(row);
+    const row = this.#get<AlertGroupTextRow>(`SELECT ${GROUP_COLUMNS} FROM alert_group WHERE id = ?`, id);
+    return row && toAlertGroup(parseJsonGroup(row));
   }
 
   async latestGroups(limit: number): Promise<AlertGroup[]> {
-    return this.#all<AlertGroupRow>(
+    return this.#all<AlertGroupTextRow>(
       `SELECT ${GROUP_COLUMNS} FROM alert_group ORDER BY last_seen DESC, id DESC LIMIT ?`,
       limit,
-    ).map(toAlertGroup);
+    ).map((row) => toAlertGroup(parseJsonGroup(row)));
   }
 
   async setGroupMessage(groupId: number, messageTs: string): Promise<void> {
@@ -599,21 +528,12 @@ export class SqliteStore implements Store {
   }
 
   async dueOutbox(now: Date, limit: number): Promise<OutboxItem[]> {
-    return this.#all<OutboxRow>(
+    return this.#all<OutboxTextRow>(
       `SELECT id, kind, channel_id, group_id, payload, attempts, not_before, created_at FROM outbox
        WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?`,
       now.getTime(),
       limit,
-    ).map((row) => ({
-      id: Number(row.id),
-      kind: row.kind,
-      channelId: row.channel_id,
-      groupId: row.group_id === null ? null : Number(row.group_id),
-      payload: JSON.parse(row.payload) as unknown,
-      attempts: Number(row.attempts),
-      notBefore: new Date(Number(row.not_before)),
-      createdAt: new Date(Number(row.created_at)),
-    }));
+    ).map((row) => toOutboxItem(parseJsonOutbox(row)));
   }
 
   async completeOutbox(id: number): Promise<void> {
@@ -645,14 +565,9 @@ export class SqliteStore implements Store {
   async loadPagingState(id: string): Promise<PagingState | undefined> {
     const row = this.#db
       .prepare('SELECT id, query, tokens, created_at FROM paging_state WHERE id = ?')
-      .get(id) as PagingRow | undefined;
+      .get(id) as PagingTextRow | undefined;
     if (!row) return undefined;
-    return {
-      id: row.id,
-      query: JSON.parse(row.query) as unknown,
-      tokens: JSON.parse(row.tokens) as (string | null)[],
-      createdAt: new Date(Number(row.created_at)),
-    };
+    return toPagingState(parseJsonPaging(row));
   }
 
   async setPageToken(id: string, pageIndex: number, token: string | null): Promise<void> {
@@ -695,38 +610,22 @@ export class SqliteStore implements Store {
   }
 }
 
-function toDate(value: number | null): Date | null {
-  return value === null ? null : new Date(Number(value));
+function parseJsonWatch(row: WatchTextRow): WatchRow {
+  return { ...row, codes: row.codes === null ? null : (JSON.parse(row.codes) as string[]) };
 }
 
-function fromDate(value: Date | null): number | null {
-  return value === null ? null : value.getTime();
+function parseJsonGroup(row: AlertGroupTextRow): AlertGroupRow {
+  return { ...row, sample: JSON.parse(row.sample) as AffectedParticipant[] };
 }
 
-function toMute(row: MuteRow): Mute {
+function parseJsonOutbox(row: OutboxTextRow): OutboxRow {
+  return { ...row, payload: JSON.parse(row.payload) as unknown };
+}
+
+function parseJsonPaging(row: PagingTextRow): PagingRow {
   return {
-    stageArn: row.stage_arn,
-    code: row.code,
-    until: new Date(Number(row.until)),
-    mutedBy: row.muted_by,
-    createdAt: new Date(Number(row.created_at)),
-  };
-}
-
-function toAlertGroup(row: AlertGroupRow): AlertGroup {
-  return {
-    id: Number(row.id),
-    stageArn: row.stage_arn,
-    sessionId: row.session_id,
-    code: row.code,
-    channelId: row.channel_id,
-    firstSeen: new Date(Number(row.first_seen)),
-    lastSeen: new Date(Number(row.last_seen)),
-    eventCount: Number(row.event_count),
-    participantCount: Number(row.participant_count),
-    sample: JSON.parse(row.sample) as AffectedParticipant[],
-    messageTs: row.message_ts,
-    repliesQueued: Number(row.replies_queued),
-    createdAt: new Date(Number(row.created_at)),
+    ...row,
+    query: JSON.parse(row.query) as unknown,
+    tokens: JSON.parse(row.tokens) as (string | null)[],
   };
 }

@@ -1,0 +1,202 @@
+// Table rows as both stores read them, and their mapping to the alerting domain. The SQL and the
+// decoding of JSON columns stay in each store: SQLite keeps JSON as TEXT, pg hands JSON/JSONB back parsed.
+import type {
+  AffectedParticipant,
+  AlertGroup,
+  Mute,
+  OutboxItem,
+  OutboxKind,
+  ParticipantCursor,
+  SessionCursor,
+  StageHealth,
+  Watch,
+} from '../alerts/model.ts';
+import type { PagingState } from './Store.ts';
+
+/**
+ * An integer column as a driver returns it: number from node:sqlite (bigint if asked for), string
+ * from pg for BIGINT, which keeps its precision that way. Epoch ms and ids fit a double.
+ */
+export type DbNumber = number | bigint | string;
+
+/** A flag column: 0/1 INTEGER in SQLite, BOOLEAN in PostgreSQL. */
+export type DbBoolean = number | bigint | boolean;
+
+export interface PagingRow {
+  id: string;
+  query: unknown;
+  tokens: (string | null)[];
+  created_at: DbNumber;
+}
+
+export interface WatchRow {
+  stage_arn: string;
+  channel_id: string;
+  codes: string[] | null;
+  created_by: string;
+  created_at: DbNumber;
+}
+
+export interface StageHealthRow {
+  stage_arn: string;
+  last_poll_at: DbNumber | null;
+  status: 'ok' | 'failing';
+  last_error: string | null;
+  lag_seconds: DbNumber;
+}
+
+export interface MuteRow {
+  stage_arn: string;
+  code: string;
+  until: DbNumber;
+  muted_by: string;
+  created_at: DbNumber;
+}
+
+export interface SessionCursorRow {
+  stage_arn: string;
+  session_id: string;
+  start_time: DbNumber | null;
+  end_time: DbNumber | null;
+  finished: DbBoolean;
+}
+
+export interface ParticipantCursorRow {
+  stage_arn: string;
+  session_id: string;
+  participant_id: string;
+  user_id: string | null;
+  state: string | null;
+  first_join_time: DbNumber | null;
+  last_read_at: DbNumber | null;
+  done: DbBoolean;
+  last_error_at: DbNumber | null;
+}
+
+/** The columns of alert_group that AlertGroupRow holds, in the order both stores select them. */
+export const GROUP_COLUMNS =
+  'id, stage_arn, session_id, code, channel_id, first_seen, last_seen, event_count, participant_count, sample, message_ts, replies_queued, created_at';
+
+export interface AlertGroupRow {
+  id: DbNumber;
+  stage_arn: string;
+  session_id: string;
+  code: string;
+  channel_id: string;
+  first_seen: DbNumber;
+  last_seen: DbNumber;
+  event_count: DbNumber;
+  participant_count: DbNumber;
+  sample: AffectedParticipant[];
+  message_ts: string | null;
+  replies_queued: DbNumber;
+  created_at: DbNumber;
+}
+
+export interface OutboxRow {
+  id: DbNumber;
+  kind: OutboxKind;
+  channel_id: string;
+  group_id: DbNumber | null;
+  payload: unknown;
+  attempts: DbNumber;
+  not_before: DbNumber;
+  created_at: DbNumber;
+}
+
+export function toDate(value: DbNumber | null): Date | null {
+  return value === null ? null : new Date(Number(value));
+}
+
+export function fromDate(value: Date | null): number | null {
+  return value === null ? null : value.getTime();
+}
+
+export function toPagingState(row: PagingRow): PagingState {
+  return { id: row.id, query: row.query, tokens: row.tokens, createdAt: new Date(Number(row.created_at)) };
+}
+
+export function toWatch(row: WatchRow): Watch {
+  return {
+    stageArn: row.stage_arn,
+    channelId: row.channel_id,
+    codes: row.codes,
+    createdBy: row.created_by,
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+export function toStageHealth(row: StageHealthRow): StageHealth {
+  return {
+    stageArn: row.stage_arn,
+    lastPollAt: toDate(row.last_poll_at),
+    status: row.status,
+    lastError: row.last_error,
+    lagSeconds: Number(row.lag_seconds),
+  };
+}
+
+export function toMute(row: MuteRow): Mute {
+  return {
+    stageArn: row.stage_arn,
+    code: row.code,
+    until: new Date(Number(row.until)),
+    mutedBy: row.muted_by,
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+export function toSessionCursor(row: SessionCursorRow): SessionCursor {
+  return {
+    stageArn: row.stage_arn,
+    sessionId: row.session_id,
+    startTime: toDate(row.start_time),
+    endTime: toDate(row.end_time),
+    finished: Boolean(row.finished),
+  };
+}
+
+export function toParticipantCursor(row: ParticipantCursorRow): ParticipantCursor {
+  return {
+    stageArn: row.stage_arn,
+    sessionId: row.session_id,
+    participantId: row.participant_id,
+    userId: row.user_id,
+    state: row.state,
+    firstJoinTime: toDate(row.first_join_time),
+    lastReadAt: toDate(row.last_read_at),
+    done: Boolean(row.done),
+    lastErrorAt: toDate(row.last_error_at),
+  };
+}
+
+export function toAlertGroup(row: AlertGroupRow): AlertGroup {
+  return {
+    id: Number(row.id),
+    stageArn: row.stage_arn,
+    sessionId: row.session_id,
+    code: row.code,
+    channelId: row.channel_id,
+    firstSeen: new Date(Number(row.first_seen)),
+    lastSeen: new Date(Number(row.last_seen)),
+    eventCount: Number(row.event_count),
+    participantCount: Number(row.participant_count),
+    sample: row.sample,
+    messageTs: row.message_ts,
+    repliesQueued: Number(row.replies_queued),
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+export function toOutboxItem(row: OutboxRow): OutboxItem {
+  return {
+    id: Number(row.id),
+    kind: row.kind,
+    channelId: row.channel_id,
+    groupId: row.group_id === null ? null : Number(row.group_id),
+    payload: row.payload,
+    attempts: Number(row.attempts),
+    notBefore: new Date(Number(row.not_before)),
+    createdAt: new Date(Number(row.created_at)),
+  };
+}
