@@ -13,6 +13,7 @@ import type {
 } from '../../alerts/model.ts';
 import { dedupKey } from '../../alerts/model.ts';
 import { type GroupTarget, planDetections } from '../../alerts/planDetections.ts';
+import { planPoll } from '../../alerts/planPoll.ts';
 import {
   type AlertGroupRow,
   fromDate,
@@ -274,32 +275,26 @@ export class PostgresStore implements Store {
           report.stageArn,
         ])
       ).rows[0];
-      const status = report.ok ? 'ok' : 'failing';
+      const plan = planPoll(previous?.status, report);
       await sql(
         `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (stage_arn) DO UPDATE SET
            last_poll_at = excluded.last_poll_at, status = excluded.status,
            last_error = excluded.last_error, lag_seconds = excluded.lag_seconds`,
-        [report.stageArn, report.at.getTime(), status, report.ok ? null : report.error, report.lagSeconds],
+        [
+          report.stageArn,
+          report.at.getTime(),
+          plan.status,
+          report.ok ? null : report.error,
+          report.lagSeconds,
+        ],
       );
-      const transition =
-        status === 'failing' && previous?.status !== 'failing'
-          ? 'failing'
-          : status === 'ok' && previous?.status === 'failing'
-            ? 'recovered'
-            : null;
-      if (transition) {
-        const payload = JSON.stringify({
-          stageArn: report.stageArn,
-          transition,
-          error: report.ok ? null : report.error,
-          at: report.at.toISOString(),
-        });
+      if (plan.noticePayload) {
         for (const channelId of report.channelIds) {
-          await insertOutbox(sql, 'notice', channelId, null, payload, report.at.getTime());
+          await insertOutbox(sql, 'notice', channelId, null, plan.noticePayload, report.at.getTime());
         }
       }
-      return { transition };
+      return { transition: plan.transition };
     });
   }
 

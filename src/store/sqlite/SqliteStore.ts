@@ -15,6 +15,7 @@ import type {
 } from '../../alerts/model.ts';
 import { dedupKey } from '../../alerts/model.ts';
 import { type GroupTarget, planDetections } from '../../alerts/planDetections.ts';
+import { planPoll } from '../../alerts/planPoll.ts';
 import {
   type AlertGroupRow,
   fromDate,
@@ -216,7 +217,7 @@ export class SqliteStore implements Store {
         'SELECT status FROM stage_health WHERE stage_arn = ?',
         report.stageArn,
       );
-      const status = report.ok ? 'ok' : 'failing';
+      const plan = planPoll(previous?.status, report);
       this.#run(
         `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (stage_arn) DO UPDATE SET
@@ -224,28 +225,16 @@ export class SqliteStore implements Store {
            last_error = excluded.last_error, lag_seconds = excluded.lag_seconds`,
         report.stageArn,
         report.at.getTime(),
-        status,
+        plan.status,
         report.ok ? null : report.error,
         report.lagSeconds,
       );
-      const transition =
-        status === 'failing' && previous?.status !== 'failing'
-          ? 'failing'
-          : status === 'ok' && previous?.status === 'failing'
-            ? 'recovered'
-            : null;
-      if (transition) {
-        const payload = JSON.stringify({
-          stageArn: report.stageArn,
-          transition,
-          error: report.ok ? null : report.error,
-          at: report.at.toISOString(),
-        });
+      if (plan.noticePayload) {
         for (const channelId of report.channelIds) {
-          this.#insertOutbox('notice', channelId, null, payload, report.at.getTime());
+          this.#insertOutbox('notice', channelId, null, plan.noticePayload, report.at.getTime());
         }
       }
-      return { transition };
+      return { transition: plan.transition };
     });
   }
 
