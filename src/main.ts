@@ -14,7 +14,7 @@ import { createIvsClientFactory } from './ivs/ivsClients.ts';
 import { RequestBudget } from './ivs/RequestBudget.ts';
 import { SdkIvsGateway } from './ivs/SdkIvsGateway.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, recordCycle } from './metrics.ts';
 import { InFlight } from './replicas/InFlight.ts';
 import { LeaderElector } from './replicas/LeaderElector.ts';
 import { registerActions } from './slack/actions/index.ts';
@@ -132,20 +132,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     poller,
     logger,
     shouldRun: () => elector.isLeader,
-    onCycle: (report) => {
-      if (report === 'failed') {
-        metrics.pollCycles.inc({ outcome: 'failed' });
-        return;
-      }
-      if (report.skipped) {
-        metrics.pollCycles.inc({ outcome: 'skipped' });
-        return;
-      }
-      metrics.pollCycles.inc({ outcome: 'ok' });
-      metrics.pollCycleSeconds.observe(report.durationMs / 1000);
-      metrics.alertsDetected.inc(report.stages.reduce((sum, s) => sum + s.newEvents, 0));
-      metrics.pollerLagSeconds.set(Math.max(0, ...report.stages.map((s) => s.lagSeconds)));
-    },
+    onCycle: (report) => recordCycle(metrics, report),
   });
   logger.info(
     { port, mode: config.slackAppToken ? 'socket' : 'http', store: config.store.kind, holder },
