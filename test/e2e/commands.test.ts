@@ -415,6 +415,21 @@ describe('request authenticity', () => {
     assert.equal(t.slack.callsTo('response:never').length, 0);
   });
 
+  test('GET /readyz is 200 and GET /metrics counts commands and IVS calls by outcome', async () => {
+    assert.equal((await fetch(`${t.baseUrl}/readyz`)).status, 200);
+    const res = await fetch(`${t.baseUrl}/metrics`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+    const text = await res.text();
+    assert.match(text, /ivs_bot_commands_total\{command="participant",outcome="ok"\} [1-9]/);
+    assert.match(text, /ivs_bot_commands_total\{command="unknown",outcome="usage_error"\} [1-9]/);
+    assert.match(text, /ivs_bot_ivs_calls_total\{operation="GetParticipant",outcome="ok"\} [1-9]/);
+    assert.match(text, /ivs_bot_ivs_calls_total\{operation="ListStages",outcome="throttled"\} [1-9]/);
+    assert.match(text, /ivs_bot_ivs_calls_total\{operation="GetParticipant",outcome="not_found"\} [1-9]/);
+    assert.match(text, /ivs_bot_leader 1/);
+    assert.match(text, /ivs_bot_outbox_depth 0/);
+  });
+
   test('GET /healthz answers 200', async () => {
     const res = await fetch(`${t.baseUrl}/healthz`);
     assert.equal(res.status, 200);
