@@ -1,7 +1,6 @@
 // `npm run bench`: runs the bot as a real process against the IVS simulator and a rate-limited fake
 // Slack, one fresh bot per scenario, and prints what it measured beside the goals. Results also go to
-// bench/results/<time>.json. Options: --only=commands,poller,quota,interactive,storm,detection,quota5
-// (quota5, the quota scenario at IVS_MAX_TPS=5, runs only when named),
+// bench/results/<time>.json. Options: --only=commands,poller,quota,interactive,storm,detection,
 // --cpu-prof (a V8 CPU profile of every bot process, written to a temporary directory) and
 // --bot-node-args="<flags>" (extra Node.js flags for the bot, for experiments).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,7 +12,7 @@ import { commandLatency } from './scenarios/commandLatency.ts';
 import { detectionLatency } from './scenarios/detectionLatency.ts';
 import { interactiveUnderLoad } from './scenarios/interactiveUnderLoad.ts';
 import { pollerCost } from './scenarios/pollerCost.ts';
-import { quotaThroughput, quotaThroughputAtFive } from './scenarios/quotaThroughput.ts';
+import { quotaThroughput } from './scenarios/quotaThroughput.ts';
 import type { ScenarioOptions } from './scenarios/scenarioOptions.ts';
 import { type Figure, renderTable, type ScenarioResult } from './support/resultTable.ts';
 
@@ -29,7 +28,6 @@ const SCENARIOS: ReadonlyArray<{
   { id: 'interactive', run: interactiveUnderLoad },
   { id: 'storm', run: alertStorm },
   { id: 'detection', run: detectionLatency },
-  { id: 'quota5', run: quotaThroughputAtFive, optional: true },
 ];
 
 const { values } = parseArgs({

@@ -14,6 +14,8 @@ export interface Config {
   readonly slackSigningSecret: string | undefined;
   readonly slackAppToken: string | undefined;
   readonly port: number;
+  /** Interface to listen on; undefined = all. */
+  readonly host: string | undefined;
   readonly slackApiUrl: string | undefined;
   readonly awsRegion: string;
   readonly store: StoreLocation;
@@ -95,6 +97,7 @@ const envSchema = z.object({
     .min(0, 'must be between 0 and 65535')
     .max(65535, 'must be between 0 and 65535')
     .default(3000),
+  HOST: optionalText,
   SLACK_API_URL: optionalText.refine((value) => value === undefined || URL.canParse(value), {
     message: 'must be an absolute URL such as https://slack.com/api/',
   }),
@@ -131,7 +134,10 @@ const envSchema = z.object({
   IVS_MAX_TPS: z.coerce
     .number({ error: 'must be a number of calls per second' })
     .positive('must be above 0')
-    .max(5, 'must be at most 5: IVS allows about 5 calls per second per operation, shared with your backend')
+    .max(
+      4,
+      'must be at most 4: evenly spaced calls still allow IVS_MAX_TPS + 1 in one second, and IVS allows about 5 per operation, shared with your backend',
+    )
     .default(3),
   IVS_LEADER_TIMEOUT: z.coerce
     .number({ error: 'must be a number of seconds' })
@@ -191,6 +197,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       slackSigningSecret: e.SLACK_SIGNING_SECRET,
       slackAppToken: e.SLACK_APP_TOKEN,
       port: e.PORT,
+      host: e.HOST,
       slackApiUrl: e.SLACK_API_URL,
       awsRegion: e.AWS_REGION,
       store: Object.freeze(e.DATABASE_URL),

@@ -227,7 +227,7 @@ describe('alert settings', () => {
 
   test('IVS_MAX_TPS must stay within what IVS allows', () => {
     assert.equal(configOf({ ...HTTP_MODE, IVS_MAX_TPS: '4' }).maxTps, 4);
-    assert.match(lineFor(problemsOf({ ...HTTP_MODE, IVS_MAX_TPS: '6' }), 'IVS_MAX_TPS'), /at most 5/);
+    assert.match(lineFor(problemsOf({ ...HTTP_MODE, IVS_MAX_TPS: '5' }), 'IVS_MAX_TPS'), /at most 4/);
     assert.match(lineFor(problemsOf({ ...HTTP_MODE, IVS_MAX_TPS: '0' }), 'IVS_MAX_TPS'), /above 0/);
   });
 

@@ -60,11 +60,6 @@ export function quotaThroughput(options: ScenarioOptions): Promise<ScenarioResul
   return quotaThroughputAt(SATURATION.maxTps, 'quota', '3 quota', options);
 }
 
-/** The same at IVS_MAX_TPS=5, the most the config accepts (`--only=quota5`; not in the default run). */
-export function quotaThroughputAtFive(options: ScenarioOptions): Promise<ScenarioResult> {
-  return quotaThroughputAt(5, 'quota5', '3b quota at 5/s', options);
-}
-
 async function quotaThroughputAt(
   maxTps: number,
   id: string,

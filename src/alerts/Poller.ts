@@ -39,8 +39,6 @@ export interface CycleReport {
 
 // Pages as large as the API allows: fewer calls per cycle.
 const MAX_RESULTS = 100;
-// Part of an interval's quota the poller plans to use, leaving room for retries and commands.
-const QUOTA_SHARE = 0.8;
 
 interface StageWork {
   stage: StageArn;
@@ -52,6 +50,8 @@ interface StageWork {
   activeSessions: Set<string>;
 }
 
+type ReadResult = { ok: true; events: ParticipantEvent[] } | { ok: false; failure: IvsFailure };
+
 const participantKey = (sessionId: string, participantId: string) => `${sessionId}/${participantId}`;
 
 /**
@@ -59,8 +59,9 @@ const participantKey = (sessionId: string, participantId: string) => `${sessionI
  * - ListStageSessions pages only until it meets sessions already known to be finished;
  * - ListParticipants runs only for live sessions and sessions not yet finished;
  * - ListParticipantEvents runs only for participants whose events can still change (connected, or
- *   left but not read to the end since), most likely first, within the interval's quota; the rest
- *   wait for the next cycle and the wait is reported as lag.
+ *   left but not read to the end since), most likely first, at most one interval's worth of calls
+ *   (interval × IVS_MAX_TPS − 1); the rest wait for the next cycle and the wait is reported as lag.
+ *   Participants already known start being read while discovery runs, so that budget never idles.
  */
 export class Poller {
   readonly #options: PollerOptions;
@@ -105,20 +106,52 @@ export class Poller {
     const work: StageWork[] = [];
     for (const [arn, watches] of byStage) {
       const stage = parseStageArn(arn);
-      if (stage) work.push(await this.#discover(stage, watches));
+      if (stage) work.push(await this.#load(stage, watches));
     }
-    const chosen = this.#choose(work, now);
+
+    // One interval's worth of ListParticipantEvents calls, less one so the cycle ends before the
+    // next tick. Participants known from earlier cycles are read while discovery lists sessions and
+    // participants (other operations, other budgets), so the events budget never idles.
+    const reads = new Map<StageWork, Array<{ p: ParticipantCursor; read: Promise<ReadResult> }>>(
+      work.map((w) => [w, []]),
+    );
+    let budget = Math.max(1, Math.floor(this.#options.intervalSeconds * this.#options.maxTps) - 1);
+    const startReads = (candidates: Array<{ w: StageWork; p: ParticipantCursor }>) => {
+      for (const { w, p } of this.#byPriority(candidates, now).slice(0, budget)) {
+        reads.get(w)?.push({ p, read: this.#readEvents(w.stage, p) });
+        budget--;
+      }
+    };
+    startReads(
+      work.flatMap((w) =>
+        [...w.participants.values()]
+          .filter((p) => !p.done && w.sessions.get(p.sessionId)?.finished === false)
+          .map((p) => ({ w, p })),
+      ),
+    );
+    for (const w of work) await this.#discover(w);
+    startReads(
+      work.flatMap((w) => {
+        if (w.failure) return [];
+        const started = new Set(reads.get(w)?.map(({ p }) => participantKey(p.sessionId, p.participantId)));
+        return [...w.participants.entries()]
+          .filter(([key, p]) => !p.done && w.activeSessions.has(p.sessionId) && !started.has(key))
+          .map(([, p]) => ({ w, p }));
+      }),
+    );
+
     const reports: StageCycleReport[] = [];
-    // Stages are read one after another; within a stage, participants in parallel up to the
-    // per-operation budget, which spaces the calls anyway.
-    for (const stageWork of work) {
-      reports.push(await this.#readAndRecord(stageWork, chosen.get(stageWork.stage.arn) ?? [], now));
+    for (const w of work) {
+      const results = await Promise.all(
+        (reads.get(w) ?? []).map(async ({ p, read }) => ({ p, result: await read })),
+      );
+      reports.push(await this.#readAndRecord(w, results, now));
     }
     return reports;
   }
 
-  /** Sessions and participants of one stage, updating the cursors in memory. */
-  async #discover(stage: StageArn, watches: Watch[]): Promise<StageWork> {
+  /** What the store remembers of a stage: its sessions and the participants still to settle. */
+  async #load(stage: StageArn, watches: Watch[]): Promise<StageWork> {
     const store = this.#options.store;
     const sessions = new Map((await store.loadSessionCursors(stage.arn)).map((s) => [s.sessionId, s]));
     const participants = new Map(
@@ -127,14 +160,12 @@ export class Poller {
         p,
       ]),
     );
-    const work: StageWork = {
-      stage,
-      watches,
-      sessions,
-      participants,
-      failure: null,
-      activeSessions: new Set(),
-    };
+    return { stage, watches, sessions, participants, failure: null, activeSessions: new Set() };
+  }
+
+  /** Sessions and participants of one stage from IVS, updating the cursors in memory. */
+  async #discover(work: StageWork): Promise<void> {
+    const { stage, watches, sessions, participants } = work;
     // History from before the first watch of the stage is not alerted on.
     const watchedSince = Math.min(...watches.map((w) => w.createdAt.getTime()));
 
@@ -148,7 +179,7 @@ export class Poller {
       );
       if (!page.ok) {
         work.failure = page.failure;
-        return work;
+        return;
       }
       let sawUnfinished = false;
       for (const session of page.value.items) {
@@ -180,7 +211,7 @@ export class Poller {
         );
         if (!page.ok) {
           work.failure = page.failure;
-          return work;
+          return;
         }
         for (const p of page.value.items) {
           const key = participantKey(sessionId, p.participantId);
@@ -200,47 +231,33 @@ export class Poller {
         token = page.value.nextToken;
       } while (token);
     }
-    return work;
   }
 
-  /** Picks the participants to read this cycle across all stages, most likely to matter first. */
-  #choose(work: StageWork[], now: Date): Map<string, ParticipantCursor[]> {
-    const candidates: ParticipantCursor[] = [];
-    for (const stageWork of work) {
-      if (stageWork.failure) continue;
-      for (const p of stageWork.participants.values()) {
-        if (!p.done && stageWork.activeSessions.has(p.sessionId)) candidates.push(p);
-      }
-    }
-    // Earliest due first. Never-read participants (just joined) come first, then the recently
-    // erroring and those who left (one last read settles them), then connected ones one interval
-    // after their last read: nobody starves, because waiting moves everyone forward.
+  /**
+   * Earliest due first. Never-read participants (just joined) come first, then the recently
+   * erroring and those who left (one last read settles them), then connected ones one interval
+   * after their last read: nobody starves, because waiting moves everyone forward.
+   */
+  #byPriority<T extends { p: ParticipantCursor }>(candidates: T[], now: Date): T[] {
     const recent = now.getTime() - this.#options.policy.burstWindowMs;
     const intervalMs = this.#options.intervalSeconds * 1000;
-    const due = (p: ParticipantCursor): number => {
+    const due = ({ p }: T): number => {
       if (p.lastReadAt === null) return Number.NEGATIVE_INFINITY;
       const read = p.lastReadAt.getTime();
       if (p.lastErrorAt && p.lastErrorAt.getTime() >= recent) return read;
       if (p.state !== 'CONNECTED') return read;
       return read + intervalMs;
     };
-    candidates.sort(
-      (a, b) => due(a) - due(b) || (b.firstJoinTime?.getTime() ?? 0) - (a.firstJoinTime?.getTime() ?? 0),
+    return [...candidates].sort(
+      (a, b) => due(a) - due(b) || (b.p.firstJoinTime?.getTime() ?? 0) - (a.p.firstJoinTime?.getTime() ?? 0),
     );
-    const budget = Math.max(
-      1,
-      Math.floor(this.#options.intervalSeconds * this.#options.maxTps * QUOTA_SHARE),
-    );
-    const chosen = new Map<string, ParticipantCursor[]>();
-    for (const p of candidates.slice(0, budget)) {
-      const list = chosen.get(p.stageArn) ?? [];
-      list.push(p);
-      chosen.set(p.stageArn, list);
-    }
-    return chosen;
   }
 
-  async #readAndRecord(work: StageWork, chosen: ParticipantCursor[], now: Date): Promise<StageCycleReport> {
+  async #readAndRecord(
+    work: StageWork,
+    results: ReadonlyArray<{ p: ParticipantCursor; result: ReadResult }>,
+    now: Date,
+  ): Promise<StageCycleReport> {
     const { store, logger } = this.#options;
     const channelIds = work.watches.map((w) => w.channelId);
     if (work.failure) {
@@ -265,11 +282,8 @@ export class Poller {
     }
 
     const detected: DetectedEvent[] = [];
-    const results = await Promise.all(chosen.map((p) => this.#readEvents(work.stage, p)));
     let failure: IvsFailure | null = null;
-    results.forEach((result, i) => {
-      const p = chosen[i];
-      if (!p) return;
+    for (const { p, result } of results) {
       if (!result.ok) {
         // Throttled or unavailable: this participant simply waits for the next cycle.
         if (result.failure.kind === 'access_denied') failure = result.failure;
@@ -277,7 +291,7 @@ export class Poller {
           { stage: work.stage.arn, participant: p.participantId, kind: result.failure.kind },
           'events not read',
         );
-        return;
+        continue;
       }
       const errors = result.events.filter(isErrorEvent);
       for (const event of errors) detected.push(toDetected(work.stage.arn, p, event));
@@ -285,14 +299,16 @@ export class Poller {
         const at = e.eventTime ?? now;
         return latest && latest > at ? latest : at;
       }, p.lastErrorAt);
-      work.participants.set(participantKey(p.sessionId, p.participantId), {
-        ...p,
+      const key = participantKey(p.sessionId, p.participantId);
+      work.participants.set(key, {
+        // Discovery may have refreshed the cursor while its events were being read.
+        ...(work.participants.get(key) ?? p),
         lastReadAt: now,
-        // Read to the end after it left: its events are final.
+        // Read to the end after it had left (as known when the read began): its events are final.
         done: p.state === 'DISCONNECTED',
         lastErrorAt: lastError,
       });
-    });
+    }
 
     // Detections are stored before cursors move on: a crash in between re-reads, never loses.
     const result = await store.recordDetections({
@@ -338,16 +354,13 @@ export class Poller {
       ok: error === null,
       error,
       newEvents: result.newEvents,
-      participantsRead: chosen.length,
+      participantsRead: results.length,
       participantsBehind: behind.length,
       lagSeconds,
     };
   }
 
-  async #readEvents(
-    stage: StageArn,
-    p: ParticipantCursor,
-  ): Promise<{ ok: true; events: ParticipantEvent[] } | { ok: false; failure: IvsFailure }> {
+  async #readEvents(stage: StageArn, p: ParticipantCursor): Promise<ReadResult> {
     const events: ParticipantEvent[] = [];
     let nextToken: string | undefined;
     do {

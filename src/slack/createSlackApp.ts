@@ -24,7 +24,10 @@ export const BODY_LIMIT_BYTES = 256 * 1024;
 
 /** Builds the Bolt app: HTTP receiver on POST /slack/events, or Socket Mode when SLACK_APP_TOKEN is set. */
 export function createSlackApp(
-  config: Pick<Config, 'slackBotToken' | 'slackSigningSecret' | 'slackAppToken' | 'port' | 'slackApiUrl'>,
+  config: Pick<
+    Config,
+    'slackBotToken' | 'slackSigningSecret' | 'slackAppToken' | 'port' | 'host' | 'slackApiUrl'
+  >,
   logger: Logger,
   routes: readonly HttpRoute[],
 ): SlackAppHandle {
@@ -108,7 +111,7 @@ export function createSlackApp(
     start: () =>
       new Promise<number>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(config.port, () => resolve((server.address() as AddressInfo).port));
+        server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
       }),
     stop: () =>
       new Promise<void>((resolve, reject) => {

@@ -22,7 +22,7 @@ before(async () => {
   stageArn = sim.addStage({ name: 'e2e-stage' });
   sessionId = sim.startSession(stageArn);
   participantId = sim.addParticipant(stageArn, sessionId, { userId: 'carol' });
-  t = await startTestBot({ IVS_POLL_SCHEDULE: '* * * * * *', IVS_MAX_TPS: '5' });
+  t = await startTestBot({ IVS_POLL_SCHEDULE: '* * * * * *', IVS_MAX_TPS: '4' });
 });
 
 after(async () => {

@@ -32,7 +32,7 @@ function botEnv(
     PORT: '0',
     LOG_LEVEL: 'info',
     IVS_POLL_SCHEDULE: '* * * * * *',
-    IVS_MAX_TPS: '5',
+    IVS_MAX_TPS: '4',
     IVS_LEADER_TIMEOUT: String(LEADER_TIMEOUT_S),
     IVS_WATCHES: JSON.stringify([{ stage: stageArn, channel: CHANNEL }]),
   };
