@@ -132,6 +132,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     poller,
     logger,
     shouldRun: () => elector.isLeader,
+    endMarginMs: 1000 / config.maxTps + 250,
     onCycle: (report) => recordCycle(metrics, report),
   });
   logger.info(

@@ -5,7 +5,7 @@ import { type CommandTiming, participantCommand } from '../support/slashCommands
 import { sleep } from '../support/timing.ts';
 import type { ScenarioOptions } from './scenarioOptions.ts';
 
-const MAX_TPS = 5;
+const MAX_TPS = 4;
 // One at a time, a pause longer than the bucket's spacing (1 / MAX_TPS) between requests, so each
 // meets an idle bot as a person typing would; then 50 and 200 sent at once.
 const WAVES = [

@@ -6,7 +6,7 @@ import { figuresOf, type ScenarioResult } from '../support/resultTable.ts';
 import { sleepUntilPhase, waitUntil } from '../support/timing.ts';
 import type { ScenarioOptions } from './scenarioOptions.ts';
 
-const MAX_TPS = 5;
+const MAX_TPS = 4;
 const PARTICIPANTS_PER_STAGE = 200;
 const STEADY_GOAL = 0.2;
 // A few live sessions in all; the schedule is long enough for a cycle to read every live participant

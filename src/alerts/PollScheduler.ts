@@ -17,6 +17,8 @@ export interface PollScheduleOptions {
   logger: Logger;
   /** Only the leader replica polls. */
   shouldRun: () => boolean;
+  /** How long before the next tick a cycle stops starting reads (one call's spacing plus recording). */
+  endMarginMs: number;
   onCycle?: (report: CycleReport | 'failed') => void;
 }
 
@@ -26,7 +28,11 @@ export function startPollSchedule(options: PollScheduleOptions): { stop(timeoutM
   let current: Promise<void> | undefined;
   const run = async () => {
     try {
-      const report = await poller.runCycle();
+      // Read until just before the next tick, so the cycle ends in time and the tick is not lost.
+      const nextTick = task.getNextRun()?.getTime();
+      const report = await poller.runCycle(
+        nextTick === undefined ? {} : { deadline: nextTick - options.endMarginMs },
+      );
       options.onCycle?.(report);
       if (!report.skipped) {
         logger.info(

@@ -78,8 +78,12 @@ export class Poller {
     return this.#running;
   }
 
-  /** Runs a cycle unless one is still running (a late cycle is skipped and logged, never overlapped). */
-  async runCycle(): Promise<CycleReport> {
+  /**
+   * Runs a cycle unless one is still running (a late cycle is skipped and logged, never
+   * overlapped). `deadline` (epoch ms, from the schedule's next tick) stops starting event reads in
+   * time for the cycle to end before that tick.
+   */
+  async runCycle(options: { deadline?: number } = {}): Promise<CycleReport> {
     if (this.#running) {
       this.#options.logger.warn('poll cycle skipped: the previous cycle is still running');
       return { skipped: true, stages: [], apiCalls: 0, durationMs: 0 };
@@ -88,14 +92,14 @@ export class Poller {
     const started = performance.now();
     this.#calls = 0;
     try {
-      const stages = await this.#cycle();
+      const stages = await this.#cycle(options.deadline);
       return { skipped: false, stages, apiCalls: this.#calls, durationMs: performance.now() - started };
     } finally {
       this.#running = false;
     }
   }
 
-  async #cycle(): Promise<StageCycleReport[]> {
+  async #cycle(deadline: number | undefined): Promise<StageCycleReport[]> {
     const now = this.#now();
     const byStage = new Map<string, Watch[]>();
     for (const watch of await this.#options.store.listWatches()) {
@@ -109,44 +113,64 @@ export class Poller {
       if (stage) work.push(await this.#load(stage, watches));
     }
 
-    // One interval's worth of ListParticipantEvents calls, less one so the cycle ends before the
-    // next tick. Participants known from earlier cycles are read while discovery lists sessions and
-    // participants (other operations, other budgets), so the events budget never idles.
-    const reads = new Map<StageWork, Array<{ p: ParticipantCursor; read: Promise<ReadResult> }>>(
+    // At most one interval's worth of ListParticipantEvents calls (less one), started until the
+    // deadline. Two readers keep the events budget busy: participants known from earlier cycles are
+    // read while discovery lists sessions and participants (other operations, other budgets), and
+    // the ones discovery finds join the queue.
+    const results = new Map<StageWork, Array<{ p: ParticipantCursor; result: ReadResult }>>(
       work.map((w) => [w, []]),
     );
     let budget = Math.max(1, Math.floor(this.#options.intervalSeconds * this.#options.maxTps) - 1);
-    const startReads = (candidates: Array<{ w: StageWork; p: ParticipantCursor }>) => {
-      for (const { w, p } of this.#byPriority(candidates, now).slice(0, budget)) {
-        reads.get(w)?.push({ p, read: this.#readEvents(w.stage, p) });
-        budget--;
-      }
-    };
-    startReads(
+    let queue = this.#byPriority(
       work.flatMap((w) =>
         [...w.participants.values()]
           .filter((p) => !p.done && w.sessions.get(p.sessionId)?.finished === false)
           .map((p) => ({ w, p })),
       ),
+      now,
     );
-    for (const w of work) await this.#discover(w);
-    startReads(
-      work.flatMap((w) => {
-        if (w.failure) return [];
-        const started = new Set(reads.get(w)?.map(({ p }) => participantKey(p.sessionId, p.participantId)));
-        return [...w.participants.entries()]
-          .filter(([key, p]) => !p.done && w.activeSessions.has(p.sessionId) && !started.has(key))
-          .map(([, p]) => ({ w, p }));
-      }),
-    );
+    const started = new Set<string>();
+    let discovering = true;
+    const waiting: Array<() => void> = [];
+    const wake = () => {
+      for (const resolve of waiting.splice(0)) resolve();
+    };
+    const reader = async () => {
+      while (budget > 0 && (deadline === undefined || Date.now() < deadline)) {
+        const next = queue.shift();
+        if (!next) {
+          if (!discovering) return;
+          await new Promise<void>((resolve) => waiting.push(resolve));
+          continue;
+        }
+        budget--;
+        started.add(`${next.w.stage.arn} ${participantKey(next.p.sessionId, next.p.participantId)}`);
+        results.get(next.w)?.push({ p: next.p, result: await this.#readEvents(next.w.stage, next.p) });
+      }
+    };
+    const discovery = (async () => {
+      for (const w of work) await this.#discover(w);
+      const known = new Set(
+        queue.map(({ w, p }) => `${w.stage.arn} ${participantKey(p.sessionId, p.participantId)}`),
+      );
+      const found = work.flatMap((w) =>
+        w.failure
+          ? []
+          : [...w.participants.entries()]
+              .filter(([key, p]) => {
+                const id = `${w.stage.arn} ${key}`;
+                return !p.done && w.activeSessions.has(p.sessionId) && !started.has(id) && !known.has(id);
+              })
+              .map(([, p]) => ({ w, p })),
+      );
+      queue = this.#byPriority([...queue, ...found], now);
+      discovering = false;
+      wake();
+    })();
+    await Promise.all([discovery, reader(), reader()]);
 
     const reports: StageCycleReport[] = [];
-    for (const w of work) {
-      const results = await Promise.all(
-        (reads.get(w) ?? []).map(async ({ p, read }) => ({ p, result: await read })),
-      );
-      reports.push(await this.#readAndRecord(w, results, now));
-    }
+    for (const w of work) reports.push(await this.#readAndRecord(w, results.get(w) ?? [], now));
     return reports;
   }
 
