@@ -148,22 +148,27 @@ export class Poller {
         results.get(next.w)?.push({ p: next.p, result: await this.#readEvents(next.w.stage, next.p) });
       }
     };
+    const queued = new Set(
+      queue.map(({ w, p }) => `${w.stage.arn} ${participantKey(p.sessionId, p.participantId)}`),
+    );
     const discovery = (async () => {
-      for (const w of work) await this.#discover(w);
-      const known = new Set(
-        queue.map(({ w, p }) => `${w.stage.arn} ${participantKey(p.sessionId, p.participantId)}`),
-      );
-      const found = work.flatMap((w) =>
-        w.failure
-          ? []
-          : [...w.participants.entries()]
-              .filter(([key, p]) => {
-                const id = `${w.stage.arn} ${key}`;
-                return !p.done && w.activeSessions.has(p.sessionId) && !started.has(id) && !known.has(id);
-              })
-              .map(([, p]) => ({ w, p })),
-      );
-      queue = this.#byPriority([...queue, ...found], now);
+      // Each stage's new participants join the queue as soon as that stage is listed.
+      for (const w of work) {
+        await this.#discover(w);
+        if (w.failure) continue;
+        const found = [...w.participants.entries()]
+          .filter(([key, p]) => {
+            const id = `${w.stage.arn} ${key}`;
+            return !p.done && w.activeSessions.has(p.sessionId) && !started.has(id) && !queued.has(id);
+          })
+          .map(([key, p]) => {
+            queued.add(`${w.stage.arn} ${key}`);
+            return { w, p };
+          });
+        if (found.length === 0) continue;
+        queue = this.#byPriority([...queue, ...found], now);
+        wake();
+      }
       discovering = false;
       wake();
     })();
@@ -190,6 +195,7 @@ export class Poller {
   /** Sessions and participants of one stage from IVS, updating the cursors in memory. */
   async #discover(work: StageWork): Promise<void> {
     const { stage, watches, sessions, participants } = work;
+    const notYetListed = new Set([...sessions.values()].filter((s) => !s.finished).map((s) => s.sessionId));
     // History from before the first watch of the stage is not alerted on.
     const watchedSince = Math.min(...watches.map((w) => w.createdAt.getTime()));
 
@@ -207,6 +213,7 @@ export class Poller {
       }
       let sawUnfinished = false;
       for (const session of page.value.items) {
+        notYetListed.delete(session.sessionId);
         const known = sessions.get(session.sessionId);
         if (known?.finished) continue;
         const endedBeforeWatch = session.endTime !== undefined && session.endTime.getTime() < watchedSince;
@@ -218,8 +225,9 @@ export class Poller {
         sessions.set(session.sessionId, cursorOf(stage.arn, session, false));
         work.activeSessions.add(session.sessionId);
       }
-      // IVS lists newest sessions first: a page with nothing unfinished means the rest is history.
-      nextToken = sawUnfinished ? page.value.nextToken : undefined;
+      // IVS lists newest sessions first: a page with nothing unfinished means the rest is history,
+      // unless a session still open in the store is further back (its participants must settle).
+      nextToken = sawUnfinished || notYetListed.size > 0 ? page.value.nextToken : undefined;
     } while (nextToken);
 
     for (const sessionId of work.activeSessions) {
