@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, slackAnswer } from '../../test/support/fakeSlack.ts';
 
 /** One request the fake answered, Web API method or `response:<name>` for a response_url post. */
 export interface SlackRequest {
@@ -140,38 +141,7 @@ export class RateLimitedSlack {
   }
 
   #answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
-    switch (method) {
-      case 'auth.test':
-        return {
-          ok: true,
-          url: 'https://example.slack.com/',
-          team: 'Example',
-          user: 'ivsbot',
-          team_id: 'T0001',
-          user_id: 'UBOT0001',
-          bot_id: 'BBOT0001',
-        };
-      case 'chat.postMessage':
-        this.#ts += 1;
-        return { ok: true, channel: body.channel, ts: `${this.#ts}.000100`, message: { text: body.text } };
-      case 'chat.update':
-        return { ok: true, channel: body.channel, ts: body.ts };
-      default:
-        return { ok: true };
-    }
+    if (method === 'chat.postMessage') this.#ts += 1;
+    return slackAnswer(method, body, `${this.#ts}.000100`);
   }
-}
-
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text === '') return {};
-  if ((req.headers['content-type'] ?? '').includes('application/json')) {
-    return JSON.parse(text) as Record<string, unknown>;
-  }
-  // The Web API client sends form-encoded bodies; blocks arrive as a JSON string.
-  const form: Record<string, unknown> = Object.fromEntries(new URLSearchParams(text));
-  if (typeof form.blocks === 'string') form.blocks = JSON.parse(form.blocks);
-  return form;
 }

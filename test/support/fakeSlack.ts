@@ -117,29 +117,39 @@ export class FakeSlack {
   }
 
   #answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
-    switch (method) {
-      case 'auth.test':
-        return {
-          ok: true,
-          url: 'https://example.slack.com/',
-          team: 'Example',
-          user: 'ivsbot',
-          team_id: 'T0001',
-          user_id: 'UBOT0001',
-          bot_id: 'BBOT0001',
-        };
-      case 'chat.postMessage':
-        this.#ts += 1;
-        return { ok: true, channel: body.channel, ts: `${this.#ts}.000100`, message: { text: body.text } };
-      case 'chat.update':
-        return { ok: true, channel: body.channel, ts: body.ts };
-      default:
-        return { ok: true };
-    }
+    if (method === 'chat.postMessage') this.#ts += 1;
+    return slackAnswer(method, body, `${this.#ts}.000100`);
   }
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+/** What Slack's Web API answers to the methods the bot calls (installed in team T0001). */
+export function slackAnswer(
+  method: string,
+  body: Record<string, unknown>,
+  ts: string,
+): Record<string, unknown> {
+  switch (method) {
+    case 'auth.test':
+      return {
+        ok: true,
+        url: 'https://example.slack.com/',
+        team: 'Example',
+        user: 'ivsbot',
+        team_id: 'T0001',
+        user_id: 'UBOT0001',
+        bot_id: 'BBOT0001',
+      };
+    case 'chat.postMessage':
+      return { ok: true, channel: body.channel, ts, message: { text: body.text } };
+    case 'chat.update':
+      return { ok: true, channel: body.channel, ts: body.ts };
+    default:
+      return { ok: true };
+  }
+}
+
+/** A Web API or response_url request body: JSON, or form-encoded with JSON-valued fields. */
+export async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');

@@ -63,7 +63,7 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
 }
 
-/** The shared store: any number of bot replicas on one PostgreSQL database. */
+/** The shared store: several bot replicas on one PostgreSQL database. */
 export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly #server: ServerName;
