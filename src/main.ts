@@ -22,7 +22,7 @@ import { registerCommands } from './slack/commands/index.ts';
 import { createSlackApp } from './slack/createSlackApp.ts';
 import { registerAppHome } from './slack/events/appHome.ts';
 import { WebClientSlackPoster } from './slack/SlackPoster.ts';
-import { installedTeamResolver, registerWorkspaceGuard } from './slack/workspaceGuard.ts';
+import { registerWorkspaceGuard } from './slack/workspaceGuard.ts';
 import { openStore } from './store/openStore.ts';
 
 export interface RunningBot {
@@ -56,7 +56,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     readyRoute(store, () => stopping),
     metricsRoute(metrics.registry),
   ]);
-  const poster = new WebClientSlackPoster(slack.app.client, (failure) =>
+  const poster = new WebClientSlackPoster(slack.client, (failure) =>
     metrics.slackErrors.inc({ error: failure.kind }),
   );
   const watches = new WatchService({ ivs, store, slack: poster });
@@ -98,7 +98,11 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     await inFlight.track(next());
   });
   registerWorkspaceGuard(slack.app, {
-    installedTeam: installedTeamResolver(() => slack.app.client.auth.test(), logger),
+    installedTeam: () =>
+      slack.identity().then(
+        (bot) => bot.teamId,
+        () => undefined,
+      ),
     logger,
   });
   registerCommands(slack.app, {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, HTTPReceiver, LogLevel, SocketModeReceiver } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { toBoltLogger } from './boltLogger.ts';
@@ -13,9 +13,19 @@ export interface HttpRoute {
 
 export interface SlackAppHandle {
   app: App;
+  /** The bot token's Web API client, for messages the bot posts on its own (alerts, shares). */
+  client: webApi.WebClient;
+  /** The bot's workspace and identity from auth.test, cached once it succeeded. */
+  identity: () => Promise<BotIdentity>;
   /** Starts listening; resolves to the HTTP port actually bound (useful with PORT=0). */
   start(): Promise<number>;
   stop(): Promise<void>;
+}
+
+export interface BotIdentity {
+  teamId: string;
+  botId: string;
+  botUserId: string;
 }
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -51,6 +61,16 @@ export function createSlackApp(
     ...(config.slackApiUrl ? { slackApiUrl: ensureTrailingSlash(config.slackApiUrl) } : {}),
   };
 
+  // Bolt's own token check calls auth.test in the constructor and leaves the promise unhandled, so
+  // an unreachable Slack at start-up would crash the process. The bot authorizes itself instead:
+  // auth.test once, cached on success, retried on the next request after a failure.
+  const client = new webApi.WebClient(config.slackBotToken, { ...clientOptions, logger: boltLogger });
+  const identity = cachedIdentity(client, logger);
+  const authorize = async () => {
+    const bot = await identity();
+    return { botToken: config.slackBotToken, botId: bot.botId, botUserId: bot.botUserId, teamId: bot.teamId };
+  };
+
   if (config.slackAppToken) {
     const receiver = new SocketModeReceiver({
       appToken: config.slackAppToken,
@@ -59,9 +79,11 @@ export function createSlackApp(
       customRoutes,
       installerOptions: { port: config.port },
     });
-    const app = new App({ token: config.slackBotToken, receiver, logger: boltLogger, clientOptions });
+    const app = new App({ authorize, receiver, logger: boltLogger, clientOptions });
     return {
       app,
+      client,
+      identity,
       async start() {
         await app.start();
         return config.port;
@@ -80,7 +102,7 @@ export function createSlackApp(
     // Slack bodies are small; refusing big ones early keeps memory flat under abuse.
     bodyLimit: BODY_LIMIT_BYTES,
   });
-  const app = new App({ token: config.slackBotToken, receiver, logger: boltLogger, clientOptions });
+  const app = new App({ authorize, receiver, logger: boltLogger, clientOptions });
   // Our own server in front of Bolt's listener: Bolt refuses stale timestamps but not ones from the
   // future, and Slack's replay window is ±5 minutes.
   const server = createServer((req, res) => {
@@ -108,6 +130,8 @@ export function createSlackApp(
   });
   return {
     app,
+    client,
+    identity,
     start: () =>
       new Promise<number>((resolve, reject) => {
         server.once('error', reject);
@@ -128,6 +152,26 @@ export function isOutsideReplayWindow(header: string | string[] | undefined, now
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || !/^\d{1,12}$/.test(value)) return true;
   return Math.abs(Math.floor(nowMs / 1000) - Number(value)) > REPLAY_WINDOW_SEC;
+}
+
+function cachedIdentity(client: webApi.WebClient, logger: Logger): () => Promise<BotIdentity> {
+  let cached: Promise<BotIdentity> | undefined;
+  return () => {
+    cached ??= client.auth
+      .test()
+      .then((result) => {
+        if (!result.team_id || !result.bot_id || !result.user_id) {
+          throw new Error('auth.test answered without team and bot IDs');
+        }
+        return { teamId: result.team_id, botId: result.bot_id, botUserId: result.user_id };
+      })
+      .catch((error: unknown) => {
+        cached = undefined;
+        logger.warn({ err: error }, 'auth.test failed: the bot cannot verify its Slack workspace yet');
+        throw error;
+      });
+    return cached;
+  };
 }
 
 function ensureTrailingSlash(url: string): string {

@@ -45,22 +45,3 @@ function teamOf(body: AnyMiddlewareArgs['body']): string | undefined {
   }
   return undefined;
 }
-
-/** The workspace of the bot token, from auth.test once; retried on the next request if it failed. */
-export function installedTeamResolver(
-  authTest: () => Promise<{ team_id?: string | undefined }>,
-  logger: Logger,
-): () => Promise<string | undefined> {
-  let team: Promise<string | undefined> | undefined;
-  return () => {
-    team ??= authTest().then(
-      (result) => result.team_id,
-      (error: unknown) => {
-        logger.warn({ err: error }, 'auth.test failed: cannot check the workspace of this request yet');
-        team = undefined;
-        return undefined;
-      },
-    );
-    return team;
-  };
-}
