@@ -42,6 +42,14 @@ export interface DetectionPlan {
   readonly repliesQueuedFor: readonly number[];
 }
 
+/** The stored id of a plan's target, once the groups the plan creates have ids. */
+export function groupIdOf(target: GroupTarget, createdIds: ReadonlyMap<string, number>): number {
+  if ('id' in target) return target.id;
+  const id = createdIds.get(target.key);
+  if (id === undefined) throw new Error(`Detection plan names group ${target.key} it does not create`);
+  return id;
+}
+
 export function groupKey(sessionId: string, code: string, channelId: string): string {
   return `${sessionId}|${code}|${channelId}`;
 }

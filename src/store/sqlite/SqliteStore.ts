@@ -14,7 +14,7 @@ import type {
   Watch,
 } from '../../alerts/model.ts';
 import { dedupKey } from '../../alerts/model.ts';
-import { type GroupTarget, planDetections } from '../../alerts/planDetections.ts';
+import { type GroupTarget, groupIdOf, planDetections } from '../../alerts/planDetections.ts';
 import { planPoll } from '../../alerts/planPoll.ts';
 import {
   type AlertGroupRow,
@@ -398,12 +398,7 @@ export class SqliteStore implements Store {
         );
         createdIds.set(spec.key, created.lastInsertRowid);
       }
-      const resolve = (target: GroupTarget): number => {
-        if ('id' in target) return target.id;
-        const id = createdIds.get(target.key);
-        if (id === undefined) throw new Error(`Detection plan names group ${target.key} it does not create`);
-        return id;
-      };
+      const resolve = (target: GroupTarget): number => groupIdOf(target, createdIds);
 
       const touched = new Set<number>();
       const updated = new Set<number>();
