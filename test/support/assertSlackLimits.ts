@@ -64,15 +64,9 @@ export function mrkdwnTexts(blocks: readonly Block[]): string[] {
 /** Our own `<!date^…|…>` tokens (see slackDate), the only control sequences the views write. */
 export const DATE_TOKEN = /<!date\^\d+\^\{date_short_pretty\} \{time_secs\}\|[^<>]*>/g;
 
-/**
- * A date token that fitMessage's shortening cut in half (a known bug, see the todo test in
- * listViews.test.ts): ours, not data, so the escaping checks look past it.
- */
-export const CUT_DATE_TOKEN = /<!date\^[^<>]*…$/;
-
-/** The text without our own date tokens, whole or cut. */
+/** The text without our own date tokens (truncation keeps them whole or drops them). */
 export function withoutDateTokens(text: string): string {
-  return text.replace(DATE_TOKEN, '').replace(CUT_DATE_TOKEN, '…');
+  return text.replace(DATE_TOKEN, '');
 }
 
 /**

@@ -24,6 +24,7 @@ import {
   messageSize,
   type SlackMessage,
 } from '../../../src/slack/views/blocks.ts';
+import { mrkdwnTexts } from '../../support/assertSlackLimits.ts';
 
 const ARN = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
 const ARN_2 = 'arn:aws:ivs:eu-west-1:123456789012:stage/ZyXwVu654321';
@@ -77,16 +78,6 @@ function texts(blocks: readonly Block[]): string[] {
 }
 
 /** mrkdwn texts only (where Slack would parse <…>). */
-function mrkdwnTexts(blocks: readonly Block[]): string[] {
-  return blocks.flatMap((block) =>
-    block.type === 'section'
-      ? [...(block.text ? [block.text.text] : []), ...(block.fields ?? []).map((f) => f.text)]
-      : block.type === 'context'
-        ? block.elements.map((e) => e.text)
-        : [],
-  );
-}
-
 const all = (message: SlackMessage) => texts(message.blocks).join('\n');
 const buttons = (blocks: readonly Block[]): ButtonElement[] =>
   blocks.flatMap((block) =>

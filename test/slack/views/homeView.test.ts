@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import type { AlertGroup, Mute, StageHealth, Watch } from '../../../src/alerts/model.ts';
 import { type Block, context, LIMITS, section } from '../../../src/slack/views/blocks.ts';
 import { fitBlocks, HOME_MAX_BLOCKS, renderHome } from '../../../src/slack/views/homeView.ts';
+import { mrkdwnTexts } from '../../support/assertSlackLimits.ts';
 
 const ARN = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
 const ARN_2 = 'arn:aws:ivs:eu-west-1:123456789012:stage/ZyXwVu654321';
@@ -50,16 +51,6 @@ const group = (overrides: Partial<AlertGroup> = {}): AlertGroup => ({
   createdAt: minutesAgo(30),
   ...overrides,
 });
-
-function mrkdwnTexts(blocks: readonly Block[]): string[] {
-  return blocks.flatMap((block) =>
-    block.type === 'section'
-      ? [...(block.text ? [block.text.text] : []), ...(block.fields ?? []).map((f) => f.text)]
-      : block.type === 'context'
-        ? block.elements.map((e) => e.text)
-        : [],
-  );
-}
 
 /** Per-block limits of blocks.ts and Slack's 100-block bound for Home tabs. */
 function assertHomeFits(blocks: readonly Block[]): void {
