@@ -51,19 +51,18 @@ export function startPollSchedule(options: PollScheduleOptions): { stop(timeoutM
       logger.error({ err: error }, 'poll cycle failed');
     }
   };
+  // The poller's own guard skips (and logs) a tick that falls inside a running cycle, so the
+  // schedule just ticks; `current` keeps the cycle that is really running, for stop().
   const task = cron.schedule(
     options.expression,
     () => {
       if (!options.shouldRun()) return;
-      current = run();
-      return current;
+      const busy = poller.running;
+      const tick = run();
+      if (!busy) current = tick;
     },
-    { name: 'ivs-poller', noOverlap: true },
+    { name: 'ivs-poller' },
   );
-  task.on('execution:overlap', () => {
-    logger.warn('poll cycle skipped: the previous cycle is still running');
-    options.onCycle?.({ skipped: true, stages: [], apiCalls: 0, durationMs: 0 });
-  });
   return {
     /** Stops scheduling and lets a running cycle finish, up to `timeoutMs`. */
     async stop(timeoutMs) {
