@@ -723,3 +723,171 @@ test.describe('storm: 100 participants x 100 events', () => {
     assert.equal(sim.callCount('ListParticipantEvents'), 100);
   });
 });
+
+/** Every event of a participant through the SDK, page by page (eventTimes per page). */
+async function eventPages(
+  client: IVSRealTimeClient,
+  input: { stageArn: string; sessionId: string; participantId: string },
+  pageSize: number,
+): Promise<number[][]> {
+  const pages: number[][] = [];
+  // A copy: the SDK's paginator writes each nextToken into the input it is given.
+  for await (const page of paginateListParticipantEvents({ client, pageSize }, { ...input })) {
+    pages.push((page.events ?? []).map((e) => e.eventTime?.getTime() ?? 0));
+  }
+  return pages;
+}
+
+test('ListParticipantEvents offers both orders: new events on the first page (newest-first) or the last (oldest-first)', async () => {
+  const sim = await IvsSimulator.start({ eventOrder: 'newest-first' });
+  after(() => sim.close());
+  const stageArn = sim.addStage();
+  const sessionId = sim.startSession(stageArn);
+  const participantId = sim.addParticipant(stageArn, sessionId);
+  for (let i = 0; i < 25; i++) {
+    sim.addEvent(stageArn, sessionId, participantId, { name: 'PUBLISH_STARTED', eventTime: T0 + i * 1000 });
+  }
+  const client = clientFor(sim);
+  const input = { stageArn, sessionId, participantId };
+  const sorted = (times: number[]) => [...times].sort((a, b) => a - b);
+  const newestFirst = await eventPages(client, input, 10);
+  assert.deepEqual(
+    newestFirst.map(sorted),
+    [
+      Array.from({ length: 10 }, (_, i) => T0 + (15 + i) * 1000),
+      Array.from({ length: 10 }, (_, i) => T0 + (5 + i) * 1000),
+      Array.from({ length: 5 }, (_, i) => T0 + i * 1000),
+    ],
+    'newest-first: the first page holds the 10 newest events',
+  );
+  assert.notDeepEqual(newestFirst[0], sorted(newestFirst[0] ?? []), 'still no order inside a page');
+
+  sim.setEventOrder('oldest-first');
+  const oldestFirst = await eventPages(client, input, 10);
+  assert.deepEqual(
+    oldestFirst.map(sorted),
+    [
+      Array.from({ length: 10 }, (_, i) => T0 + i * 1000),
+      Array.from({ length: 10 }, (_, i) => T0 + (10 + i) * 1000),
+      Array.from({ length: 5 }, (_, i) => T0 + (20 + i) * 1000),
+    ],
+    'oldest-first: new events land on the last page',
+  );
+});
+
+test('a nextToken works only for the query that minted it, and expireTokens refuses earlier ones', async () => {
+  const sim = await IvsSimulator.start();
+  after(() => sim.close());
+  const stageArn = sim.addStage();
+  const sessionA = sim.startSession(stageArn, { startTime: T0 - 60_000 });
+  const participantId = sim.addParticipant(stageArn, sessionA, { participantId: 'pSameId000001' });
+  const other = sim.addParticipant(stageArn, sessionA);
+  const sessionB = sim.startSession(stageArn, { startTime: T0 });
+  sim.addParticipant(stageArn, sessionB, { participantId: 'pSameId000001' });
+  for (const [session, id] of [
+    [sessionA, participantId],
+    [sessionA, other],
+    [sessionB, participantId],
+  ] as const) {
+    for (let i = 0; i < 5; i++) sim.addEvent(stageArn, session, id, { name: 'JOINED', eventTime: T0 + i });
+  }
+  const client = clientFor(sim);
+  const first = await client.send(
+    new ListParticipantEventsCommand({ stageArn, sessionId: sessionA, participantId, maxResults: 2 }),
+  );
+  assert.ok(first.nextToken);
+  const nextToken = first.nextToken;
+  const next = await client.send(
+    new ListParticipantEventsCommand({
+      stageArn,
+      sessionId: sessionA,
+      participantId,
+      maxResults: 2,
+      nextToken,
+    }),
+  );
+  assert.equal(next.events?.length, 2, 'the same query accepts its token');
+
+  for (const input of [
+    { stageArn, sessionId: sessionB, participantId },
+    { stageArn, sessionId: sessionA, participantId: other },
+  ]) {
+    const refused = await rejection(() =>
+      client.send(new ListParticipantEventsCommand({ ...input, maxResults: 2, nextToken })),
+    );
+    assert.equal(refused.name, 'ValidationException', `a token of another list: ${JSON.stringify(input)}`);
+  }
+  const participants = await client.send(
+    new ListParticipantsCommand({ stageArn, sessionId: sessionA, maxResults: 1 }),
+  );
+  assert.ok(participants.nextToken);
+  const wrongSession = await rejection(() =>
+    client.send(
+      new ListParticipantsCommand({ stageArn, sessionId: sessionB, nextToken: participants.nextToken }),
+    ),
+  );
+  assert.equal(wrongSession.name, 'ValidationException', 'a participant list token of another session');
+
+  sim.expireTokens();
+  const expired = await rejection(() =>
+    client.send(
+      new ListParticipantEventsCommand({
+        stageArn,
+        sessionId: sessionA,
+        participantId,
+        maxResults: 2,
+        nextToken,
+      }),
+    ),
+  );
+  assert.equal(expired.name, 'ValidationException');
+  assert.equal(expired.exceptionMessage, 'The nextToken is not valid');
+  const fresh = await client.send(
+    new ListParticipantEventsCommand({ stageArn, sessionId: sessionA, participantId, maxResults: 2 }),
+  );
+  assert.ok(fresh.nextToken, 'new tokens work');
+});
+
+test('ListStageSessions can list oldest first too (IVS promises no order)', async () => {
+  const sim = await IvsSimulator.start({ sessionOrder: 'oldest-first' });
+  after(() => sim.close());
+  const stageArn = sim.addStage();
+  const first = sim.startSession(stageArn, { startTime: T0 - 7_200_000 });
+  const second = sim.startSession(stageArn, { startTime: T0 - 3_600_000 });
+  const client = clientFor(sim);
+  const listed = await client.send(new ListStageSessionsCommand({ stageArn }));
+  assert.deepEqual(
+    listed.stageSessions?.map((s) => s.sessionId),
+    [first, second],
+  );
+  sim.setSessionOrder('newest-first');
+  const again = await client.send(new ListStageSessionsCommand({ stageArn }));
+  assert.deepEqual(
+    again.stageSessions?.map((s) => s.sessionId),
+    [second, first],
+  );
+});
+
+test('rejoinParticipant keeps the participantId and first join, sets CONNECTED and records JOINED', async () => {
+  const { sim, clock } = await startWithClock();
+  after(() => sim.close());
+  const stageArn = sim.addStage();
+  const sessionId = sim.startSession(stageArn);
+  const participantId = sim.addParticipant(stageArn, sessionId, { state: 'DISCONNECTED' });
+  clock.now = T0 + 60_000;
+  sim.rejoinParticipant(stageArn, sessionId, participantId);
+  const client = clientFor(sim);
+  const { participant } = await client.send(
+    new GetParticipantCommand({ stageArn, sessionId, participantId }),
+  );
+  assert.equal(participant?.state, 'CONNECTED');
+  assert.deepEqual(participant?.firstJoinTime, new Date(T0), 'firstJoinTime is the first join');
+  const { events } = await client.send(
+    new ListParticipantEventsCommand({ stageArn, sessionId, participantId }),
+  );
+  assert.deepEqual(
+    events?.map((e) => [e.name, e.eventTime?.getTime()]),
+    [['JOINED', T0 + 60_000]],
+  );
+  assert.throws(() => sim.rejoinParticipant(stageArn, sessionId, participantId), /not DISCONNECTED/);
+});

@@ -57,12 +57,22 @@ export interface SimulatorCall {
   status: number;
 }
 
+/**
+ * Where a list puts its newest items. IVS documents no order for ListParticipantEvents or
+ * ListStageSessions, so callers must cope with either; the simulator offers both.
+ */
+export type ListOrder = 'newest-first' | 'oldest-first';
+
 export interface SimulatorOptions {
   /** Port to listen on (127.0.0.1); 0, the default, picks a free one. */
   port?: number;
   maxRequestsPerSecondPerOperation?: number;
   /** Epoch milliseconds; drives default timestamps and the throttling window. */
   clock?: () => number;
+  /** Order of ListParticipantEvents pages by when events were recorded; default oldest-first. */
+  eventOrder?: ListOrder;
+  /** Order of ListStageSessions by start time; default newest-first, as the console shows them. */
+  sessionOrder?: ListOrder;
 }
 
 export interface StageInit {
@@ -195,7 +205,9 @@ export class IvsSimulator {
 
   private readonly server: Server;
   private readonly clock: () => number;
-  private readonly tokenSecret = randomBytes(16);
+  private tokenSecret = randomBytes(16);
+  private eventOrder: ListOrder;
+  private sessionOrder: ListOrder;
   private readonly stages = new Map<string, StageRecord>();
   private readonly stagesByRegion = new Map<string, StageRecord[]>();
   private readonly faults: FaultRule[] = [];
@@ -207,10 +219,12 @@ export class IvsSimulator {
   private idCounter = 0;
   private userCounter = 0;
 
-  private constructor(server: Server, clock: () => number, rateLimit: number | undefined) {
+  private constructor(server: Server, opts: SimulatorOptions) {
     this.server = server;
-    this.clock = clock;
-    this.setRateLimit(rateLimit);
+    this.clock = opts.clock ?? Date.now;
+    this.eventOrder = opts.eventOrder ?? 'oldest-first';
+    this.sessionOrder = opts.sessionOrder ?? 'newest-first';
+    this.setRateLimit(opts.maxRequestsPerSecondPerOperation);
     const { port } = server.address() as AddressInfo;
     this.url = `http://127.0.0.1:${port}`;
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -230,7 +244,7 @@ export class IvsSimulator {
         resolve();
       });
     });
-    return new IvsSimulator(server, opts.clock ?? Date.now, opts.maxRequestsPerSecondPerOperation);
+    return new IvsSimulator(server, opts);
   }
 
   async close(): Promise<void> {
@@ -376,6 +390,24 @@ export class IvsSimulator {
   }
 
   /**
+   * A participant who left comes back before the session ends: IVS keeps its participantId and its
+   * firstJoinTime (the first join), sets it CONNECTED again and records a JOINED event.
+   */
+  rejoinParticipant(stageArn: string, sessionId: string, participantId: string, at?: TimeInput): void {
+    const record = this.seededParticipant(stageArn, sessionId, participantId);
+    if (record.participant.state !== 'DISCONNECTED') {
+      throw new Error(`rejoinParticipant: ${participantId} is ${record.participant.state}, not DISCONNECTED`);
+    }
+    record.participant.state = 'CONNECTED';
+    record.events.push({
+      name: 'JOINED',
+      participantId,
+      eventTime: at === undefined ? new Date(this.clock()) : toDate(at),
+      replica: false,
+    });
+  }
+
+  /**
    * One stage with an active session full of participants and scripted events, for benchmarks and demos.
    * Every third participant ends with LEFT and is DISCONNECTED; the others stay CONNECTED.
    */
@@ -451,6 +483,23 @@ export class IvsSimulator {
   /** Answers the next `times` requests of `operation` with 200 and a truncated JSON body. */
   respondMalformed(operation: IvsOperation, times = 1): void {
     this.malformed.set(operation, (this.malformed.get(operation) ?? 0) + times);
+  }
+
+  /** Where ListParticipantEvents puts new events from now on (also for pages already handed out). */
+  setEventOrder(order: ListOrder): void {
+    this.eventOrder = order;
+  }
+
+  setSessionOrder(order: ListOrder): void {
+    this.sessionOrder = order;
+  }
+
+  /**
+   * Refuses every nextToken handed out so far (ValidationException), as IVS does with a page
+   * position it no longer accepts; new tokens work.
+   */
+  expireTokens(): void {
+    this.tokenSecret = randomBytes(16);
   }
 
   /** Drops every injected failure, delay and malformed answer still pending. */
@@ -660,9 +709,10 @@ export class IvsSimulator {
 
   private listStageSessions(body: RequestBody, region: string): ListStageSessionsResponse {
     const stage = this.visibleStage(body, 'stageArn', region);
-    // Newest first, as the console shows them; the API reference does not promise an order.
+    // Newest first by default, as the console shows them; the API reference does not promise an order.
+    const sign = this.sessionOrder === 'newest-first' ? -1 : 1;
     const sessions = [...stage.sessions.values()].sort(
-      (a, b) => b.startTime.getTime() - a.startTime.getTime(),
+      (a, b) => sign * (a.startTime.getTime() - b.startTime.getTime()),
     );
     const page = this.page(body, `ListStageSessions|${stage.arn}`, sessions);
     return { stageSessions: page.items.map(sessionView), nextToken: page.nextToken };
@@ -683,7 +733,11 @@ export class IvsSimulator {
     }
     const filterKey = given[0];
     const filterText = filterKey === undefined ? 'all' : `${filterKey}=${JSON.stringify(body[filterKey])}`;
-    const page = this.page(body, `ListParticipants|${session.sessionId}|${filterText}`, matching);
+    const page = this.page(
+      body,
+      `ListParticipants|${stageArnOf(body)}|${session.sessionId}|${filterText}`,
+      matching,
+    );
     return { participants: page.items.map(participantSummary), nextToken: page.nextToken };
   }
 
@@ -695,9 +749,17 @@ export class IvsSimulator {
   private listParticipantEvents(body: RequestBody, region: string): ListParticipantEventsResponse {
     const record = this.visibleParticipant(body, region);
     const participantId = record.participant.participantId ?? '';
-    const page = this.page(body, `ListParticipantEvents|${participantId}`, record.events);
-    // IVS documents no order for events; a deterministic shuffle keeps callers from relying on one.
-    return { events: unsortedPage(page.items, `${participantId}|${page.offset}`), nextToken: page.nextToken };
+    // A token belongs to the query that minted it: the same participant in another session or stage
+    // is another list.
+    const scope = `ListParticipantEvents|${stageArnOf(body)}|${String(body.sessionId)}|${participantId}`;
+    const recorded = this.eventOrder === 'oldest-first' ? record.events : record.events.toReversed();
+    const page = this.page(body, scope, recorded);
+    // IVS documents no order for events: pages follow `eventOrder` (where new events appear), and a
+    // deterministic shuffle within each page keeps callers from relying on an order inside a page.
+    return {
+      events: unsortedPage(page.items, `${participantId}|${page.offset}`),
+      nextToken: page.nextToken,
+    };
   }
 
   private disconnectParticipant(body: RequestBody, region: string): DisconnectParticipantResponse {
@@ -852,6 +914,11 @@ function regionOf(authorization: string | undefined): string | undefined {
 
 function isOperation(name: string): name is IvsOperation {
   return (IVS_OPERATIONS as readonly string[]).includes(name);
+}
+
+/** The stage of a request already validated by visibleStage/visibleSession. */
+function stageArnOf(body: RequestBody): string {
+  return String(body.stageArn);
 }
 
 function requiredString(body: RequestBody, field: string): string {
