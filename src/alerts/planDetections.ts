@@ -54,8 +54,15 @@ export function groupKey(sessionId: string, code: string, channelId: string): st
   return `${sessionId}|${code}|${channelId}`;
 }
 
-export function watchCovers(watch: Pick<Watch, 'codes'>, code: string): boolean {
-  return watch.codes === null || watch.codes.includes(code);
+/**
+ * A watch's filter names error codes (`BITRATE_EXCEEDED`) and error event names (`PUBLISH_ERROR`): an
+ * event matches when either its code or its name is listed.
+ */
+export function watchCovers(
+  watch: Pick<Watch, 'codes'>,
+  event: Pick<DetectedEvent, 'code' | 'name'>,
+): boolean {
+  return watch.codes === null || watch.codes.includes(event.code) || watch.codes.includes(event.name);
 }
 
 /**
@@ -86,7 +93,7 @@ export function planDetections(
 
   for (const watch of watches) {
     for (const event of ordered) {
-      if (event.stageArn !== watch.stageArn || !watchCovers(watch, event.code)) continue;
+      if (event.stageArn !== watch.stageArn || !watchCovers(watch, event)) continue;
       const key = groupKey(event.sessionId, event.code, watch.channelId);
       const existing = open.get(key);
       if (existing) {

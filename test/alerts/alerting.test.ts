@@ -232,6 +232,27 @@ describe('detection and grouping', () => {
     await p.close();
   });
 
+  test('a watch naming error event names (codes=PUBLISH_ERROR,…) alerts events of those names', async () => {
+    const p = pipeline('names.db');
+    const { stageArn, sessionId } = seedLiveStage();
+    const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
+    errorEvent(stageArn, sessionId, a, 'BITRATE_EXCEEDED', T0 - 3_000); // a PUBLISH_ERROR
+    sim.addEvent(stageArn, sessionId, a, {
+      name: 'JOIN_ERROR',
+      errorCode: 'QUOTA_EXCEEDED',
+      eventTime: new Date(T0 - 2_000),
+    });
+    errorEvent(stageArn, sessionId, a, 'PUBLISHER_NOT_FOUND', T0 - 1_000); // a SUBSCRIBE_ERROR
+    await watch(p, stageArn, ['PUBLISH_ERROR', 'JOIN_ERROR']);
+    await cycle(p);
+    const texts = alertPosts().map((c) => String(c.body.text));
+    assert.equal(texts.length, 2);
+    assert.ok(texts.some((t) => t.includes('BITRATE_EXCEEDED')));
+    assert.ok(texts.some((t) => t.includes('QUOTA_EXCEEDED')));
+    assert.ok(!texts.some((t) => t.includes('PUBLISHER_NOT_FOUND')));
+    await p.close();
+  });
+
   test('an error code newer than the SDK model is alerted as it came', async () => {
     const p = pipeline('d.db');
     const { stageArn, sessionId } = seedLiveStage();
