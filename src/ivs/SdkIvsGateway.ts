@@ -24,6 +24,7 @@ import type {
 } from './IvsGateway.ts';
 import { parseStageArn, type StageArn, type StageRef } from './identifiers.ts';
 import type { CallPriority, RequestBudget } from './RequestBudget.ts';
+import { type SharedCall, SharedReads } from './SharedReads.ts';
 
 // AWS answers are untrusted input too: each is parsed into our own shape, and an answer that does not
 // fit becomes an 'unavailable' failure instead of a crash deep inside a view.
@@ -123,6 +124,11 @@ export interface SdkIvsGatewayOptions {
   /** One client per region: a stage's ARN decides where its calls go. */
   clientFor(region: string): IVSRealTimeClient;
   budget: RequestBudget;
+  /**
+   * Identical reads share one call and recent answers (IVS_READ_CACHE_SECONDS); without it reads
+   * still share calls in flight but nothing is cached.
+   */
+  shared?: SharedReads;
   logger: Logger;
   /** Observes every call's outcome (metrics). */
   onCall?: (operation: string, outcome: 'ok' | IvsFailure['kind'], durationMs: number) => void;
@@ -130,13 +136,23 @@ export interface SdkIvsGatewayOptions {
 
 const STAGE_SCAN_PAGE = 100;
 
+/** Cache tags: what a Disconnect of a participant makes stale. */
+export function participantTag(stageArn: string, participantId: string): string {
+  return `participant ${stageArn} ${participantId}`;
+}
+export function participantListTag(stageArn: string): string {
+  return `participants ${stageArn}`;
+}
+
 export class SdkIvsGateway implements IvsGateway {
   readonly #options: SdkIvsGatewayOptions;
+  readonly #shared: SharedReads;
   // Bare stage IDs resolved to ARNs; an ARN never changes for a stage's lifetime.
   readonly #stageIds = new Map<string, StageArn>();
 
   constructor(options: SdkIvsGatewayOptions) {
     this.#options = options;
+    this.#shared = options.shared ?? new SharedReads({ ttlMs: 0 });
   }
 
   async resolveStage(ref: StageRef, priority: CallPriority): Promise<IvsResult<StageArn>> {
@@ -168,8 +184,16 @@ export class SdkIvsGateway implements IvsGateway {
   }
 
   getStage(stage: StageArn, priority: CallPriority): Promise<IvsResult<StageSummary>> {
-    return this.#call(stage.region, 'GetStage', `stage ${stage.arn}`, priority, schemas.getStage, (client) =>
-      client.send(new GetStageCommand({ arn: stage.arn })),
+    const input = { arn: stage.arn };
+    return this.#read(
+      stage.region,
+      'GetStage',
+      input,
+      [],
+      `stage ${stage.arn}`,
+      priority,
+      schemas.getStage,
+      (client) => client.send(new GetStageCommand(input)),
     );
   }
 
@@ -178,8 +202,16 @@ export class SdkIvsGateway implements IvsGateway {
     page: PageRequest,
     priority: CallPriority,
   ): Promise<IvsResult<Page<StageSummary>>> {
-    return this.#call(region, 'ListStages', `stages in ${region}`, priority, schemas.listStages, (client) =>
-      client.send(new ListStagesCommand(pageInput(page))),
+    const input = pageInput(page);
+    return this.#read(
+      region,
+      'ListStages',
+      input,
+      [],
+      `stages in ${region}`,
+      priority,
+      schemas.listStages,
+      (client) => client.send(new ListStagesCommand(input)),
     );
   }
 
@@ -188,13 +220,16 @@ export class SdkIvsGateway implements IvsGateway {
     page: PageRequest,
     priority: CallPriority,
   ): Promise<IvsResult<Page<SessionSummary>>> {
-    return this.#call(
+    const input = { stageArn: stage.arn, ...pageInput(page) };
+    return this.#read(
       stage.region,
       'ListStageSessions',
+      input,
+      [],
       `stage ${stage.arn}`,
       priority,
       schemas.listStageSessions,
-      (client) => client.send(new ListStageSessionsCommand({ stageArn: stage.arn, ...pageInput(page) })),
+      (client) => client.send(new ListStageSessionsCommand(input)),
     );
   }
 
@@ -205,21 +240,16 @@ export class SdkIvsGateway implements IvsGateway {
     page: PageRequest,
     priority: CallPriority,
   ): Promise<IvsResult<Page<ParticipantSummary>>> {
-    return this.#call(
+    const input = { stageArn: stage.arn, sessionId, ...filterInput(filter), ...pageInput(page) };
+    return this.#read(
       stage.region,
       'ListParticipants',
+      input,
+      [participantListTag(stage.arn)],
       `session ${sessionId} of stage ${stage.arn}`,
       priority,
       schemas.listParticipants,
-      (client) =>
-        client.send(
-          new ListParticipantsCommand({
-            stageArn: stage.arn,
-            sessionId,
-            ...filterInput(filter),
-            ...pageInput(page),
-          }),
-        ),
+      (client) => client.send(new ListParticipantsCommand(input)),
     );
   }
 
@@ -229,13 +259,16 @@ export class SdkIvsGateway implements IvsGateway {
     participantId: string,
     priority: CallPriority,
   ): Promise<IvsResult<ParticipantDetails>> {
-    return this.#call(
+    const input = { stageArn: stage.arn, sessionId, participantId };
+    return this.#read(
       stage.region,
       'GetParticipant',
+      input,
+      [participantTag(stage.arn, participantId)],
       `participant ${participantId} in session ${sessionId} of stage ${stage.arn}`,
       priority,
       schemas.getParticipant,
-      (client) => client.send(new GetParticipantCommand({ stageArn: stage.arn, sessionId, participantId })),
+      (client) => client.send(new GetParticipantCommand(input)),
     );
   }
 
@@ -246,38 +279,65 @@ export class SdkIvsGateway implements IvsGateway {
     page: PageRequest,
     priority: CallPriority,
   ): Promise<IvsResult<Page<ParticipantEvent>>> {
-    return this.#call(
+    const input = { stageArn: stage.arn, sessionId, participantId, ...pageInput(page) };
+    return this.#read(
       stage.region,
       'ListParticipantEvents',
+      input,
+      [participantTag(stage.arn, participantId)],
       `participant ${participantId} in session ${sessionId} of stage ${stage.arn}`,
       priority,
       schemas.listParticipantEvents,
-      (client) =>
-        client.send(
-          new ListParticipantEventsCommand({
-            stageArn: stage.arn,
-            sessionId,
-            participantId,
-            ...pageInput(page),
-          }),
-        ),
+      (client) => client.send(new ListParticipantEventsCommand(input)),
     );
   }
 
-  disconnectParticipant(
+  /** Changes state, so never shared; what it changes is read fresh afterwards. */
+  async disconnectParticipant(
     stage: StageArn,
     participantId: string,
     reason: string,
     priority: CallPriority,
   ): Promise<IvsResult<void>> {
-    return this.#call(
+    const stale = [participantTag(stage.arn, participantId), participantListTag(stage.arn)];
+    // Before: reads already running must not be joined or cached. After: nor those that started meanwhile.
+    this.#shared.invalidate(stale);
+    const result = await this.#call(
       stage.region,
       'DisconnectParticipant',
       `participant ${participantId} of stage ${stage.arn}`,
-      priority,
+      { priority, onRaise: () => {} },
       z.unknown().transform(() => undefined),
       (client) =>
         client.send(new DisconnectParticipantCommand({ stageArn: stage.arn, participantId, reason })),
+    );
+    this.#shared.invalidate(stale);
+    return result;
+  }
+
+  /**
+   * A read: identical ones (same region, operation and input) share one call. People take a recent
+   * answer from the cache; the poller only joins calls in flight, so an alert never waits for a cache
+   * to expire, but its answers serve the people who ask next.
+   */
+  #read<S extends z.ZodType>(
+    region: string,
+    operation: string,
+    input: object,
+    tags: readonly string[],
+    resource: string,
+    priority: CallPriority,
+    schema: S,
+    send: (client: IVSRealTimeClient) => Promise<unknown>,
+  ): Promise<IvsResult<z.output<S>>> {
+    return this.#shared.read(
+      {
+        key: `${region} ${operation} ${JSON.stringify(input)}`,
+        tags,
+        priority,
+        maxAgeMs: priority === 'interactive' ? Number.POSITIVE_INFINITY : 0,
+      },
+      (call) => this.#call(region, operation, resource, call, schema, send),
     );
   }
 
@@ -285,11 +345,14 @@ export class SdkIvsGateway implements IvsGateway {
     region: string,
     operation: string,
     resource: string,
-    priority: CallPriority,
+    call: SharedCall,
     schema: S,
     send: (client: IVSRealTimeClient) => Promise<unknown>,
   ): Promise<IvsResult<z.output<S>>> {
-    await this.#options.budget.acquire(`${region}:${operation}`, priority);
+    const ticket = this.#options.budget.enqueue(`${region}:${operation}`, call.priority);
+    call.onRaise(ticket.raise);
+    await ticket.granted;
+    const priority = call.priority;
     const started = performance.now();
     let result: IvsResult<z.output<S>>;
     try {

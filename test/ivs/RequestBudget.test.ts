@@ -165,6 +165,106 @@ describe('RequestBudget', () => {
     );
   });
 
+  test('the poller keeps its share of the rate while people wait: one call in four at 0.25', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(4, clock, { backgroundShare: 0.25 });
+    const { grants, acquire } = recorder(budget, clock);
+    for (let i = 0; i < 40; i++) void acquire(`poller${i}`, 'k', 'background');
+    for (let i = 0; i < 40; i++) void acquire(`person${i}`, 'k', 'interactive');
+    await clock.advance(9_999);
+    // 40 grants in 10 s at 4/s; the first went to the poller before anybody else waited.
+    assert.equal(grants.length, 40);
+    const whose = grants.map((g) => (g.who.startsWith('poller') ? 'P' : 'i')).join('');
+    assert.equal(whose, `P${'iiiP'.repeat(9)}iii`);
+    assert.equal(budget.backgroundShare, 0.25);
+  });
+
+  test('a burst of commands cannot starve the poller: its calls keep coming at share × rate', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(4, clock, { backgroundShare: 0.2 });
+    const { grants, acquire } = recorder(budget, clock);
+    for (let i = 0; i < 500; i++) void acquire(`person${i}`, 'k', 'interactive');
+    await clock.advance(10_000);
+    // The poller asks one call at a time (as each of its readers does) in the middle of the burst.
+    for (let i = 0; i < 5; i++) {
+      const asked = clock.now();
+      const granted = acquire(`poller${i}`, 'k', 'background');
+      await clock.advance(1_250);
+      await granted;
+      const at = grants.find((g) => g.who === `poller${i}`)?.at;
+      assert.ok(at !== undefined && at - asked <= 1_250, `poller call ${i} waited ${(at ?? 0) - asked} ms`);
+    }
+  });
+
+  test('with the poller saturated, a person waits at most one call spacing', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(4, clock, { backgroundShare: 0.25 });
+    const { grants, acquire } = recorder(budget, clock);
+    for (let i = 0; i < 200; i++) void acquire(`poller${i}`, 'k', 'background');
+    for (const [i, offset] of [3_000, 1_337, 2_010, 999, 4_321].entries()) {
+      await clock.advance(offset);
+      const asked = clock.now();
+      void acquire(`person${i}`, 'k', 'interactive');
+      await clock.advance(250);
+      const at = grants.find((g) => g.who === `person${i}`)?.at;
+      assert.ok(at !== undefined && at - asked <= 250, `person ${i} waited ${(at ?? 0) - asked} ms`);
+    }
+  });
+
+  test('a share of 0 keeps the old order: people always first', async () => {
+    const clock = new FakeClock();
+    const { grants, acquire } = recorder(new RequestBudget(5, clock, { backgroundShare: 0 }), clock);
+    void acquire('poller-0', 'k', 'background');
+    for (let i = 1; i < 5; i++) void acquire(`poller-${i}`, 'k', 'background');
+    for (let i = 0; i < 10; i++) void acquire(`person-${i}`, 'k', 'interactive');
+    await clock.advance(3_000);
+    const order = grants.map((g) => g.who);
+    assert.deepEqual(order.slice(0, 11), [
+      'poller-0',
+      ...Array.from({ length: 10 }, (_, i) => `person-${i}`),
+    ]);
+  });
+
+  test('refuses a share outside [0, 1)', () => {
+    for (const share of [-0.1, 1, 2, Number.NaN])
+      assert.throws(() => new RequestBudget(4, new FakeClock(), { backgroundShare: share }), RangeError);
+  });
+
+  test('a raised poller call goes among the people’s', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(5, clock, { backgroundShare: 0 });
+    const { grants, acquire } = recorder(budget, clock);
+    void acquire('poller-0', 'k', 'background');
+    void acquire('poller-1', 'k', 'background');
+    const ticket = budget.enqueue('k', 'background');
+    void ticket.granted.then(() => grants.push({ who: 'raised', key: 'k', at: clock.now() }));
+    void acquire('person', 'k', 'interactive');
+    ticket.raise();
+    ticket.raise();
+    await clock.advance(1_000);
+    assert.deepEqual(
+      grants.map((g) => g.who),
+      ['poller-0', 'person', 'raised', 'poller-1'],
+    );
+  });
+
+  test('setRate: time already passed refills at the old rate, later calls at the new one', async () => {
+    const clock = new FakeClock();
+    const budget = new RequestBudget(4, clock);
+    const { grants, acquire } = recorder(budget, clock);
+    for (let i = 0; i < 4; i++) void acquire(`c${i}`, 'k', 'interactive');
+    await clock.advance(100);
+    budget.setRate(2);
+    assert.equal(budget.ratePerSecond, 2);
+    await clock.advance(2_000);
+    // 0; then 100 ms at 4/s (0.4 token) + 300 ms at 2/s (0.6) = 400; then every 500 ms.
+    assert.deepEqual(
+      grants.map((g) => g.at),
+      [0, 400, 900, 1_400],
+    );
+    assert.throws(() => budget.setRate(0), RangeError);
+  });
+
   test('each key has its own bucket', async () => {
     const clock = new FakeClock();
     const budget = new RequestBudget(5, clock);

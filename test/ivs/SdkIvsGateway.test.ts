@@ -7,6 +7,7 @@ import { parseStageArn } from '../../src/ivs/identifiers.ts';
 import { createIvsClientFactory } from '../../src/ivs/ivsClients.ts';
 import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
 import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
+import { SharedReads } from '../../src/ivs/SharedReads.ts';
 import { createLogger } from '../../src/logger.ts';
 import {
   eventsPage1,
@@ -25,7 +26,15 @@ const stage = parseStageArn(STAGE_ARN);
 assert.ok(stage);
 const page = { nextToken: undefined, maxResults: 20 };
 
-function gateway(options: { requestTimeoutMs?: number; maxAttempts?: number; rate?: number } = {}) {
+function gateway(
+  options: {
+    requestTimeoutMs?: number;
+    maxAttempts?: number;
+    rate?: number;
+    /** Cache lifetime and clock of the shared reads; no cache when left out. */
+    cache?: { ttlMs: number; now?: () => number };
+  } = {},
+) {
   const clients = createIvsClientFactory({
     maxAttempts: options.maxAttempts ?? 3,
     requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
@@ -35,6 +44,7 @@ function gateway(options: { requestTimeoutMs?: number; maxAttempts?: number; rat
   const ivs = new SdkIvsGateway({
     clientFor: clients.clientFor,
     budget: new RequestBudget(options.rate ?? 100),
+    ...(options.cache ? { shared: new SharedReads(options.cache) } : {}),
     logger: createLogger('fatal'),
     onCall: (operation, outcome) => calls.push(`${operation}:${outcome}`),
   });
@@ -193,8 +203,11 @@ describe('SdkIvsGateway', () => {
     nock(IVS_ENDPOINT).post('/ListStages').times(5).reply(200, stagesAnswer);
     const { ivs } = gateway({ rate: 5 });
     const order: string[] = [];
+    // Different pages, so that none of them is shared with another.
     const background = Array.from({ length: 4 }, (_, i) =>
-      ivs.listStages('us-east-1', page, 'background').then(() => order.push(`background${i}`)),
+      ivs
+        .listStages('us-east-1', { maxResults: 10 + i }, 'background')
+        .then(() => order.push(`background${i}`)),
     );
     await new Promise((resolve) => setTimeout(resolve, 10));
     const interactive = ivs
