@@ -2,6 +2,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { VALID_ALERT_CODES } from './ivs/eventCatalog.ts';
 import { parseStageArn } from './ivs/identifiers.ts';
+import { DEFAULT_POLLER_SHARE } from './ivs/RequestBudget.ts';
 
 /** Where the bot keeps its state: an embedded SQLite file or a shared PostgreSQL database. */
 export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -22,8 +23,12 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** node-cron expression for the alert poller. */
   readonly pollSchedule: string;
-  /** IVS calls per second per (region, operation) the bot allows itself. */
+  /** IVS calls per second per (region, operation) the bot allows itself, all replicas together. */
   readonly maxTps: number;
+  /** IVS_READ_CACHE_SECONDS: how long people reuse an IVS read's answer; 0 shares only calls in flight. */
+  readonly readCacheMs: number;
+  /** IVS_POLLER_SHARE: the share of each operation's calls the poller keeps while people wait too. */
+  readonly pollerShare: number;
   /** A dead poller leader's lease expires after this; another replica then takes over. */
   readonly leaderTimeoutMs: number;
   /** Who may do what; null lists mean "everyone" (see src/slack/access.ts). */
@@ -47,6 +52,8 @@ export type ConfigResult = { ok: true; config: Config } | { ok: false; problems:
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/ivs-bot.db';
 
 // How to obtain each setting, printed when it is missing so a newcomer can fix it without the docs.
+/** A burst of people asking the same thing during an incident is answered by one read. */
+export const DEFAULT_READ_CACHE_SECONDS = 5;
 const HOW_TO_GET: Record<string, string> = {
   SLACK_BOT_TOKEN:
     'missing; it is the Bot User OAuth Token (xoxb-…) from your Slack app, page "OAuth & Permissions", after "Install to Workspace"',
@@ -141,6 +148,16 @@ const envSchema = z.object({
     .default(3),
   IVS_LEADER_TIMEOUT: z.coerce
     .number({ error: 'must be a number of seconds' })
+  IVS_READ_CACHE_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .min(0, 'must be 0 (share only reads in flight) or more')
+    .max(60, 'must be at most 60 seconds: people expect what they see to be current')
+    .default(DEFAULT_READ_CACHE_SECONDS),
+  IVS_POLLER_SHARE: z.coerce
+    .number({ error: 'must be a fraction such as 0.25' })
+    .min(0, 'must be between 0 (people always first) and 0.5')
+    .max(0.5, 'must be at most 0.5: people waiting in Slack keep at least half of each operation')
+    .default(DEFAULT_POLLER_SHARE),
     .int('must be a whole number of seconds')
     .min(3, 'must be at least 3 seconds')
     .max(600, 'must be at most 600 seconds')
@@ -212,6 +229,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       }),
       watches: Object.freeze(e.IVS_WATCHES),
     }),
+      readCacheMs: e.IVS_READ_CACHE_SECONDS * 1000,
+      pollerShare: e.IVS_POLLER_SHARE,
   };
 }
 

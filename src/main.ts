@@ -11,8 +11,10 @@ import { BrowseService, PAGING_TTL_MS } from './browse/BrowseService.ts';
 import { type Config, loadConfig } from './config.ts';
 import { healthRoute, metricsRoute, readyRoute } from './health.ts';
 import { createIvsClientFactory } from './ivs/ivsClients.ts';
-import { RequestBudget } from './ivs/RequestBudget.ts';
+import { ReplicaBudget } from './ivs/ReplicaBudget.ts';
+import { RequestBudget, systemClock } from './ivs/RequestBudget.ts';
 import { SdkIvsGateway } from './ivs/SdkIvsGateway.ts';
+import { SharedReads } from './ivs/SharedReads.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, recordCycle } from './metrics.ts';
 import { InFlight } from './replicas/InFlight.ts';
@@ -39,9 +41,11 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   const store = await openStore(config.store);
   const metrics = createMetrics({ outboxDepth: () => store.outboxDepth() });
   const ivsClients = createIvsClientFactory({ maxAttempts: 3, requestTimeoutMs: 10_000 });
+  const budget = new RequestBudget(config.maxTps, systemClock, { backgroundShare: config.pollerShare });
   const ivs = new SdkIvsGateway({
     clientFor: ivsClients.clientFor,
-    budget: new RequestBudget(config.maxTps),
+    budget,
+    shared: new SharedReads({ ttlMs: config.readCacheMs }),
     logger,
     onCall: (operation, outcome, durationMs) => {
       metrics.ivsCalls.inc({ operation, outcome });
@@ -63,6 +67,16 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   await watches.seed(config.watches);
 
   const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  // IVS_MAX_TPS is for all replicas together: each takes its share of the replicas alive.
+  const replicaBudget = new ReplicaBudget({
+    registry: store,
+    budget,
+    maxTps: config.maxTps,
+    holder,
+    ttlMs: config.leaderTimeoutMs,
+    logger,
+  });
+  await replicaBudget.start();
   let sender: OutboxSender | undefined;
   const elector = new LeaderElector({
     store,
@@ -155,6 +169,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
       await inFlight.settle(left() / 2);
       await sender?.stop(left());
       await elector.stop();
+      await replicaBudget.stop();
       await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, left()).unref())]);
       ivsClients.destroy();
       await store.close();

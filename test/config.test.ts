@@ -242,6 +242,36 @@ describe('alert settings', () => {
     assert.deepEqual(config.watches, [
       { stageArn: ARN, channelId: 'C0123ABCDEF', codes: null },
       { stageArn: ARN, channelId: 'G0123ABCDEF', codes: ['QUOTA_EXCEEDED', 'SUBSCRIBE_ERROR'] },
+  test('IVS_READ_CACHE_SECONDS: 5 s by default, 0 allowed, at most 60, named when wrong', () => {
+    assert.equal(configOf(HTTP_MODE).readCacheMs, 5_000);
+    assert.equal(configOf({ ...HTTP_MODE, IVS_READ_CACHE_SECONDS: '0' }).readCacheMs, 0);
+    assert.equal(configOf({ ...HTTP_MODE, IVS_READ_CACHE_SECONDS: '2.5' }).readCacheMs, 2_500);
+    for (const bad of ['-1', '61', 'soon']) {
+      assert.match(
+        lineFor(problemsOf({ ...HTTP_MODE, IVS_READ_CACHE_SECONDS: bad }), 'IVS_READ_CACHE_SECONDS'),
+        /seconds|at most 60|0 \(share only reads in flight\)/,
+      );
+    }
+  });
+
+  test('IVS_POLLER_SHARE: 0.25 by default, from 0 to 0.5, named when wrong', () => {
+    assert.equal(configOf(HTTP_MODE).pollerShare, 0.25);
+    assert.equal(configOf({ ...HTTP_MODE, IVS_POLLER_SHARE: '0' }).pollerShare, 0);
+    assert.equal(configOf({ ...HTTP_MODE, IVS_POLLER_SHARE: '0.5' }).pollerShare, 0.5);
+    assert.match(
+      lineFor(problemsOf({ ...HTTP_MODE, IVS_POLLER_SHARE: '0.6' }), 'IVS_POLLER_SHARE'),
+      /at most 0.5/,
+    );
+    assert.match(
+      lineFor(problemsOf({ ...HTTP_MODE, IVS_POLLER_SHARE: '-0.1' }), 'IVS_POLLER_SHARE'),
+      /between 0/,
+    );
+    assert.match(
+      lineFor(problemsOf({ ...HTTP_MODE, IVS_POLLER_SHARE: 'a lot' }), 'IVS_POLLER_SHARE'),
+      /fraction/,
+    );
+  });
+
     ]);
   });
 

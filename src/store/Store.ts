@@ -125,3 +125,10 @@ export interface Store {
   releaseLeadership(holder: string): Promise<void>;
   close(): Promise<void>;
 }
+  /**
+   * Records that replica `holder` is alive for `ttlMs` (database clock) and returns how many replicas
+   * are alive, itself included: the IVS quota is divided among them. SQLite has one process: 1.
+   */
+  heartbeatReplica(holder: string, ttlMs: number): Promise<number>;
+  /** Forgets `holder` at once (graceful shutdown), so the others take its share back. */
+  removeReplica(holder: string): Promise<void>;

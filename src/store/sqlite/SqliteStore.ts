@@ -613,3 +613,10 @@ function parseJsonPaging(row: PagingTextRow): PagingRow {
     tokens: JSON.parse(row.tokens) as (string | null)[],
   };
 }
+  // One process per SQLite file (the file lock), so this replica is the only one.
+  async heartbeatReplica(_holder: string, _ttlMs: number): Promise<number> {
+    return 1;
+  }
+
+  async removeReplica(_holder: string): Promise<void> {}
+
