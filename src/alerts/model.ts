@@ -125,6 +125,20 @@ export interface OutboxItem {
   readonly createdAt: Date;
 }
 
+/** What must change before a message Slack refused can go: its channel, the whole workspace, or the message. */
+export type FailureScope = 'channel' | 'workspace' | 'message';
+
+/** Messages to one channel that Slack refused for one reason, kept until the cause is fixed. */
+export interface UndeliveredMessages {
+  readonly channelId: string;
+  /** Slack's error code (not_in_channel, invalid_auth, …). */
+  readonly error: string;
+  readonly scope: FailureScope;
+  readonly count: number;
+  /** When the oldest of them failed. */
+  readonly since: Date;
+}
+
 /** Tunables of grouping, chosen so that a storm of thousands of events stays a few messages. */
 export interface GroupingPolicy {
   /** A group stays open while events keep coming within this window of its last event. */

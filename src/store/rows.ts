@@ -3,12 +3,14 @@
 import type {
   AffectedParticipant,
   AlertGroup,
+  FailureScope,
   Mute,
   OutboxItem,
   OutboxKind,
   ParticipantCursor,
   SessionCursor,
   StageHealth,
+  UndeliveredMessages,
   Watch,
 } from '../alerts/model.ts';
 import type { PagingState } from './Store.ts';
@@ -104,6 +106,18 @@ export interface OutboxRow {
   created_at: DbNumber;
 }
 
+/** The columns of outbox that OutboxRow holds, in the order both stores select them. */
+export const OUTBOX_COLUMNS = 'id, kind, channel_id, group_id, payload, attempts, not_before, created_at';
+
+/** Failed outbox rows counted per (channel, error, scope), as undeliveredSummary selects them. */
+export interface UndeliveredRow {
+  channel_id: string;
+  last_error: string | null;
+  failure_scope: FailureScope | null;
+  count: DbNumber;
+  since: DbNumber | null;
+}
+
 export function toDate(value: DbNumber | null): Date | null {
   return value === null ? null : new Date(Number(value));
 }
@@ -185,6 +199,16 @@ export function toAlertGroup(row: AlertGroupRow): AlertGroup {
     messageTs: row.message_ts,
     repliesQueued: Number(row.replies_queued),
     createdAt: new Date(Number(row.created_at)),
+  };
+}
+
+export function toUndelivered(row: UndeliveredRow): UndeliveredMessages {
+  return {
+    channelId: row.channel_id,
+    error: row.last_error ?? 'unknown_error',
+    scope: row.failure_scope ?? 'message',
+    count: Number(row.count),
+    since: new Date(Number(row.since ?? 0)),
   };
 }
 

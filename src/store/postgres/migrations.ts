@@ -126,4 +126,21 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
       );
     `,
   },
+  {
+    // Outbox delivery: a row is claimed ('sending', with a holder and a lease) before it is sent, and a
+    // message Slack refuses for good is kept as 'failed' with the reason's scope.
+    version: 2,
+    sql: `
+      ALTER TABLE outbox DROP CONSTRAINT outbox_status_check;
+      ALTER TABLE outbox ADD CONSTRAINT outbox_status_check
+        CHECK (status IN ('pending', 'sending', 'done', 'failed'));
+      ALTER TABLE outbox
+        ADD COLUMN claimed_by TEXT,
+        ADD COLUMN claimed_until BIGINT,
+        ADD COLUMN failure_scope TEXT CHECK (failure_scope IN ('channel', 'workspace', 'message')),
+        ADD COLUMN failed_at BIGINT;
+      CREATE INDEX outbox_unsent ON outbox (channel_id, id) WHERE status IN ('pending', 'sending');
+      CREATE INDEX outbox_failed ON outbox (channel_id, id) WHERE status = 'failed';
+    `,
+  },
 ];

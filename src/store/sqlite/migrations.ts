@@ -108,4 +108,36 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX outbox_group ON outbox (group_id, kind, status);
     `,
   },
+  {
+    // Outbox delivery: a row is claimed ('sending', with a holder and a lease) before it is sent, and a
+    // message Slack refuses for good is kept as 'failed' with the reason's scope. SQLite cannot change
+    // a CHECK constraint in place, so the table is rebuilt with the same ids.
+    version: 3,
+    sql: `
+      CREATE TABLE outbox_v3 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL CHECK (kind IN ('post', 'update', 'reply', 'notice')),
+        channel_id TEXT NOT NULL,
+        group_id INTEGER,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        not_before INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_error TEXT,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'done', 'failed')),
+        claimed_by TEXT,
+        claimed_until INTEGER,
+        failure_scope TEXT CHECK (failure_scope IN ('channel', 'workspace', 'message')),
+        failed_at INTEGER
+      );
+      INSERT INTO outbox_v3 (id, kind, channel_id, group_id, payload, attempts, not_before, created_at, last_error, status)
+        SELECT id, kind, channel_id, group_id, payload, attempts, not_before, created_at, last_error, status FROM outbox;
+      DROP TABLE outbox;
+      ALTER TABLE outbox_v3 RENAME TO outbox;
+      CREATE INDEX outbox_due ON outbox (status, not_before, id);
+      CREATE INDEX outbox_group ON outbox (group_id, kind, status);
+      CREATE INDEX outbox_unsent ON outbox (channel_id, id) WHERE status IN ('pending', 'sending');
+      CREATE INDEX outbox_failed ON outbox (channel_id, id) WHERE status = 'failed';
+    `,
+  },
 ];
