@@ -50,10 +50,10 @@ export interface WatchSpec {
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/ivs-bot.db';
-
-// How to obtain each setting, printed when it is missing so a newcomer can fix it without the docs.
 /** A burst of people asking the same thing during an incident is answered by one read. */
 export const DEFAULT_READ_CACHE_SECONDS = 5;
+
+// How to obtain each setting, printed when it is missing so a newcomer can fix it without the docs.
 const HOW_TO_GET: Record<string, string> = {
   SLACK_BOT_TOKEN:
     'missing; it is the Bot User OAuth Token (xoxb-…) from your Slack app, page "OAuth & Permissions", after "Install to Workspace"',
@@ -146,8 +146,6 @@ const envSchema = z.object({
       'must be at most 4: evenly spaced calls still allow IVS_MAX_TPS + 1 in one second, and IVS allows about 5 per operation, shared with your backend',
     )
     .default(3),
-  IVS_LEADER_TIMEOUT: z.coerce
-    .number({ error: 'must be a number of seconds' })
   IVS_READ_CACHE_SECONDS: z.coerce
     .number({ error: 'must be a number of seconds' })
     .min(0, 'must be 0 (share only reads in flight) or more')
@@ -158,6 +156,8 @@ const envSchema = z.object({
     .min(0, 'must be between 0 (people always first) and 0.5')
     .max(0.5, 'must be at most 0.5: people waiting in Slack keep at least half of each operation')
     .default(DEFAULT_POLLER_SHARE),
+  IVS_LEADER_TIMEOUT: z.coerce
+    .number({ error: 'must be a number of seconds' })
     .int('must be a whole number of seconds')
     .min(3, 'must be at least 3 seconds')
     .max(600, 'must be at most 600 seconds')
@@ -221,6 +221,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       logLevel: e.LOG_LEVEL,
       pollSchedule: e.IVS_POLL_SCHEDULE,
       maxTps: e.IVS_MAX_TPS,
+      readCacheMs: e.IVS_READ_CACHE_SECONDS * 1000,
+      pollerShare: e.IVS_POLLER_SHARE,
       leaderTimeoutMs: e.IVS_LEADER_TIMEOUT * 1000,
       access: Object.freeze({
         allowedUsers: e.IVS_ALLOWED_USERS,
@@ -229,8 +231,6 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       }),
       watches: Object.freeze(e.IVS_WATCHES),
     }),
-      readCacheMs: e.IVS_READ_CACHE_SECONDS * 1000,
-      pollerShare: e.IVS_POLLER_SHARE,
   };
 }
 

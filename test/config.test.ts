@@ -231,17 +231,6 @@ describe('alert settings', () => {
     assert.match(lineFor(problemsOf({ ...HTTP_MODE, IVS_MAX_TPS: '0' }), 'IVS_MAX_TPS'), /above 0/);
   });
 
-  test('IVS_WATCHES entries become watches, codes optional', () => {
-    const config = configOf({
-      ...HTTP_MODE,
-      IVS_WATCHES: JSON.stringify([
-        { stage: ARN, channel: 'C0123ABCDEF' },
-        { stage: ARN, channel: 'G0123ABCDEF', codes: ['QUOTA_EXCEEDED', 'SUBSCRIBE_ERROR'] },
-      ]),
-    });
-    assert.deepEqual(config.watches, [
-      { stageArn: ARN, channelId: 'C0123ABCDEF', codes: null },
-      { stageArn: ARN, channelId: 'G0123ABCDEF', codes: ['QUOTA_EXCEEDED', 'SUBSCRIBE_ERROR'] },
   test('IVS_READ_CACHE_SECONDS: 5 s by default, 0 allowed, at most 60, named when wrong', () => {
     assert.equal(configOf(HTTP_MODE).readCacheMs, 5_000);
     assert.equal(configOf({ ...HTTP_MODE, IVS_READ_CACHE_SECONDS: '0' }).readCacheMs, 0);
@@ -272,6 +261,17 @@ describe('alert settings', () => {
     );
   });
 
+  test('IVS_WATCHES entries become watches, codes optional', () => {
+    const config = configOf({
+      ...HTTP_MODE,
+      IVS_WATCHES: JSON.stringify([
+        { stage: ARN, channel: 'C0123ABCDEF' },
+        { stage: ARN, channel: 'G0123ABCDEF', codes: ['QUOTA_EXCEEDED', 'SUBSCRIBE_ERROR'] },
+      ]),
+    });
+    assert.deepEqual(config.watches, [
+      { stageArn: ARN, channelId: 'C0123ABCDEF', codes: null },
+      { stageArn: ARN, channelId: 'G0123ABCDEF', codes: ['QUOTA_EXCEEDED', 'SUBSCRIBE_ERROR'] },
     ]);
   });
 

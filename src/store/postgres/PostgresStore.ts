@@ -646,6 +646,32 @@ export class PostgresStore implements Store {
     await this.#query("DELETE FROM poller_lease WHERE name = 'poller' AND holder = $1", [holder]);
   }
 
+  // Replicas beat in the lease table, as rows named 'replica:<holder>' (no migration needed). The
+  // count sees the snapshot before this statement's own upsert, hence the + 1; rows dead for an
+  // hour are swept by whichever replica beats.
+  async heartbeatReplica(holder: string, ttlMs: number): Promise<number> {
+    const name = `replica:${holder}`;
+    const { rows } = await this.#query<{ others: string }>(
+      `WITH beat AS (
+         INSERT INTO poller_lease (name, holder, expires_at)
+         VALUES ($1, $2, clock_timestamp() + $3::double precision * interval '1 millisecond')
+         ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at
+         RETURNING name
+       ), swept AS (
+         DELETE FROM poller_lease
+         WHERE name LIKE 'replica:%' AND name <> $1 AND expires_at < clock_timestamp() - interval '1 hour'
+       )
+       SELECT count(*)::text AS others FROM poller_lease
+       WHERE name LIKE 'replica:%' AND name <> $1 AND expires_at > clock_timestamp()`,
+      [name, holder, ttlMs],
+    );
+    return Number(rows[0]?.others ?? 0) + 1;
+  }
+
+  async removeReplica(holder: string): Promise<void> {
+    await this.#query('DELETE FROM poller_lease WHERE name = $1', [`replica:${holder}`]);
+  }
+
   async close(): Promise<void> {
     if (!this.#pool.ending) await this.#pool.end();
   }
@@ -804,29 +830,3 @@ function decodeUrlPart(part: string): string {
     return part;
   }
 }
-  // Replicas beat in the lease table, as rows named 'replica:<holder>' (no migration needed). The
-  // count sees the snapshot before this statement's own upsert, hence the + 1; rows dead for an
-  // hour are swept by whichever replica beats.
-  async heartbeatReplica(holder: string, ttlMs: number): Promise<number> {
-    const name = `replica:${holder}`;
-    const { rows } = await this.#query<{ others: string }>(
-      `WITH beat AS (
-         INSERT INTO poller_lease (name, holder, expires_at)
-         VALUES ($1, $2, clock_timestamp() + $3::double precision * interval '1 millisecond')
-         ON CONFLICT (name) DO UPDATE SET expires_at = excluded.expires_at
-         RETURNING name
-       ), swept AS (
-         DELETE FROM poller_lease
-         WHERE name LIKE 'replica:%' AND name <> $1 AND expires_at < clock_timestamp() - interval '1 hour'
-       )
-       SELECT count(*)::text AS others FROM poller_lease
-       WHERE name LIKE 'replica:%' AND name <> $1 AND expires_at > clock_timestamp()`,
-      [name, holder, ttlMs],
-    );
-    return Number(rows[0]?.others ?? 0) + 1;
-  }
-
-  async removeReplica(holder: string): Promise<void> {
-    await this.#query('DELETE FROM poller_lease WHERE name = $1', [`replica:${holder}`]);
-  }
-
