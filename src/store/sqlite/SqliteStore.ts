@@ -5,12 +5,14 @@ import type {
   AffectedParticipant,
   AlertGroup,
   DetectedEvent,
+  FailureScope,
   Mute,
   OutboxItem,
   OutboxKind,
   ParticipantCursor,
   SessionCursor,
   StageHealth,
+  UndeliveredMessages,
   Watch,
 } from '../../alerts/model.ts';
 import { dedupKey } from '../../alerts/model.ts';
@@ -21,6 +23,7 @@ import {
   fromDate,
   GROUP_COLUMNS,
   type MuteRow,
+  OUTBOX_COLUMNS,
   type OutboxRow,
   type PagingRow,
   type ParticipantCursorRow,
@@ -33,12 +36,43 @@ import {
   toParticipantCursor,
   toSessionCursor,
   toStageHealth,
+  toUndelivered,
   toWatch,
+  type UndeliveredRow,
   type WatchRow,
 } from '../rows.ts';
-import type { DetectionInput, DetectionResult, PagingState, PollReport, Store } from '../Store.ts';
+import type {
+  DetectionInput,
+  DetectionResult,
+  OutboxClaim,
+  PagingState,
+  PollReport,
+  Store,
+} from '../Store.ts';
 import { StoreError } from '../Store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
+
+/**
+ * Ids of the outbox rows a claim may take (parameters: now, now, per channel, limit). Per channel, in
+ * id order, the unsent rows (pending, or being sent) up to the first that must still wait: pending
+ * but not due, or claimed with a lease still running. Those after it wait too, so nothing overtakes
+ * an earlier unsent message of its channel; failed rows are not unsent and hold nothing up.
+ */
+const CLAIMABLE_OUTBOX = `
+  WITH unsent AS (
+    SELECT id, channel_id,
+      CASE WHEN (status = 'pending' AND not_before <= ?) OR (status = 'sending' AND claimed_until <= ?)
+        THEN 1 ELSE 0 END AS ready
+    FROM outbox WHERE status IN ('pending', 'sending')
+  ), ranked AS (
+    SELECT id, ready,
+      MIN(CASE WHEN ready = 1 THEN NULL ELSE id END) OVER (PARTITION BY channel_id) AS first_waiting,
+      ROW_NUMBER() OVER (PARTITION BY channel_id ORDER BY id) AS nth
+    FROM unsent
+  )
+  SELECT id FROM ranked
+  WHERE ready = 1 AND (first_waiting IS NULL OR id < first_waiting) AND nth <= ?
+  ORDER BY id LIMIT ?`;
 
 /** SQLite keeps JSON as TEXT: these rows are as read, before the parseJson* functions below decode it. */
 interface WatchTextRow extends Omit<WatchRow, 'codes'> {
@@ -98,6 +132,7 @@ export class SqliteStore implements Store {
     }
     const store = new SqliteStore(db);
     store.#migrate();
+    store.#releaseOrphanedClaims();
     return store;
   }
 
@@ -513,29 +548,115 @@ export class SqliteStore implements Store {
 
   async dueOutbox(now: Date, limit: number): Promise<OutboxItem[]> {
     return this.#all<OutboxTextRow>(
-      `SELECT id, kind, channel_id, group_id, payload, attempts, not_before, created_at FROM outbox
-       WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?`,
+      `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?`,
       now.getTime(),
       limit,
     ).map((row) => toOutboxItem(parseJsonOutbox(row)));
   }
 
-  async completeOutbox(id: number): Promise<void> {
-    this.#run("UPDATE outbox SET status = 'done' WHERE id = ?", id);
+  async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
+    const now = claim.now.getTime();
+    // One statement, so atomic: the CTE picks each channel's claimable prefix (see CLAIMABLE_OUTBOX).
+    const rows = this.#all<OutboxTextRow>(
+      `UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_until = ?
+       WHERE id IN (${CLAIMABLE_OUTBOX})
+       RETURNING ${OUTBOX_COLUMNS}`,
+      claim.holder,
+      now + claim.leaseMs,
+      now,
+      now,
+      claim.perChannel,
+      claim.limit,
+    );
+    return rows.map((row) => toOutboxItem(parseJsonOutbox(row))).sort((a, b) => a.id - b.id);
+  }
+
+  async releaseOutbox(holder: string, ids?: readonly number[]): Promise<number> {
+    const release = `UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = NULL
+      WHERE status = 'sending' AND claimed_by = ?`;
+    if (ids === undefined) return this.#run(release, holder).changes;
+    if (ids.length === 0) return 0;
+    return this.#run(`${release} AND id IN (SELECT value FROM json_each(?))`, holder, JSON.stringify(ids))
+      .changes;
+  }
+
+  async completeOutbox(id: number, posted?: { groupId: number; messageTs: string }): Promise<void> {
+    this.#transaction(() => {
+      if (posted) {
+        this.#run('UPDATE alert_group SET message_ts = ? WHERE id = ?', posted.messageTs, posted.groupId);
+      }
+      this.#run(
+        "UPDATE outbox SET status = 'done', claimed_by = NULL, claimed_until = NULL WHERE id = ?",
+        id,
+      );
+    });
   }
 
   async retryOutbox(id: number, notBefore: Date, error: string): Promise<void> {
     this.#run(
-      'UPDATE outbox SET attempts = attempts + 1, not_before = ?, last_error = ? WHERE id = ?',
+      `UPDATE outbox SET status = 'pending', attempts = attempts + 1, not_before = ?, last_error = ?,
+         claimed_by = NULL, claimed_until = NULL
+       WHERE id = ? AND status IN ('pending', 'sending')`,
       notBefore.getTime(),
       error,
       id,
     );
   }
 
+  async failOutbox(id: number, failure: { error: string; scope: FailureScope; at: Date }): Promise<void> {
+    this.#run(
+      `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, failure_scope = ?,
+         failed_at = ?, claimed_by = NULL, claimed_until = NULL
+       WHERE id = ? AND status IN ('pending', 'sending')`,
+      failure.error,
+      failure.scope,
+      failure.at.getTime(),
+      id,
+    );
+  }
+
+  async requeueFailed(
+    which: { deliveredTo: string } | { scopes: readonly FailureScope[] },
+    at: Date,
+  ): Promise<string[]> {
+    const [where, params]: [string, SQLInputValue[]] =
+      'deliveredTo' in which
+        ? [
+            "failure_scope = 'workspace' OR (failure_scope = 'channel' AND channel_id = ?)",
+            [which.deliveredTo],
+          ]
+        : ['failure_scope IN (SELECT value FROM json_each(?))', [JSON.stringify(which.scopes)]];
+    const rows = this.#all<{ channel_id: string }>(
+      `UPDATE outbox SET status = 'pending', not_before = ?, failure_scope = NULL, failed_at = NULL
+       WHERE status = 'failed' AND (${where})
+       RETURNING channel_id`,
+      at.getTime(),
+      ...params,
+    );
+    return [...new Set(rows.map((row) => row.channel_id))].sort();
+  }
+
+  async undeliveredSummary(): Promise<UndeliveredMessages[]> {
+    return this.#all<UndeliveredRow>(
+      `SELECT channel_id, last_error, failure_scope, COUNT(*) AS count, MIN(failed_at) AS since
+       FROM outbox WHERE status = 'failed'
+       GROUP BY channel_id, last_error, failure_scope
+       ORDER BY since, channel_id, last_error`,
+    ).map(toUndelivered);
+  }
+
   async outboxDepth(): Promise<number> {
-    const row = this.#get<{ depth: number }>("SELECT COUNT(*) AS depth FROM outbox WHERE status = 'pending'");
+    const row = this.#get<{ depth: number }>(
+      "SELECT COUNT(*) AS depth FROM outbox WHERE status IN ('pending', 'sending')",
+    );
     return Number(row?.depth ?? 0);
+  }
+
+  /** The file is this process's alone, so a claim found at open was left by a process that died mid-send. */
+  #releaseOrphanedClaims(): void {
+    this.#run(
+      "UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = NULL WHERE status = 'sending'",
+    );
   }
 
   // Paging state
