@@ -1,6 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readBody, slackAnswer } from '../../test/support/fakeSlack.ts';
+import {
+  assertNoRefusals,
+  type Refusal,
+  readBody,
+  slackAnswer,
+  slackRefusal,
+} from '../../test/support/fakeSlack.ts';
 
 /** One request the fake answered, Web API method or `response:<name>` for a response_url post. */
 export interface SlackRequest {
@@ -9,8 +15,10 @@ export interface SlackRequest {
   readonly body: Record<string, unknown>;
   /** Arrival time (epoch ms), taken before the body is read. */
   readonly at: number;
-  /** 200, or 429 when the per-channel limit refused it. */
+  /** 200, 429 when the per-channel limit refused it, or Slack's status for a refused message. */
   readonly status: number;
+  /** Slack's error when the message broke a Block Kit rule and was refused. */
+  readonly refused?: string;
 }
 
 export interface RateLimitedSlackOptions {
@@ -26,10 +34,13 @@ const CHANNEL_LIMITED = new Set(['chat.postMessage', 'chat.update']);
  * A local Slack Web API and response_url endpoint that enforces the per-channel message rate: a post or
  * update sooner than `perChannelIntervalMs` after the last accepted one in that channel is answered
  * 429 with Retry-After, as Slack does. Web API calls arrive at `${url}/api/<method>`, response URLs
- * at `${url}/response/<name>`.
+ * at `${url}/response/<name>`. Messages that break Slack's Block Kit rules are refused as Slack
+ * refuses them (the test fake's checker) and make `close()` fail, so a benchmark never measures
+ * messages a real workspace would not show.
  */
 export class RateLimitedSlack {
   readonly requests: SlackRequest[] = [];
+  readonly refusals: Refusal[] = [];
   url = '';
   readonly #server: Server;
   readonly #intervalMs: number;
@@ -47,15 +58,39 @@ export class RateLimitedSlack {
           const path = req.url ?? '/';
           if (path.startsWith('/response/')) {
             const name = path.slice('/response/'.length);
-            this.requests.push({ method: `response:${name}`, channel: undefined, body, at, status: 200 });
+            const refused = slackRefusal(`response:${name}`, body);
+            if (refused) this.refusals.push(refused.refusal);
+            const status = refused?.status ?? 200;
+            this.requests.push({
+              method: `response:${name}`,
+              channel: undefined,
+              body,
+              at,
+              status,
+              ...(refused ? { refused: refused.refusal.error } : {}),
+            });
             this.#responseTimes.set(name, at);
             this.#responseWaiters.get(name)?.(at);
             this.#responseWaiters.delete(name);
-            res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+            res.writeHead(status, { 'content-type': 'text/plain' }).end(refused?.answer ?? 'ok');
             return;
           }
           const method = path.startsWith('/api/') ? (path.slice(5).split('?')[0] ?? '') : path;
           const channel = typeof body.channel === 'string' ? body.channel : undefined;
+          const refused = slackRefusal(method, body);
+          if (refused) {
+            this.refusals.push(refused.refusal);
+            this.requests.push({
+              method,
+              channel,
+              body,
+              at,
+              status: refused.status,
+              refused: refused.refusal.error,
+            });
+            res.writeHead(refused.status, { 'content-type': refused.contentType }).end(refused.answer);
+            return;
+          }
           const waitMs = this.#limitedFor(method, channel, at);
           if (waitMs > 0) {
             this.requests.push({ method, channel, body, at, status: 429 });
@@ -113,11 +148,14 @@ export class RateLimitedSlack {
     return this.requests.find((r) => r.method === `response:${name}`);
   }
 
-  /** Accepted messages in channels: chat.postMessage and chat.update answered 200. */
+  /** Accepted messages in channels: chat.postMessage and chat.update answered 200 and not refused. */
   accepted(method?: 'chat.postMessage' | 'chat.update'): SlackRequest[] {
     return this.requests.filter(
       (r) =>
-        r.status === 200 && CHANNEL_LIMITED.has(r.method) && (method === undefined || r.method === method),
+        r.status === 200 &&
+        r.refused === undefined &&
+        CHANNEL_LIMITED.has(r.method) &&
+        (method === undefined || r.method === method),
     );
   }
 
@@ -126,9 +164,11 @@ export class RateLimitedSlack {
     return this.requests.filter((r) => r.status === 429);
   }
 
+  /** Stops the server; fails when the bot sent a message Slack would have refused. */
   async close(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    assertNoRefusals(this.refusals);
   }
 
   /** How long the caller should have waited; 0 when the call is within the limit (and is counted). */

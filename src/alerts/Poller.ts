@@ -1,6 +1,6 @@
 import { isErrorEvent } from '../ivs/eventCatalog.ts';
 import { describeIvsFailure, type IvsFailure } from '../ivs/IvsFailure.ts';
-import type { IvsGateway, ParticipantEvent } from '../ivs/IvsGateway.ts';
+import type { IvsGateway, ParticipantEvent, ParticipantSummary } from '../ivs/IvsGateway.ts';
 import { parseStageArn, type StageArn } from '../ivs/identifiers.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/Store.ts';
@@ -16,6 +16,12 @@ export interface PollerOptions {
   /** Calls per second per operation (IVS_MAX_TPS). */
   maxTps: number;
   now?: () => Date;
+  /**
+   * IVS_RETENTION_DAYS in ms: a session that ended longer ago is history, like one that ended before
+   * the stage was watched. Retention purges such a session's cursor and dedup keys, so without this
+   * IVS listing it again would make it look new and its errors be alerted twice.
+   */
+  historyMs?: number;
   /** Called after detections are stored, so the sender can drain the outbox at once. */
   onDetections?: () => void;
 }
@@ -196,8 +202,11 @@ export class Poller {
   async #discover(work: StageWork): Promise<void> {
     const { stage, watches, sessions, participants } = work;
     const notYetListed = new Set([...sessions.values()].filter((s) => !s.finished).map((s) => s.sessionId));
-    // History from before the first watch of the stage is not alerted on.
-    const watchedSince = Math.min(...watches.map((w) => w.createdAt.getTime()));
+    // History from before the first watch of the stage, or older than retention, is not alerted on.
+    const watchedSince = Math.max(
+      Math.min(...watches.map((w) => w.createdAt.getTime())),
+      this.#now().getTime() - (this.#options.historyMs ?? Number.POSITIVE_INFINITY),
+    );
 
     let nextToken: string | undefined;
     do {
@@ -248,6 +257,7 @@ export class Poller {
         for (const p of page.value.items) {
           const key = participantKey(sessionId, p.participantId);
           const known = participants.get(key);
+          const listing = listingOf(p);
           participants.set(key, {
             stageArn: stage.arn,
             sessionId,
@@ -256,8 +266,15 @@ export class Poller {
             state: p.state ?? known?.state ?? null,
             firstJoinTime: p.firstJoinTime ?? known?.firstJoinTime ?? null,
             lastReadAt: known?.lastReadAt ?? null,
-            done: known?.done ?? false,
+            // A participant that left can come back with the same ID (IVS keeps firstJoinTime as the
+            // first join): seen CONNECTED again, or listed differently, its events can change again.
+            done: (known?.done ?? false) && p.state !== 'CONNECTED' && known?.listing === listing,
             lastErrorAt: known?.lastErrorAt ?? null,
+            listing,
+            readListing: known?.readListing ?? null,
+            eventOrder: known?.eventOrder ?? null,
+            resumeToken: known?.resumeToken ?? null,
+            newestEventAt: known?.newestEventAt ?? null,
           });
         }
         token = page.value.nextToken;
@@ -274,7 +291,7 @@ export class Poller {
     const recent = now.getTime() - this.#options.policy.burstWindowMs;
     const intervalMs = this.#options.intervalSeconds * 1000;
     const due = ({ p }: T): number => {
-      if (p.lastReadAt === null) return Number.NEGATIVE_INFINITY;
+      if (p.lastReadAt === null || p.listing !== p.readListing) return Number.NEGATIVE_INFINITY;
       const read = p.lastReadAt.getTime();
       if (p.lastErrorAt && p.lastErrorAt.getTime() >= recent) return read;
       if (p.state !== 'CONNECTED') return read;
@@ -299,6 +316,7 @@ export class Poller {
         at: now,
         ok: false,
         error,
+        transient: isTransient(work.failure),
         lagSeconds: 0,
         channelIds,
       });
@@ -336,9 +354,11 @@ export class Poller {
         // Discovery may have refreshed the cursor while its events were being read.
         ...(work.participants.get(key) ?? p),
         lastReadAt: now,
-        // Read to the end after it had left (as known when the read began): its events are final.
+        // Read to the end after it had left (as known when the read began): its events are final
+        // unless it comes back.
         done: p.state === 'DISCONNECTED',
         lastErrorAt: lastError,
+        readListing: p.listing,
       });
     }
 
@@ -410,6 +430,23 @@ export class Poller {
     } while (nextToken);
     return { ok: true, events };
   }
+}
+
+/** Throttling, 5xx and time-outs usually pass by themselves; not found and access denied do not. */
+function isTransient(failure: IvsFailure): boolean {
+  return failure.kind === 'throttled' || failure.kind === 'unavailable';
+}
+
+/** What of a participant's listing, when it changes, means its events must be read again. */
+export function listingOf(p: ParticipantSummary): string {
+  return JSON.stringify([
+    p.state ?? null,
+    p.userId ?? null,
+    p.published ?? null,
+    p.recordingState ?? null,
+    p.replicationType ?? null,
+    p.replicationState ?? null,
+  ]);
 }
 
 function cursorOf(

@@ -49,11 +49,24 @@ export interface ParticipantCursor {
   readonly firstJoinTime: Date | null;
   /** When its events were last read to the end; null = never. */
   readonly lastReadAt: Date | null;
-  /** Disconnected and read to the end after it left: its events cannot change any more. */
+  /** Disconnected and read to the end after it left: its events cannot change unless it comes back. */
   readonly done: boolean;
-  /** Last time one of its events was an error: such participants are read first. */
+  /** Last time one of its events was an error. */
   readonly lastErrorAt: Date | null;
+  /** Its ListParticipants entry as last listed (see listingOf); null until listed. */
+  readonly listing: string | null;
+  /** `listing` as it was when its events were last read: a difference means it changed since. */
+  readonly readListing: string | null;
+  /** Where ListParticipantEvents puts its newest events, once seen over two pages or more. */
+  readonly eventOrder: EventOrder | null;
+  /** Oldest-first: the nextToken that fetched the last page, where new events appear. */
+  readonly resumeToken: string | null;
+  /** The newest eventTime read so far: an event at or before it is known. */
+  readonly newestEventAt: Date | null;
 }
+
+/** Where a paged list puts its newest items (IVS documents no order for ListParticipantEvents). */
+export type EventOrder = 'newest-first' | 'oldest-first';
 
 /** One error event as detected; its dedup key is unique in the store. */
 export interface DetectedEvent {

@@ -39,6 +39,12 @@ export interface PollReport {
   readonly ok: boolean;
   /** The failure sentence when not ok. */
   readonly error: string | null;
+  /**
+   * The failure usually passes by itself (throttling, 5xx, time-outs): the stage is failing only once
+   * such failures have lasted TRANSIENT_GRACE_MS (planPoll). Left out: a lasting cause (not found,
+   * access denied), failing at once.
+   */
+  readonly transient?: boolean;
   readonly lagSeconds: number;
   /** Channels watching the stage: they get one notice when it starts failing and one when it recovers. */
   readonly channelIds: readonly string[];

@@ -3,6 +3,7 @@
 import type {
   AffectedParticipant,
   AlertGroup,
+  EventOrder,
   FailureScope,
   Mute,
   OutboxItem,
@@ -73,7 +74,16 @@ export interface ParticipantCursorRow {
   last_read_at: DbNumber | null;
   done: DbBoolean;
   last_error_at: DbNumber | null;
+  listing: string | null;
+  read_listing: string | null;
+  event_order: EventOrder | null;
+  resume_token: string | null;
+  newest_event_at: DbNumber | null;
 }
+
+/** The columns of participant_cursor that ParticipantCursorRow holds, in the order both stores use them. */
+export const PARTICIPANT_CURSOR_COLUMNS =
+  'stage_arn, session_id, participant_id, user_id, state, first_join_time, last_read_at, done, last_error_at, listing, read_listing, event_order, resume_token, newest_event_at';
 
 /** The columns of alert_group that AlertGroupRow holds, in the order both stores select them. */
 export const GROUP_COLUMNS =
@@ -181,6 +191,11 @@ export function toParticipantCursor(row: ParticipantCursorRow): ParticipantCurso
     lastReadAt: toDate(row.last_read_at),
     done: Boolean(row.done),
     lastErrorAt: toDate(row.last_error_at),
+    listing: row.listing,
+    readListing: row.read_listing,
+    eventOrder: row.event_order,
+    resumeToken: row.resume_token,
+    newestEventAt: toDate(row.newest_event_at),
   };
 }
 

@@ -35,14 +35,14 @@ interface Pipeline {
 
 function pipeline(
   file: string,
-  options: { maxTps?: number; intervalSeconds?: number; policy?: GroupingPolicy } = {},
+  options: { maxTps?: number; intervalSeconds?: number; policy?: GroupingPolicy; maxAttempts?: number } = {},
 ): Pipeline {
   const clock = { now: T0 };
   const now = () => new Date(clock.now);
   const logger = createLogger('fatal');
   const store = SqliteStore.open(join(dir, file));
   const clients = createIvsClientFactory({
-    maxAttempts: 3,
+    maxAttempts: options.maxAttempts ?? 3,
     requestTimeoutMs: 2_000,
     overrides: { endpoint: sim.url, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } },
   });
@@ -482,6 +482,52 @@ describe('faults and limits', () => {
     await p.close();
   });
 
+  /** Fails every discovery call of one stage until clearFailures(). */
+  function failStage(stageArn: string, error: { name: string; status: number; message: string }) {
+    for (const operation of ['GetStage', 'ListStageSessions', 'ListParticipants'] as const) {
+      sim.failNext(operation, error, { stageArn });
+    }
+  }
+  const notices = () => posts().filter((c) => /Polling stage/.test(String(c.body.text)));
+
+  test('throttling for three cycles posts no notice at all', async () => {
+    // One attempt per call: the SDK's retries (and their back-off) are not what is tested here.
+    const p = pipeline('throttled-notice.db', { maxAttempts: 1 });
+    const { stageArn } = seedLiveStage();
+    await watch(p, stageArn);
+    await cycle(p);
+    failStage(stageArn, { name: 'ThrottlingException', status: 429, message: 'Rate exceeded' });
+    for (let i = 0; i < 3; i++) {
+      p.clock.now += 60_000;
+      await cycle(p);
+    }
+    sim.clearFailures();
+    p.clock.now += 60_000;
+    await cycle(p);
+    assert.equal(notices().length, 0, 'neither "failing" nor "recovered"');
+    assert.equal((await p.store.listStageHealth())[0]?.status, 'ok');
+    await p.close();
+  });
+
+  test('five minutes of 5xx post one "failing" and, once IVS answers, one "recovered"', async () => {
+    const p = pipeline('5xx-notice.db', { maxAttempts: 1 });
+    const { stageArn } = seedLiveStage();
+    await watch(p, stageArn);
+    failStage(stageArn, { name: 'InternalServerException', status: 500, message: 'boom' });
+    for (let minute = 0; minute <= 6; minute++) {
+      p.clock.now = T0 + minute * 60_000;
+      await cycle(p);
+      assert.equal(notices().length, minute < 5 ? 0 : 1, `after minute ${minute}`);
+    }
+    assert.match(String(notices()[0]?.body.text), /failing/);
+    sim.clearFailures();
+    p.clock.now += 60_000;
+    await cycle(p);
+    assert.equal(notices().length, 2);
+    assert.match(String(notices()[1]?.body.text), /recovered/);
+    await p.close();
+  });
+
   test('overlapping cycles are prevented: a second call while one runs is skipped', async () => {
     const p = pipeline('overlap.db');
     const { stageArn } = seedLiveStage();
@@ -516,6 +562,32 @@ describe('faults and limits', () => {
     await p.sender.drain();
     const [group] = await p.store.latestGroups(1);
     assert.equal(group?.eventCount, 20, 'everyone is read within three cycles');
+    await p.close();
+  });
+
+  test('a participant that left, was read to the end and rejoins (same ID) is read again and alerted', async () => {
+    const p = pipeline('rejoin.db');
+    const { stageArn, sessionId } = seedLiveStage();
+    const publisher = sim.addParticipant(stageArn, sessionId, {
+      userId: 'pub',
+      firstJoinTime: new Date(T0 - 20_000),
+    });
+    sim.addEvent(stageArn, sessionId, publisher, { name: 'JOINED', eventTime: new Date(T0 - 20_000) });
+    sim.addEvent(stageArn, sessionId, publisher, { name: 'LEFT', eventTime: new Date(T0 - 10_000) });
+    sim.setParticipantState(stageArn, sessionId, publisher, 'DISCONNECTED');
+    await watch(p, stageArn);
+    await cycle(p);
+    p.clock.now += 60_000;
+    await cycle(p);
+    const settled = sim.callCount('ListParticipantEvents');
+
+    sim.rejoinParticipant(stageArn, sessionId, publisher, p.clock.now + 1_000);
+    errorEvent(stageArn, sessionId, publisher, 'BITRATE_EXCEEDED', p.clock.now + 2_000);
+    p.clock.now += 60_000;
+    await cycle(p);
+    assert.ok(sim.callCount('ListParticipantEvents') > settled, 'read again after rejoining');
+    assert.equal(alertPosts().length, 1);
+    assert.match(String(alertPosts()[0]?.body.text), /BITRATE_EXCEEDED/);
     await p.close();
   });
 

@@ -104,12 +104,14 @@ describe('alerts from the poller', () => {
     assert.match(blocks, /QUOTA_EXCEEDED/);
     assert.match(blocks, /carol/);
 
-    const mute = /"action_id":"ivs_alert_mute","value":"([^"]+:1)"/.exec(blocks)?.[1];
+    // Each mute length has its own action_id: Slack refuses two equal ones in one block.
+    const mute = /"action_id":"ivs_alert_mute_1h","value":"([^"]+:1)"/.exec(blocks)?.[1];
     assert.ok(mute, 'a Mute 1h button');
+    assert.match(blocks, /"action_id":"ivs_alert_mute_24h","value":"[^"]+:24"/);
     const res = await postSigned(
       t.eventsUrl,
       buttonClickBody({
-        actionId: 'ivs_alert_mute',
+        actionId: 'ivs_alert_mute_1h',
         value: mute,
         responseUrl: t.slack.responseUrl('mute'),
         userId: 'UMUTER001',
@@ -141,6 +143,47 @@ describe('alerts from the poller', () => {
 
     await new Promise((r) => setTimeout(r, 2_500));
     assert.equal(alertPosts().length, 1, 'later cycles do not repeat the alert');
+  });
+
+  test('Mute on alerts posted before each length had its own action_id (ivs_alert_mute) still works', async () => {
+    const [alert] = alertPosts();
+    assert.ok(alert, 'the alert of the test above');
+    const blocks = JSON.stringify(alert.body.blocks);
+    const value = /"action_id":"ivs_alert_mute_24h","value":"([^"]+:24)"/.exec(blocks)?.[1];
+    assert.ok(value, 'a Mute 24h button');
+    const click = (actionId: string, name: string) =>
+      postSigned(
+        t.eventsUrl,
+        buttonClickBody({ actionId, value, responseUrl: t.slack.responseUrl(name), userId: 'UOLDMUTE1' }),
+        SIGNING_SECRET,
+      );
+
+    // A value that disagrees with the button's length is not trusted.
+    await click('ivs_alert_mute_1h', 'mismatch');
+    const [mismatch] = await t.slack.waitFor('response:mismatch');
+    assert.equal(mismatch?.body.replace_original, false);
+    assert.match(JSON.stringify(mismatch?.body.blocks), /does not recognise/);
+
+    await click('ivs_alert_mute', 'old-mute');
+    const [muted] = await t.slack.waitFor('response:old-mute');
+    assert.equal(muted?.body.replace_original, true);
+    assert.match(JSON.stringify(muted?.body.blocks), /Muted by <@UOLDMUTE1> until/);
+    assert.match(await slash('mutes'), /24h left|1440m left|23h left/);
+
+    const unmute = /"action_id":"ivs_alert_unmute","value":"(\d+)"/.exec(
+      JSON.stringify(muted?.body.blocks),
+    )?.[1];
+    assert.ok(unmute);
+    await postSigned(
+      t.eventsUrl,
+      buttonClickBody({
+        actionId: 'ivs_alert_unmute',
+        value: unmute,
+        responseUrl: t.slack.responseUrl('old-unmute'),
+      }),
+      SIGNING_SECRET,
+    );
+    await t.slack.waitFor('response:old-unmute');
   });
 
   test('the App Home tab shows watches and the latest alerts', async () => {

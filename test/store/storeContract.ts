@@ -222,6 +222,11 @@ export function storeContract(
         lastReadAt: null,
         done: false,
         lastErrorAt: null,
+        listing: null,
+        readListing: null,
+        eventOrder: null,
+        resumeToken: null,
+        newestEventAt: null,
       });
       const byKey = <T extends { sessionId: string }>(list: T[]): T[] =>
         [...list].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -236,6 +241,12 @@ export function storeContract(
           lastReadAt: at(5 * MINUTE),
           done: true,
           lastErrorAt: at(4 * MINUTE),
+          listing: '["DISCONNECTED","user-1",true,"DISABLED","NONE","STOPPED"]',
+          readListing: '["DISCONNECTED","user-1",true,"DISABLED","NONE","STOPPED"]',
+          eventOrder: 'oldest-first',
+          // IVS tokens are opaque and can be long.
+          resumeToken: `AYADe${'x'.repeat(1_500)}==`,
+          newestEventAt: at(4 * MINUTE + 1),
         };
         await store.saveCursors(STAGE, [], [read, participant('st-2', 'p-2')]);
 
@@ -324,6 +335,26 @@ export function storeContract(
       test('a first poll that fails is a transition to failing', async () => {
         assert.deepEqual(await store.recordPoll(poll(false, 0, ['C0A'])), { transition: 'failing' });
         assert.deepEqual(kinds(await pending(store)), ['notice:C0A']);
+      });
+
+      test('transient failures turn failing only once they have lasted five minutes without an ok poll', async () => {
+        const transient = (offsetMs: number) => ({ ...poll(false, offsetMs, ['C0A']), transient: true });
+        assert.deepEqual(await store.recordPoll(transient(0)), { transition: null });
+        assert.deepEqual(await store.recordPoll(transient(4 * MINUTE)), { transition: null });
+        assert.equal((await store.listStageHealth())[0]?.status, 'ok');
+        assert.deepEqual(await store.recordPoll(poll(true, 4 * MINUTE + 30_000, ['C0A'])), {
+          transition: null,
+        });
+        assert.deepEqual(
+          await store.recordPoll(transient(5 * MINUTE)),
+          { transition: null },
+          'the ok reset it',
+        );
+        assert.deepEqual(await store.recordPoll(transient(10 * MINUTE)), { transition: 'failing' });
+        assert.deepEqual(await store.recordPoll(poll(true, 11 * MINUTE, ['C0A'])), {
+          transition: 'recovered',
+        });
+        assert.deepEqual(kinds(await pending(store)), ['notice:C0A', 'notice:C0A']);
       });
     });
 

@@ -35,6 +35,8 @@ export async function startTestBot(env: Record<string, string> = {}): Promise<Te
     SLACK_API_URL: slack.apiUrl,
     DATABASE_URL: `sqlite:${join(dir, 'bot.db')}`,
     LOG_LEVEL: 'debug',
+    // Each test scripts IVS's answers afresh, so nothing is reused between reads; cache tests set it.
+    IVS_READ_CACHE_SECONDS: '0',
     ...env,
   });
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
@@ -54,9 +56,13 @@ export async function startTestBot(env: Record<string, string> = {}): Promise<Te
     eventsUrl: `${baseUrl}/slack/events`,
     logs,
     async stop() {
-      await bot.stop();
-      await slack.close();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await bot.stop();
+        // Fails the test file when the bot sent anything Slack would have refused.
+        await slack.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

@@ -6,14 +6,24 @@ export const ACTION = {
   previousPage: 'ivs_page_previous',
   nextPage: 'ivs_page_next',
   restart: 'ivs_page_restart',
+  /** Paging from a shared copy in a channel: answers the clicker with their own copy, never replaces. */
+  previousPageCopy: 'ivs_page_previous_copy',
+  nextPageCopy: 'ivs_page_next_copy',
   share: 'ivs_share',
   openSessions: 'ivs_open_sessions',
   openParticipants: 'ivs_open_participants',
   openParticipant: 'ivs_open_participant',
   disconnect: 'ivs_disconnect_participant',
+  // Slack refuses two buttons with one action_id in a block, so each mute length has its own.
+  muteAlert1h: 'ivs_alert_mute_1h',
+  muteAlert24h: 'ivs_alert_mute_24h',
+  /** Both mute buttons of alerts posted before they had their own IDs (still on old messages). */
   muteAlert: 'ivs_alert_mute',
   unmuteAlert: 'ivs_alert_unmute',
 } as const;
+
+/** The mute button's action_id for each length. */
+export const MUTE_ACTION = { 1: ACTION.muteAlert1h, 24: ACTION.muteAlert24h } as const;
 
 // Button values come back from Slack and are validated like any other input.
 const stageArn = z

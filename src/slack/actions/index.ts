@@ -72,16 +72,30 @@ export function registerActions(app: App, deps: ActionDeps): void {
       await replyVia(args.respond, deps.logger)(message, { replaceOriginal: true });
     });
   }
+  // From a shared copy in a channel: the clicker gets the page for themselves; the channel's copy stays.
+  for (const actionId of [ACTION.previousPageCopy, ACTION.nextPageCopy]) {
+    on(actionId, 'read', async (input, args) => {
+      const message = await runPageAction(input.value, deps.browse, viewer(input));
+      await replyVia(args.respond, deps.logger)(message);
+    });
+  }
   for (const actionId of [ACTION.openSessions, ACTION.openParticipants, ACTION.openParticipant]) {
     on(actionId, 'read', async (input, args) => {
       const message = await runOpenAction(actionId, input.value, deps.browse, viewer(input));
       await replyVia(args.respond, deps.logger)(message);
     });
   }
-  on(ACTION.muteAlert, 'change', async (input, args) => {
-    const result = await runMuteAction(input.value, input.userId, deps.watches, deps.now?.() ?? new Date());
-    await replyResult(result, args);
-  });
+  for (const [actionId, hours] of [
+    [ACTION.muteAlert1h, 1],
+    [ACTION.muteAlert24h, 24],
+    [ACTION.muteAlert, undefined],
+  ] as const) {
+    on(actionId, 'change', async (input, args) => {
+      const now = deps.now?.() ?? new Date();
+      const result = await runMuteAction(input.value, input.userId, deps.watches, now, hours);
+      await replyResult(result, args);
+    });
+  }
   on(ACTION.unmuteAlert, 'change', async (input, args) => {
     const result = await runUnmuteAction(input.value, deps.watches, deps.now?.() ?? new Date());
     await replyResult(result, args);

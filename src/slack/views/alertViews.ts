@@ -2,7 +2,14 @@ import type { AffectedParticipant, AlertGroup, Mute, StageHealth, Watch } from '
 import type { ReplyPayload } from '../../alerts/planDetections.ts';
 import { errorCodeFix, explainErrorCode } from '../../ivs/eventCatalog.ts';
 import { parseStageArn } from '../../ivs/identifiers.ts';
-import { ACTION, groupRef, muteRef, openTarget, openTargetSchema } from '../actions/actionIds.ts';
+import {
+  ACTION,
+  groupRef,
+  MUTE_ACTION,
+  muteRef,
+  openTarget,
+  openTargetSchema,
+} from '../actions/actionIds.ts';
 import {
   actions,
   type ButtonElement,
@@ -148,8 +155,8 @@ export function renderAlertGroup(group: AlertGroup, mute: Mute | undefined, now:
   const participants = affectedParticipants(group);
   const buttons = [
     detailsButton(group),
-    button({ text: 'Mute 1h', actionId: ACTION.muteAlert, value: muteRef(group.id, 1) }),
-    button({ text: 'Mute 24h', actionId: ACTION.muteAlert, value: muteRef(group.id, 24) }),
+    button({ text: 'Mute 1h', actionId: MUTE_ACTION[1], value: muteRef(group.id, 1) }),
+    button({ text: 'Mute 24h', actionId: MUTE_ACTION[24], value: muteRef(group.id, 24) }),
     muted ? button({ text: 'Unmute', actionId: ACTION.unmuteAlert, value: groupRef(group.id) }) : undefined,
   ].filter((element): element is ButtonElement => element !== undefined);
   const blocks = [

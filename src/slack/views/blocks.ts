@@ -28,9 +28,15 @@ export interface PlainText {
   text: string;
   emoji?: boolean;
 }
+/**
+ * Always `verbatim: true`: Slack then leaves URLs, channel names and bare mentions in the text as
+ * they are instead of turning them into links, so outside data cannot become one. Our own escaped
+ * text and tokens (`<@U…>`, `<!date…>`) are still rendered.
+ */
 export interface MrkdwnText {
   type: 'mrkdwn';
   text: string;
+  verbatim: true;
 }
 export interface ConfirmDialog {
   title: PlainText;
@@ -61,10 +67,11 @@ export interface ContextBlock {
   type: 'context';
   elements: MrkdwnText[];
 }
+// No block sets a block_id: Slack generates one per block, unique in the message and new on every
+// update, as its docs ask.
 export interface ActionsBlock {
   type: 'actions';
   elements: ButtonElement[];
-  block_id?: string;
 }
 export interface DividerBlock {
   type: 'divider';
@@ -82,16 +89,20 @@ const plain = (text: string, max: number): PlainText => ({
   text: truncate(text, max) || ' ',
 });
 
+/** `text` must already be escaped mrkdwn. */
+export const mrkdwn = (text: string, max: number): MrkdwnText => ({
+  type: 'mrkdwn',
+  text: truncateMrkdwn(text, max) || ' ',
+  verbatim: true,
+});
+
 export function header(text: string): HeaderBlock {
   return { type: 'header', text: plain(text, LIMITS.headerText) };
 }
 
 /** `text` must already be escaped mrkdwn. */
 export function section(text: string, accessory?: ButtonElement): SectionBlock {
-  const block: SectionBlock = {
-    type: 'section',
-    text: { type: 'mrkdwn', text: truncateMrkdwn(text, LIMITS.sectionText) || ' ' },
-  };
+  const block: SectionBlock = { type: 'section', text: mrkdwn(text, LIMITS.sectionText) };
   if (accessory) block.accessory = accessory;
   return block;
 }
@@ -102,9 +113,7 @@ export function fieldSections(fields: readonly string[]): SectionBlock[] {
   for (let i = 0; i < fields.length; i += LIMITS.fieldsPerSection) {
     sections.push({
       type: 'section',
-      fields: fields
-        .slice(i, i + LIMITS.fieldsPerSection)
-        .map((text) => ({ type: 'mrkdwn', text: truncateMrkdwn(text, LIMITS.fieldText) || ' ' })),
+      fields: fields.slice(i, i + LIMITS.fieldsPerSection).map((text) => mrkdwn(text, LIMITS.fieldText)),
     });
   }
   return sections;
@@ -113,9 +122,7 @@ export function fieldSections(fields: readonly string[]): SectionBlock[] {
 export function context(...texts: string[]): ContextBlock {
   return {
     type: 'context',
-    elements: texts
-      .slice(0, LIMITS.contextElements)
-      .map((text) => ({ type: 'mrkdwn', text: truncateMrkdwn(text, LIMITS.contextText) || ' ' })),
+    elements: texts.slice(0, LIMITS.contextElements).map((text) => mrkdwn(text, LIMITS.contextText)),
   };
 }
 
@@ -152,11 +159,13 @@ export function button(options: {
   return element;
 }
 
-export function actions(elements: readonly ButtonElement[], blockId?: string): ActionsBlock | undefined {
+/** Buttons in one block; their action_ids must differ (Slack refuses the message otherwise). */
+export function actions(elements: readonly ButtonElement[]): ActionsBlock | undefined {
   if (elements.length === 0) return undefined;
-  const block: ActionsBlock = { type: 'actions', elements: elements.slice(0, LIMITS.actionsElements) };
-  if (blockId) block.block_id = truncate(blockId, LIMITS.blockId);
-  return block;
+  const ids = elements.map((element) => element.action_id);
+  const repeated = ids.find((id, index) => ids.indexOf(id) !== index);
+  if (repeated !== undefined) throw new RangeError(`action_id ${repeated} twice in one actions block`);
+  return { type: 'actions', elements: elements.slice(0, LIMITS.actionsElements) };
 }
 
 export function messageSize(blocks: readonly Block[]): number {
@@ -165,11 +174,17 @@ export function messageSize(blocks: readonly Block[]): number {
 
 /**
  * Makes any message fit. `text` is plain text (the notification and fallback): it is escaped here,
- * because Slack parses it for mentions too.
- * keeps at most 50 blocks (the last ones — context and buttons — are kept),
- * then shortens the longest texts until the whole message is under the character budget.
+ * once, because Slack parses it for mentions too. The blocks go through `fitMessageBlocks`.
  */
 export function fitMessage(text: string, blocks: readonly (Block | undefined)[]): SlackMessage {
+  return { text: truncateMrkdwn(escapeMrkdwn(text), LIMITS.fallbackText), blocks: fitMessageBlocks(blocks) };
+}
+
+/**
+ * Keeps at most 50 blocks (the last ones — context and buttons — are kept), then shortens the
+ * longest texts until the whole message is under the character budget.
+ */
+export function fitMessageBlocks(blocks: readonly (Block | undefined)[]): Block[] {
   const all = blocks
     .filter((block): block is Block => block !== undefined)
     .map((block) => structuredClone(block));
@@ -194,7 +209,7 @@ export function fitMessage(text: string, blocks: readonly (Block | undefined)[])
     body = body.slice(0, -1);
     omitted = true;
   }
-  return { text: truncateMrkdwn(escapeMrkdwn(text), LIMITS.fallbackText), blocks: assemble(omitted) };
+  return assemble(omitted);
 }
 
 function longestText(blocks: Block[]): MrkdwnText | undefined {

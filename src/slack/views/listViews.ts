@@ -8,18 +8,24 @@ import type {
 import type { StageArn } from '../../ivs/identifiers.ts';
 import { ACTION, openTarget } from '../actions/actionIds.ts';
 import { button, context, fitMessage, header, type SlackMessage, section } from './blocks.ts';
-import { pagingActions } from './pagingActions.ts';
+import { pagingActions, type Snapshot, snapshotNote } from './pagingActions.ts';
 import { code, escapeMrkdwn, slackDate } from './text.ts';
+
+const paging = (options: ListOptions) => (options.snapshot ? { snapshot: options.snapshot } : {});
 
 const pageNote = (paging: Paging, count: number, noun: string) =>
   `Page ${paging.pageIndex + 1} · ${count} ${noun}${count === 1 ? '' : 's'}${paging.hasNext ? ' · more on the next page' : ''}`;
 
+/** How a list is rendered: for the person who asked, or as a snapshot shared to a channel. */
+export interface ListOptions {
+  snapshot?: Snapshot;
+}
+
 /** Stages of a region; each row opens its sessions. */
-export function renderStages(data: {
-  region: string;
-  stages: readonly StageSummary[];
-  paging: Paging;
-}): SlackMessage {
+export function renderStages(
+  data: { region: string; stages: readonly StageSummary[]; paging: Paging },
+  options: ListOptions = {},
+): SlackMessage {
   const rows = data.stages.map((stage) => {
     const live = stage.activeSessionId
       ? `:large_green_circle: live session ${code(stage.activeSessionId)}`
@@ -36,16 +42,16 @@ export function renderStages(data: {
     header(`IVS stages in ${data.region}`),
     ...(rows.length ? rows : [section('_No stages in this region._')]),
     context(pageNote(data.paging, data.stages.length, 'stage')),
-    pagingActions(data.paging),
+    snapshotNote(options.snapshot),
+    pagingActions(data.paging, paging(options)),
   ]);
 }
 
 /** Sessions of a stage, newest as IVS lists them; each row opens its participants. */
-export function renderSessions(data: {
-  stage: StageArn;
-  sessions: readonly SessionSummary[];
-  paging: Paging;
-}): SlackMessage {
+export function renderSessions(
+  data: { stage: StageArn; sessions: readonly SessionSummary[]; paging: Paging },
+  options: ListOptions = {},
+): SlackMessage {
   const rows = data.sessions.map((session) => {
     const ended = session.endTime ? `ended ${slackDate(session.endTime)}` : ':large_green_circle: live';
     return section(
@@ -61,7 +67,8 @@ export function renderSessions(data: {
     header(`Sessions of stage ${data.stage.id}`),
     ...(rows.length ? rows : [section('_This stage has no sessions yet._')]),
     context(`Stage ${code(data.stage.arn)}`, pageNote(data.paging, data.sessions.length, 'session')),
-    pagingActions(data.paging),
+    snapshotNote(options.snapshot),
+    pagingActions(data.paging, paging(options)),
   ]);
 }
 
@@ -79,13 +86,16 @@ export function describeFilter(filter: ParticipantFilter): string {
 }
 
 /** Participants of a session; each row opens the participant view. */
-export function renderParticipants(data: {
-  stage: StageArn;
-  sessionId: string;
-  filter: ParticipantFilter;
-  participants: readonly ParticipantSummary[];
-  paging: Paging;
-}): SlackMessage {
+export function renderParticipants(
+  data: {
+    stage: StageArn;
+    sessionId: string;
+    filter: ParticipantFilter;
+    participants: readonly ParticipantSummary[];
+    paging: Paging;
+  },
+  options: ListOptions = {},
+): SlackMessage {
   const rows = data.participants.map((p) => {
     const state =
       p.state === 'CONNECTED'
@@ -109,6 +119,7 @@ export function renderParticipants(data: {
       `Stage ${code(data.stage.arn)}${describeFilter(data.filter)}`,
       pageNote(data.paging, data.participants.length, 'participant'),
     ),
-    pagingActions(data.paging),
+    snapshotNote(options.snapshot),
+    pagingActions(data.paging, paging(options)),
   ]);
 }

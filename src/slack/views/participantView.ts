@@ -15,7 +15,7 @@ import {
   section,
 } from './blocks.ts';
 import { mention } from './noticeView.ts';
-import { pagingActions } from './pagingActions.ts';
+import { pagingActions, type Snapshot, snapshotNote } from './pagingActions.ts';
 import { code, escapeMrkdwn, formatTime, slackDate } from './text.ts';
 
 export interface ParticipantViewData {
@@ -26,10 +26,14 @@ export interface ParticipantViewData {
   paging: Paging;
 }
 
-/** The Disconnect button (admins only, connected participants) and the record of a disconnect. */
-export interface DisconnectOptions {
+/**
+ * The Disconnect button (admins only, connected participants), the record of a disconnect, and
+ * whether the view is a snapshot shared to a channel (then it offers no Disconnect).
+ */
+export interface ParticipantViewOptions {
   offer?: boolean;
   done?: { by: string; at: Date };
+  snapshot?: Snapshot;
 }
 
 const STATE_ICON: Record<string, string> = {
@@ -40,7 +44,7 @@ const STATE_ICON: Record<string, string> = {
 /** The participant at a glance (GetParticipant) followed by one page of its events. */
 export function renderParticipant(
   data: ParticipantViewData,
-  disconnect: DisconnectOptions = {},
+  disconnect: ParticipantViewOptions = {},
 ): SlackMessage {
   const p = data.participant;
   const errorsOnPage = data.events.filter(isErrorEvent).length;
@@ -63,9 +67,13 @@ export function renderParticipant(
           `:electric_plug: ${mention(disconnect.done.by)} disconnected ${shown(p.userId)} (${code(p.participantId)}) ${slackDate(disconnect.done.at)}`,
         )
       : undefined,
-    pagingActions(data.paging, {
-      extra: disconnect.offer && p.state === 'CONNECTED' ? [disconnectButton(data, p)] : [],
-    }),
+    snapshotNote(disconnect.snapshot),
+    pagingActions(
+      data.paging,
+      disconnect.snapshot
+        ? { snapshot: disconnect.snapshot }
+        : { extra: disconnect.offer && p.state === 'CONNECTED' ? [disconnectButton(data, p)] : [] },
+    ),
   ];
   const who = p.userId ? `${p.userId} (${p.participantId})` : p.participantId;
   return fitMessage(

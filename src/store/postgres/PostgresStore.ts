@@ -16,15 +16,18 @@ import { type GroupTarget, groupIdOf, planDetections } from '../../alerts/planDe
 import { planPoll } from '../../alerts/planPoll.ts';
 import {
   type AlertGroupRow,
+  type DbNumber,
   fromDate,
   GROUP_COLUMNS,
   type MuteRow,
   type OutboxRow,
+  PARTICIPANT_CURSOR_COLUMNS,
   type PagingRow,
   type ParticipantCursorRow,
   type SessionCursorRow,
   type StageHealthRow,
   toAlertGroup,
+  toDate,
   toMute,
   toOutboxItem,
   toPagingState,
@@ -271,22 +274,29 @@ export class PostgresStore implements Store {
       // Two replicas polling the same stage must not both see "ok" before and both announce the failure.
       await sql('SELECT pg_advisory_xact_lock($1, hashtext($2))', [STAGE_LOCK_CLASS, report.stageArn]);
       const previous = (
-        await sql<{ status: 'ok' | 'failing' }>('SELECT status FROM stage_health WHERE stage_arn = $1', [
-          report.stageArn,
-        ])
+        await sql<{ status: 'ok' | 'failing'; problem_since: DbNumber | null }>(
+          'SELECT status, problem_since FROM stage_health WHERE stage_arn = $1',
+          [report.stageArn],
+        )
       ).rows[0];
-      const plan = planPoll(previous?.status, report);
+      const plan = planPoll(
+        previous && { status: previous.status, problemSince: toDate(previous.problem_since) },
+        report,
+      );
       await sql(
-        `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds, problem_since)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (stage_arn) DO UPDATE SET
            last_poll_at = excluded.last_poll_at, status = excluded.status,
-           last_error = excluded.last_error, lag_seconds = excluded.lag_seconds`,
+           last_error = excluded.last_error, lag_seconds = excluded.lag_seconds,
+           problem_since = excluded.problem_since`,
         [
           report.stageArn,
           report.at.getTime(),
           plan.status,
           report.ok ? null : report.error,
           report.lagSeconds,
+          fromDate(plan.problemSince),
         ],
       );
       if (plan.noticePayload) {
@@ -351,8 +361,7 @@ export class PostgresStore implements Store {
 
   async loadParticipantCursors(stageArn: string): Promise<ParticipantCursor[]> {
     const { rows } = await this.#query<ParticipantCursorRow>(
-      `SELECT p.stage_arn, p.session_id, p.participant_id, p.user_id, p.state, p.first_join_time,
-              p.last_read_at, p.done, p.last_error_at
+      `SELECT ${PARTICIPANT_CURSOR_COLUMNS}
        FROM participant_cursor p
        WHERE p.stage_arn = $1 AND NOT EXISTS (
          SELECT 1 FROM session_cursor s
@@ -393,13 +402,16 @@ export class PostgresStore implements Store {
       }
       if (participantRows.length > 0) {
         await sql(
-          `INSERT INTO participant_cursor (stage_arn, session_id, participant_id, user_id, state, first_join_time,
-             last_read_at, done, last_error_at)
+          `INSERT INTO participant_cursor (${PARTICIPANT_CURSOR_COLUMNS})
            SELECT $1::text, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[],
-             $7::bigint[], $8::boolean[], $9::bigint[])
+             $7::bigint[], $8::boolean[], $9::bigint[], $10::text[], $11::text[], $12::text[], $13::text[],
+             $14::bigint[])
            ON CONFLICT (stage_arn, session_id, participant_id) DO UPDATE SET
              user_id = excluded.user_id, state = excluded.state, first_join_time = excluded.first_join_time,
-             last_read_at = excluded.last_read_at, done = excluded.done, last_error_at = excluded.last_error_at`,
+             last_read_at = excluded.last_read_at, done = excluded.done, last_error_at = excluded.last_error_at,
+             listing = excluded.listing, read_listing = excluded.read_listing,
+             event_order = excluded.event_order, resume_token = excluded.resume_token,
+             newest_event_at = excluded.newest_event_at`,
           [
             stageArn,
             participantRows.map((participant) => participant.sessionId),
@@ -410,6 +422,11 @@ export class PostgresStore implements Store {
             participantRows.map((participant) => fromDate(participant.lastReadAt)),
             participantRows.map((participant) => participant.done),
             participantRows.map((participant) => fromDate(participant.lastErrorAt)),
+            participantRows.map((participant) => participant.listing),
+            participantRows.map((participant) => participant.readListing),
+            participantRows.map((participant) => participant.eventOrder),
+            participantRows.map((participant) => participant.resumeToken),
+            participantRows.map((participant) => fromDate(participant.newestEventAt)),
           ],
         );
       }

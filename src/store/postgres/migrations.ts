@@ -143,4 +143,19 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
       CREATE INDEX outbox_failed ON outbox (channel_id, id) WHERE status = 'failed';
     `,
   },
+  {
+    // Poller (issue 10): a participant that comes back (listing changed) is read again; its events are
+    // read from where new ones appear (order, resume token, newest known); a stage turns failing on
+    // transient errors only once they have lasted (problem_since).
+    version: 4,
+    sql: `
+      ALTER TABLE participant_cursor
+        ADD COLUMN listing TEXT,
+        ADD COLUMN read_listing TEXT,
+        ADD COLUMN event_order TEXT CHECK (event_order IN ('newest-first', 'oldest-first')),
+        ADD COLUMN resume_token TEXT,
+        ADD COLUMN newest_event_at BIGINT;
+      ALTER TABLE stage_health ADD COLUMN problem_since BIGINT;
+    `,
+  },
 ];

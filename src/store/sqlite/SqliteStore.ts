@@ -20,16 +20,19 @@ import { type GroupTarget, groupIdOf, planDetections } from '../../alerts/planDe
 import { planPoll } from '../../alerts/planPoll.ts';
 import {
   type AlertGroupRow,
+  type DbNumber,
   fromDate,
   GROUP_COLUMNS,
   type MuteRow,
   OUTBOX_COLUMNS,
   type OutboxRow,
+  PARTICIPANT_CURSOR_COLUMNS,
   type PagingRow,
   type ParticipantCursorRow,
   type SessionCursorRow,
   type StageHealthRow,
   toAlertGroup,
+  toDate,
   toMute,
   toOutboxItem,
   toPagingState,
@@ -248,21 +251,27 @@ export class SqliteStore implements Store {
   async recordPoll(report: PollReport): Promise<{ transition: 'failing' | 'recovered' | null }> {
     return this.#transaction(() => {
       // The previous status decides the transition, so it is read in the same transaction that overwrites it.
-      const previous = this.#get<{ status: 'ok' | 'failing' }>(
-        'SELECT status FROM stage_health WHERE stage_arn = ?',
+      const previous = this.#get<{ status: 'ok' | 'failing'; problem_since: DbNumber | null }>(
+        'SELECT status, problem_since FROM stage_health WHERE stage_arn = ?',
         report.stageArn,
       );
-      const plan = planPoll(previous?.status, report);
+      const plan = planPoll(
+        previous && { status: previous.status, problemSince: toDate(previous.problem_since) },
+        report,
+      );
       this.#run(
-        `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds, problem_since)
+         VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (stage_arn) DO UPDATE SET
            last_poll_at = excluded.last_poll_at, status = excluded.status,
-           last_error = excluded.last_error, lag_seconds = excluded.lag_seconds`,
+           last_error = excluded.last_error, lag_seconds = excluded.lag_seconds,
+           problem_since = excluded.problem_since`,
         report.stageArn,
         report.at.getTime(),
         plan.status,
         report.ok ? null : report.error,
         report.lagSeconds,
+        fromDate(plan.problemSince),
       );
       if (plan.noticePayload) {
         for (const channelId of report.channelIds) {
@@ -327,8 +336,7 @@ export class SqliteStore implements Store {
 
   async loadParticipantCursors(stageArn: string): Promise<ParticipantCursor[]> {
     return this.#all<ParticipantCursorRow>(
-      `SELECT p.stage_arn, p.session_id, p.participant_id, p.user_id, p.state, p.first_join_time,
-              p.last_read_at, p.done, p.last_error_at
+      `SELECT ${PARTICIPANT_CURSOR_COLUMNS}
        FROM participant_cursor p
        WHERE p.stage_arn = ? AND NOT EXISTS (
          SELECT 1 FROM session_cursor s
@@ -358,11 +366,14 @@ export class SqliteStore implements Store {
       }
       for (const participant of participants) {
         this.#run(
-          `INSERT INTO participant_cursor (stage_arn, session_id, participant_id, user_id, state, first_join_time,
-             last_read_at, done, last_error_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          `INSERT INTO participant_cursor (${PARTICIPANT_CURSOR_COLUMNS})
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (stage_arn, session_id, participant_id) DO UPDATE SET
              user_id = excluded.user_id, state = excluded.state, first_join_time = excluded.first_join_time,
-             last_read_at = excluded.last_read_at, done = excluded.done, last_error_at = excluded.last_error_at`,
+             last_read_at = excluded.last_read_at, done = excluded.done, last_error_at = excluded.last_error_at,
+             listing = excluded.listing, read_listing = excluded.read_listing,
+             event_order = excluded.event_order, resume_token = excluded.resume_token,
+             newest_event_at = excluded.newest_event_at`,
           stageArn,
           participant.sessionId,
           participant.participantId,
@@ -372,6 +383,11 @@ export class SqliteStore implements Store {
           fromDate(participant.lastReadAt),
           participant.done ? 1 : 0,
           fromDate(participant.lastErrorAt),
+          participant.listing,
+          participant.readListing,
+          participant.eventOrder,
+          participant.resumeToken,
+          fromDate(participant.newestEventAt),
         );
       }
       // A finished session is never listed again, so its participants' cursors would only grow the file.

@@ -140,4 +140,19 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX outbox_failed ON outbox (channel_id, id) WHERE status = 'failed';
     `,
   },
+  {
+    // Poller (issue 10): a participant that comes back (listing changed) is read again; its events are
+    // read from where new ones appear (order, resume token, newest known); a stage turns failing on
+    // transient errors only once they have lasted (problem_since).
+    version: 5,
+    sql: `
+      ALTER TABLE participant_cursor ADD COLUMN listing TEXT;
+      ALTER TABLE participant_cursor ADD COLUMN read_listing TEXT;
+      ALTER TABLE participant_cursor ADD COLUMN event_order TEXT
+        CHECK (event_order IN ('newest-first', 'oldest-first'));
+      ALTER TABLE participant_cursor ADD COLUMN resume_token TEXT;
+      ALTER TABLE participant_cursor ADD COLUMN newest_event_at INTEGER;
+      ALTER TABLE stage_health ADD COLUMN problem_since INTEGER;
+    `,
+  },
 ];

@@ -17,14 +17,9 @@ import {
   renderStageNotice,
   renderWatches,
 } from '../../../src/slack/views/alertViews.ts';
-import {
-  type Block,
-  type ButtonElement,
-  LIMITS,
-  messageSize,
-  type SlackMessage,
-} from '../../../src/slack/views/blocks.ts';
-import { mrkdwnTexts } from '../../support/assertSlackLimits.ts';
+import type { Block, ButtonElement, SlackMessage } from '../../../src/slack/views/blocks.ts';
+import { assertValidBlockKit } from '../../support/blockKit.ts';
+import { assertVerbatim, mrkdwnTexts } from '../../support/inertText.ts';
 
 const ARN = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
 const ARN_2 = 'arn:aws:ivs:eu-west-1:123456789012:stage/ZyXwVu654321';
@@ -100,37 +95,11 @@ function assertNoOutsideControlSequences(message: SlackMessage): void {
   }
 }
 
-/** Slack's per-element limits and the message budget (blocks.ts LIMITS). */
-function assertMessageFits(message: SlackMessage, maxBlocks: number = LIMITS.blocksPerMessage): void {
-  const { blocks } = message;
-  assert.ok(blocks.length <= maxBlocks, `${blocks.length} blocks`);
-  assert.ok(message.text.length > 0 && message.text.length <= LIMITS.fallbackText);
-  for (const block of blocks) {
-    switch (block.type) {
-      case 'header':
-        assert.ok(block.text.text.length > 0 && block.text.text.length <= LIMITS.headerText);
-        break;
-      case 'section':
-        assert.ok(block.text !== undefined || (block.fields ?? []).length > 0);
-        if (block.text) assert.ok(block.text.text.length > 0 && block.text.text.length <= LIMITS.sectionText);
-        assert.ok((block.fields ?? []).length <= LIMITS.fieldsPerSection);
-        for (const f of block.fields ?? []) assert.ok(f.text.length > 0 && f.text.length <= LIMITS.fieldText);
-        break;
-      case 'context':
-        assert.ok(block.elements.length > 0 && block.elements.length <= LIMITS.contextElements);
-        for (const e of block.elements) assert.ok(e.text.length > 0 && e.text.length <= LIMITS.contextText);
-        break;
-      case 'actions':
-        assert.ok(block.elements.length > 0 && block.elements.length <= LIMITS.actionsElements);
-        break;
-      case 'divider':
-        break;
-    }
-  }
-  for (const b of buttons(blocks)) {
-    assert.ok(b.text.text.length > 0 && b.text.text.length <= LIMITS.buttonText);
-    assert.ok(b.value.length <= LIMITS.buttonValue && b.action_id.length <= LIMITS.actionId);
-  }
+/** Slack's rules (the independent checker), verbatim mrkdwn, and a short notification text. */
+function assertMessageFits(message: SlackMessage): void {
+  assertValidBlockKit(message);
+  assertVerbatim(message);
+  assert.ok(message.text.length > 0 && message.text.length <= 3000, 'a notification, not a document');
 }
 
 describe('renderAlertGroup', () => {
@@ -174,7 +143,7 @@ describe('renderAlertGroup', () => {
     assert.equal(message.text, 'PUBLISHER_NOT_FOUND on stage AbCdEf123456: 1 event, 1 participant');
   });
 
-  test('not muted: Details, Mute 1h and Mute 24h whose values parse back; no Unmute', () => {
+  test('not muted: Details, Mute 1h and Mute 24h, each with its own action_id, values parse back', () => {
     const message = renderAlertGroup(group(), undefined, NOW);
     assert.deepEqual(
       buttons(message.blocks).map((b) => b.text.text),
@@ -185,8 +154,9 @@ describe('renderAlertGroup', () => {
     assert.deepEqual(openTargetSchema.parse(details?.value), { a: ARN, s: SESSION, p: 'p-alice-1' });
     const mute1 = buttonNamed(message, 'Mute 1h');
     const mute24 = buttonNamed(message, 'Mute 24h');
-    assert.equal(mute1?.action_id, ACTION.muteAlert);
-    assert.equal(mute24?.action_id, ACTION.muteAlert);
+    assert.equal(mute1?.action_id, 'ivs_alert_mute_1h');
+    assert.equal(mute24?.action_id, 'ivs_alert_mute_24h');
+    assertMessageFits(message);
     assert.deepEqual(muteRefSchema.parse(mute1?.value), { groupId: 42, hours: 1 });
     assert.deepEqual(muteRefSchema.parse(mute24?.value), { groupId: 42, hours: 24 });
   });
@@ -204,6 +174,7 @@ describe('renderAlertGroup', () => {
     assert.equal(unmute?.action_id, ACTION.unmuteAlert);
     assert.deepEqual(groupRefSchema.parse(unmute?.value), { groupId: 42 });
     assert.ok(message.text.endsWith('(muted)'));
+    assertMessageFits(message);
   });
 
   test('a mute that has ended counts as none', () => {
@@ -431,7 +402,6 @@ describe('renderWatches', () => {
     );
     const message = renderWatches(watches, [health()], NOW);
     assertMessageFits(message);
-    assert.ok(messageSize(message.blocks) <= LIMITS.messageChars);
     const rows = mrkdwnTexts(message.blocks).filter((t) => t.startsWith('*Stage*'));
     for (const row of rows) assert.ok(row.endsWith('up to date'), row);
     assert.ok(all(message).includes(`_${200 - rows.length} more watches not shown, to fit Slack’s limits._`));
@@ -545,18 +515,19 @@ const muteArb: fc.Arbitrary<Mute> = fc.record({
 function assertEveryButtonParses(message: SlackMessage): void {
   for (const b of buttons(message.blocks)) {
     const schema =
-      b.action_id === ACTION.muteAlert
+      b.action_id === ACTION.muteAlert1h || b.action_id === ACTION.muteAlert24h
         ? muteRefSchema
         : b.action_id === ACTION.unmuteAlert
           ? groupRefSchema
           : openTargetSchema;
     assert.ok(schema.safeParse(b.value).success, `${b.action_id} ${b.value}`);
+    if (schema === muteRefSchema)
+      assert.equal(b.action_id, `ivs_alert_mute_${muteRefSchema.parse(b.value).hours}h`);
   }
 }
 
 function assertFitsAndSafe(message: SlackMessage): void {
   assertMessageFits(message);
-  assert.ok(messageSize(message.blocks) <= LIMITS.messageChars, `${messageSize(message.blocks)} chars`);
   assertNoOutsideControlSequences(message);
   assertEveryButtonParses(message);
 }

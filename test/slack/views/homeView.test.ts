@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { AlertGroup, Mute, StageHealth, Watch } from '../../../src/alerts/model.ts';
-import { type Block, context, LIMITS, section } from '../../../src/slack/views/blocks.ts';
-import { fitBlocks, HOME_MAX_BLOCKS, renderHome } from '../../../src/slack/views/homeView.ts';
-import { mrkdwnTexts } from '../../support/assertSlackLimits.ts';
+import { type Block, context, section } from '../../../src/slack/views/blocks.ts';
+import { fitBlocks, renderHome } from '../../../src/slack/views/homeView.ts';
+import { assertValidBlockKit } from '../../support/blockKit.ts';
+import { assertVerbatim, mrkdwnTexts } from '../../support/inertText.ts';
 
 const ARN = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
 const ARN_2 = 'arn:aws:ivs:eu-west-1:123456789012:stage/ZyXwVu654321';
@@ -52,23 +53,10 @@ const group = (overrides: Partial<AlertGroup> = {}): AlertGroup => ({
   ...overrides,
 });
 
-/** Per-block limits of blocks.ts and Slack's 100-block bound for Home tabs. */
-function assertHomeFits(blocks: readonly Block[]): void {
-  assert.ok(blocks.length <= HOME_MAX_BLOCKS, `${blocks.length} blocks`);
-  for (const block of blocks) {
-    if (block.type === 'header')
-      assert.ok(block.text.text.length > 0 && block.text.text.length <= LIMITS.headerText);
-    if (block.type === 'section') {
-      assert.ok(block.text !== undefined || (block.fields ?? []).length > 0);
-      if (block.text) assert.ok(block.text.text.length > 0 && block.text.text.length <= LIMITS.sectionText);
-      assert.ok((block.fields ?? []).length <= LIMITS.fieldsPerSection);
-      for (const f of block.fields ?? []) assert.ok(f.text.length > 0 && f.text.length <= LIMITS.fieldText);
-    }
-    if (block.type === 'context') {
-      assert.ok(block.elements.length > 0 && block.elements.length <= LIMITS.contextElements);
-      for (const e of block.elements) assert.ok(e.text.length > 0 && e.text.length <= LIMITS.contextText);
-    }
-  }
+/** Slack's rules for a Home view (the independent checker: 100 blocks) and verbatim mrkdwn. */
+function assertHomeFits(view: { type: 'home'; blocks: readonly Block[] }): void {
+  assertValidBlockKit(view, 'home');
+  assertVerbatim(view);
 }
 
 const OUR_TOKENS =
@@ -124,7 +112,7 @@ describe('renderHome', () => {
       /🚨 `QUOTA_EXCEEDED` on stage `AbCdEf123456` · session `st-AbCdEf1234567` · 🔕 muted\n12 events · 4 participants · last seen <!date\^/,
     );
     assert.match(latest, /`PUBLISHER_NOT_FOUND`[^\n]*`st-AbCdEf1234567`\n1 event · 1 participant/);
-    assertHomeFits(view.blocks);
+    assertHomeFits(view);
   });
 
   test('nothing yet: each part says so, with how to add a watch', () => {
@@ -169,7 +157,7 @@ describe('renderHome', () => {
       groups: Array.from({ length: 200 }, (_, i) => group({ id: i + 1, lastSeen: minutesAgo(i) })),
       now: NOW,
     });
-    assertHomeFits(view.blocks);
+    assertHomeFits(view);
     const text = mrkdwnTexts(view.blocks).join('\n');
     assert.match(text, /_\d+ more watches not shown, to fit Slack’s limits\._/);
     assert.match(text, /_\d+ more mutes not shown, to fit Slack’s limits\._/);
@@ -281,7 +269,7 @@ describe('property: any data keeps the Home tab within Slack’s limits and neve
         (watches, health, mutes, groups, now) => {
           const view = renderHome({ watches, health, mutes, groups, now });
           assert.equal(view.type, 'home');
-          assertHomeFits(view.blocks);
+          assertHomeFits(view);
           assertNoOutsideControlSequences(view.blocks);
         },
       ),

@@ -18,12 +18,8 @@ import {
   renderStages,
 } from '../../../src/slack/views/listViews.ts';
 import { slackDate } from '../../../src/slack/views/text.ts';
-import {
-  assertDataEscaped,
-  assertSlackLimits,
-  DATE_TOKEN,
-  mrkdwnTexts,
-} from '../../support/assertSlackLimits.ts';
+import { assertValidBlockKit } from '../../support/blockKit.ts';
+import { assertDataEscaped, assertVerbatim, DATE_TOKEN, mrkdwnTexts } from '../../support/inertText.ts';
 import {
   dataText,
   idText,
@@ -45,6 +41,12 @@ const PAGING: Paging = { stateId: 'c3RhdGUxMjM0', pageIndex: 0, hasPrevious: fal
 const START = new Date('2026-11-25T09:59:00Z');
 
 const allMrkdwn = (message: SlackMessage) => mrkdwnTexts(message.blocks).join('\n');
+
+/** Slack's rules (the independent Block Kit checker) and verbatim mrkdwn, so outside data never links. */
+function assertSlackAccepts(message: SlackMessage): void {
+  assertValidBlockKit(message);
+  assertVerbatim(message);
+}
 
 function rowButtons(message: SlackMessage): ButtonElement[] {
   return message.blocks.flatMap((block) =>
@@ -88,7 +90,7 @@ describe('renderStages', () => {
   const message = renderStages({ region: 'us-east-1', stages, paging: PAGING });
 
   test('keeps Slack’s limits', () => {
-    assertSlackLimits(message);
+    assertSlackAccepts(message);
   });
 
   test('one row per stage: name, live session, ARN and tags', () => {
@@ -158,7 +160,7 @@ describe('renderSessions', () => {
   const message = renderSessions({ stage: STAGE, sessions, paging });
 
   test('keeps Slack’s limits', () => {
-    assertSlackLimits(message);
+    assertSlackAccepts(message);
   });
 
   test('one row per session: live or ended, with Slack dates', () => {
@@ -227,7 +229,7 @@ describe('renderParticipants', () => {
   });
 
   test('keeps Slack’s limits', () => {
-    assertSlackLimits(message);
+    assertSlackAccepts(message);
   });
 
   test('one row per participant: user, ID, state, published, joined', () => {
@@ -322,7 +324,7 @@ describe('list views near the message size limit', () => {
       participants,
       paging: PAGING,
     });
-    assertSlackLimits(message);
+    assertSlackAccepts(message);
     for (const text of mrkdwnTexts(message.blocks)) {
       assert.doesNotMatch(text.replace(DATE_TOKEN, ''), /<!date/, text);
     }
@@ -361,7 +363,7 @@ describe('list views with arbitrary data (property)', () => {
         pagingArbitrary,
         (region, stages, paging) => {
           const message = renderStages({ region, stages, paging });
-          assertSlackLimits(message);
+          assertSlackAccepts(message);
           assertDataEscaped(message);
           assertPagingButtons(message, paging);
           for (const b of rowButtons(message)) assert.ok(openTargetSchema.safeParse(b.value).success);
@@ -376,7 +378,7 @@ describe('list views with arbitrary data (property)', () => {
     fc.assert(
       fc.property(stageArn, page(session), pagingArbitrary, (stageValue, sessions, paging) => {
         const message = renderSessions({ stage: stageValue, sessions, paging });
-        assertSlackLimits(message);
+        assertSlackAccepts(message);
         assertDataEscaped(message);
         assertPagingButtons(message, paging);
         for (const b of rowButtons(message)) assert.ok(openTargetSchema.safeParse(b.value).success);
@@ -418,7 +420,7 @@ describe('list views with arbitrary data (property)', () => {
             participants,
             paging,
           });
-          assertSlackLimits(message);
+          assertSlackAccepts(message);
           assertDataEscaped(message);
           assertPagingButtons(message, paging);
           for (const b of rowButtons(message))

@@ -12,16 +12,23 @@ import {
   renderUsageError,
 } from '../../../src/slack/views/noticeView.ts';
 import { escapeMrkdwn } from '../../../src/slack/views/text.ts';
-import { assertDataEscaped, assertSlackLimits, mrkdwnTexts } from '../../support/assertSlackLimits.ts';
+import { assertValidBlockKit } from '../../support/blockKit.ts';
+import { assertDataEscaped, assertVerbatim, mrkdwnTexts } from '../../support/inertText.ts';
 
 const STAGE = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
 const allMrkdwn = (message: SlackMessage) => mrkdwnTexts(message.blocks).join('\n');
+
+/** Slack's rules (the independent Block Kit checker) and verbatim mrkdwn, so outside data never links. */
+function assertSlackAccepts(message: SlackMessage): void {
+  assertValidBlockKit(message);
+  assertVerbatim(message);
+}
 
 describe('renderHelp', () => {
   const message = renderHelp();
 
   test('keeps Slack’s limits', () => {
-    assertSlackLimits(message);
+    assertSlackAccepts(message);
   });
 
   test('mentions every subcommand with its usage and an example', () => {
@@ -61,7 +68,7 @@ describe('renderBrowseProblem', () => {
   for (const kind of ['not_found', 'access_denied', 'throttled', 'invalid_input', 'unavailable'] as const) {
     test(`an IVS ${kind} failure shows its one sentence, escaped`, () => {
       const message = renderBrowseProblem({ kind: 'ivs', failure: failure(kind) });
-      assertSlackLimits(message);
+      assertSlackAccepts(message);
       assert.equal(message.blocks.length, 1);
       assert.equal(allMrkdwn(message), `:warning: ${escapeMrkdwn(describeIvsFailure(failure(kind)))}`);
       assertDataEscaped(message);
@@ -83,7 +90,7 @@ describe('renderBrowseProblem', () => {
 
   test('expired paging says how long state is kept and how to start over', () => {
     const message = renderBrowseProblem({ kind: 'expired' });
-    assertSlackLimits(message);
+    assertSlackAccepts(message);
     assert.match(allMrkdwn(message), /expired or are unknown to the bot.*7 days/);
     assert.match(allMrkdwn(message), /Run the \/ivs command again/);
     assert.equal(
@@ -95,7 +102,7 @@ describe('renderBrowseProblem', () => {
   test('a stale IVS token offers to start again from page 1', () => {
     const problem: BrowseProblem = { kind: 'stale_token', stateId: 'c3RhbGUxMjM0' };
     const message = renderBrowseProblem(problem);
-    assertSlackLimits(message);
+    assertSlackAccepts(message);
     assert.match(allMrkdwn(message), /no longer accepts this page position/);
     const block = message.blocks.find((b) => b.type === 'actions');
     assert.ok(block?.type === 'actions');
@@ -111,7 +118,7 @@ describe('renderBrowseProblem', () => {
 describe('renderNotice and renderUsageError', () => {
   test('renderNotice escapes its text and detail', () => {
     const message = renderNotice('Hello <!channel> & co', 'detail <@U123>');
-    assertSlackLimits(message);
+    assertSlackAccepts(message);
     assert.equal(allMrkdwn(message), 'Hello &lt;!channel&gt; &amp; co\ndetail &lt;@U123&gt;');
     assertDataEscaped(message);
     assert.equal(renderNotice('only text').blocks.length, 1);
@@ -122,7 +129,7 @@ describe('renderNotice and renderUsageError', () => {
       'Missing <stage>.',
       `Usage: ${USAGE.sessions}\nExample: ${EXAMPLES.sessions}`,
     );
-    assertSlackLimits(message);
+    assertSlackAccepts(message);
     const [problem, usage, hint] = mrkdwnTexts(message.blocks);
     assert.equal(problem, ':warning: Missing &lt;stage&gt;.');
     assert.equal(usage, `\`\`\`Usage: /ivs sessions &lt;stage&gt;\nExample: ${EXAMPLES.sessions}\`\`\``);

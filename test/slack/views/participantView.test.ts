@@ -13,12 +13,8 @@ import {
   renderParticipant,
 } from '../../../src/slack/views/participantView.ts';
 import { slackDate } from '../../../src/slack/views/text.ts';
-import {
-  assertDataEscaped,
-  assertSlackLimits,
-  DATE_TOKEN,
-  mrkdwnTexts,
-} from '../../support/assertSlackLimits.ts';
+import { assertValidBlockKit } from '../../support/blockKit.ts';
+import { assertDataEscaped, assertVerbatim, DATE_TOKEN, mrkdwnTexts } from '../../support/inertText.ts';
 import {
   paging as pagingArbitrary,
   participantDetails,
@@ -142,6 +138,12 @@ function data(overrides: Partial<ParticipantViewData> = {}): ParticipantViewData
 
 const allMrkdwn = (message: SlackMessage) => mrkdwnTexts(message.blocks).join('\n');
 
+/** Slack's rules (the independent Block Kit checker) and verbatim mrkdwn, so outside data never links. */
+function assertSlackAccepts(message: SlackMessage): void {
+  assertValidBlockKit(message);
+  assertVerbatim(message);
+}
+
 function fieldValue(message: SlackMessage, label: string): string | undefined {
   const prefix = `*${label}*\n`;
   for (const text of mrkdwnTexts(message.blocks))
@@ -157,7 +159,7 @@ describe('renderParticipant with a full participant', () => {
   const message = renderParticipant(data());
 
   test('keeps Slack’s limits', () => {
-    assertSlackLimits(message);
+    assertSlackAccepts(message);
   });
 
   test('header names the participant', () => {
@@ -408,7 +410,7 @@ describe('renderParticipant paging buttons', () => {
       const paging = { ...PAGING, ...flags };
       const block = actionsBlock(renderParticipant(data({ paging })));
       assert.ok(block, 'an actions block');
-      assert.equal(block.block_id, `paging:${paging.stateId}`);
+      assert.equal(Object.hasOwn(block, 'block_id'), false, 'Slack makes a new block_id per update');
       assert.deepEqual(
         block.elements.map((b) => b.text.text),
         labels,
@@ -430,6 +432,29 @@ describe('renderParticipant paging buttons', () => {
   test('the buttons are the last block', () => {
     assert.equal(renderParticipant(data()).blocks.at(-1)?.type, 'actions');
   });
+
+  test('a shared snapshot: Previous / Next open a copy for the clicker; no Share, no Disconnect', () => {
+    const paging = { ...PAGING, pageIndex: 2, hasPrevious: true, hasNext: true };
+    const message = renderParticipant(data({ paging }), {
+      offer: true,
+      snapshot: { sharedBy: 'UA8RXUSPL' },
+    });
+    assertSlackAccepts(message);
+    const block = actionsBlock(message);
+    assert.deepEqual(
+      block?.elements.map((b) => [b.text.text, b.action_id, b.value]),
+      [
+        ['◀ Previous', ACTION.previousPageCopy, `${paging.stateId}:1`],
+        ['Next ▶', ACTION.nextPageCopy, `${paging.stateId}:3`],
+      ],
+    );
+    assert.match(allMrkdwn(message), /Shared by <@UA8RXUSPL> · a snapshot: its buttons open your own copy/);
+    const onePage = renderParticipant(data({ paging: { ...PAGING, hasPrevious: false, hasNext: false } }), {
+      snapshot: { sharedBy: 'UA8RXUSPL' },
+    });
+    assert.equal(actionsBlock(onePage), undefined, 'nothing to click on a one-page snapshot');
+    assertSlackAccepts(onePage);
+  });
 });
 
 describe('renderParticipant with large data', () => {
@@ -450,7 +475,7 @@ describe('renderParticipant with large data', () => {
         events,
       }),
     );
-    assertSlackLimits(message);
+    assertSlackAccepts(message);
     assert.equal(message.blocks.at(-1)?.type, 'actions');
     assert.ok(message.blocks.some((b) => b.type === 'context' && b.elements[0]?.text.startsWith('Stage ')));
     assertDataEscaped(message);
@@ -470,7 +495,7 @@ describe('renderParticipant with large data', () => {
     fc.assert(
       fc.property(viewData, (input) => {
         const message = renderParticipant(input);
-        assertSlackLimits(message);
+        assertSlackAccepts(message);
         assertDataEscaped(message);
         const buttons = actionsBlock(message)?.elements ?? [];
         assert.ok(buttons.some((b) => b.action_id === ACTION.share));

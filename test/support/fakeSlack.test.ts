@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { webApi } from '@slack/bolt';
+import { FakeSlack } from './fakeSlack.ts';
+
+// The fake Slack refuses what Slack refuses, in Slack's shape, through the real WebClient, and makes
+// the test that sent it fail at close() unless the test said it expects refusals.
+
+const TOKEN = 'xoxb-test-token-not-a-secret-0000';
+// The WebClient logs Slack's response_metadata.messages; these tests read them from the error.
+const quiet = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  setLevel() {},
+  getLevel: () => webApi.LogLevel.ERROR,
+  setName() {},
+};
+const clientFor = (fake: FakeSlack) =>
+  new webApi.WebClient(TOKEN, { slackApiUrl: fake.apiUrl, retryConfig: { retries: 0 }, logger: quiet });
+const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
+const muteButtons = {
+  type: 'actions' as const,
+  elements: [
+    {
+      type: 'button' as const,
+      text: { type: 'plain_text' as const, text: 'Mute 1h' },
+      action_id: 'mute',
+      value: '1',
+    },
+    {
+      type: 'button' as const,
+      text: { type: 'plain_text' as const, text: 'Mute 24h' },
+      action_id: 'mute',
+      value: '24',
+    },
+  ],
+};
+
+async function withFake(run: (fake: FakeSlack, client: webApi.WebClient) => Promise<void>): Promise<void> {
+  const fake = await FakeSlack.start();
+  const client = clientFor(fake);
+  try {
+    await run(fake, client);
+  } finally {
+    fake.allowRefusals();
+    await fake.close();
+  }
+}
+
+/** The Slack platform error the WebClient throws, as data. */
+async function platformError(call: Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await call;
+  } catch (error) {
+    const data = (error as { data?: Record<string, unknown> }).data;
+    assert.ok(data, String(error));
+    return data;
+  }
+  assert.fail('Slack accepted it');
+}
+
+describe('FakeSlack refuses invalid Block Kit as Slack does', () => {
+  test('chat.postMessage: invalid_blocks with the rule and JSON pointer in response_metadata.messages', async () => {
+    await withFake(async (fake, client) => {
+      const data = await platformError(
+        client.chat.postMessage({ channel: 'C1', text: 'alert', blocks: [mrkdwnSection('ok'), muteButtons] }),
+      );
+      assert.equal(data.ok, false);
+      assert.equal(data.error, 'invalid_blocks');
+      assert.deepEqual((data.response_metadata as { messages: string[] }).messages, [
+        '[ERROR] duplicate action_id in block (also /blocks/1/elements/0/action_id) [json-pointer:/blocks/1/elements/1/action_id]',
+      ]);
+      assert.equal(fake.refusals.length, 1);
+      assert.equal(fake.callsTo('chat.postMessage')[0]?.ok, false);
+    });
+  });
+
+  test('chat.update and chat.postEphemeral are checked the same way', async () => {
+    await withFake(async (fake, client) => {
+      const long = [{ type: 'section' as const, text: mrkdwn('x'.repeat(3001)) }];
+      const update = await platformError(
+        client.chat.update({ channel: 'C1', ts: '1.2', text: 't', blocks: long }),
+      );
+      assert.equal(update.error, 'invalid_blocks');
+      const ephemeral = await platformError(
+        client.chat.postEphemeral({ channel: 'C1', user: 'U1', text: 't', blocks: long }),
+      );
+      assert.deepEqual((ephemeral.response_metadata as { messages: string[] }).messages, [
+        '[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]',
+      ]);
+      assert.deepEqual(
+        fake.refusals.map((r) => r.method),
+        ['chat.update', 'chat.postEphemeral'],
+      );
+    });
+  });
+
+  test('blocks over the size limit: msg_blocks_too_long', async () => {
+    await withFake(async (_fake, client) => {
+      const blocks = Array.from({ length: 5 }, () => mrkdwnSection('x'.repeat(2900)));
+      const data = await platformError(client.chat.postMessage({ channel: 'C1', text: 't', blocks }));
+      assert.equal(data.error, 'msg_blocks_too_long');
+    });
+  });
+
+  test('views.publish: a Home view holds 100 blocks; 101 is invalid_arguments at /view/blocks', async () => {
+    await withFake(async (fake, client) => {
+      const blocks = Array.from({ length: 100 }, () => ({ type: 'divider' as const }));
+      await client.views.publish({ user_id: 'U1', view: { type: 'home', blocks } });
+      const data = await platformError(
+        client.views.publish({
+          user_id: 'U1',
+          view: { type: 'home', blocks: [...blocks, { type: 'divider' }] },
+        }),
+      );
+      assert.equal(data.error, 'invalid_arguments');
+      assert.deepEqual((data.response_metadata as { messages: string[] }).messages, [
+        '[ERROR] must be less than 101 items [json-pointer:/view/blocks]',
+      ]);
+      assert.equal(fake.refusals.length, 1);
+    });
+  });
+
+  test('response_url: HTTP 400 with the error code as text, like an incoming webhook', async () => {
+    await withFake(async (fake) => {
+      const res = await fetch(fake.responseUrl('r1'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 't', blocks: [muteButtons], replace_original: true }),
+      });
+      assert.equal(res.status, 400);
+      assert.equal(await res.text(), 'invalid_blocks');
+      const deleted = await fetch(fake.responseUrl('r2'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ delete_original: true }),
+      });
+      assert.equal(deleted.status, 200);
+      assert.deepEqual(
+        fake.refusals.map((r) => r.method),
+        ['response:r1'],
+      );
+    });
+  });
+
+  test('valid messages are accepted as before', async () => {
+    const fake = await FakeSlack.start();
+    const client = clientFor(fake);
+    const posted = await client.chat.postMessage({
+      channel: 'C1',
+      text: 'hi',
+      blocks: [mrkdwnSection('hi')],
+    });
+    assert.equal(posted.ok, true);
+    await fake.close();
+  });
+});
+
+describe('FakeSlack makes the sending test fail', () => {
+  test('close() throws, naming the rule, when the bot sent something Slack refuses', async () => {
+    const fake = await FakeSlack.start();
+    const client = clientFor(fake);
+    await platformError(client.chat.postMessage({ channel: 'C1', text: 't', blocks: [muteButtons] }));
+    await assert.rejects(fake.close(), /chat\.postMessage → invalid_blocks[\s\S]*duplicate action_id/);
+  });
+
+  test('close() passes after allowRefusals() for a test that sends invalid messages on purpose', async () => {
+    const fake = await FakeSlack.start();
+    fake.allowRefusals();
+    const client = clientFor(fake);
+    await platformError(client.chat.postMessage({ channel: 'C1', text: 't', blocks: [muteButtons] }));
+    await fake.close();
+  });
+
+  test('an injected failure does not hide an invalid message', async () => {
+    const fake = await FakeSlack.start();
+    fake.fail('chat.postMessage', { error: 'not_in_channel' });
+    const client = clientFor(fake);
+    const data = await platformError(
+      client.chat.postMessage({ channel: 'C1', text: 't', blocks: [muteButtons] }),
+    );
+    assert.equal(data.error, 'not_in_channel');
+    await assert.rejects(fake.close(), /duplicate action_id/);
+  });
+});
+
+function mrkdwnSection(text: string) {
+  return { type: 'section' as const, text: mrkdwn(text) };
+}
