@@ -31,6 +31,8 @@ export interface Config {
   readonly pollerShare: number;
   /** A dead poller leader's lease expires after this; another replica then takes over. */
   readonly leaderTimeoutMs: number;
+  /** IVS_RETENTION_DAYS: sent messages, alerts, detected events and finished sessions older than this are purged. */
+  readonly retentionMs: number;
   /** Who may do what; null lists mean "everyone" (see src/slack/access.ts). */
   readonly access: {
     readonly allowedUsers: ReadonlySet<string> | null;
@@ -162,6 +164,12 @@ const envSchema = z.object({
     .min(3, 'must be at least 3 seconds')
     .max(600, 'must be at most 600 seconds')
     .default(30),
+  IVS_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1 day')
+    .max(3650, 'must be at most 3650 days')
+    .default(30),
   IVS_ALLOWED_USERS: slackIdList(/^[UW][A-Z0-9]{2,30}$/, 'user IDs like U0123ABCD'),
   IVS_ALLOWED_CHANNELS: slackIdList(/^[CGD][A-Z0-9]{2,30}$/, 'channel IDs like C0123ABCD'),
   IVS_ADMIN_USERS: slackIdList(/^[UW][A-Z0-9]{2,30}$/, 'user IDs like U0123ABCD'),
@@ -224,6 +232,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       readCacheMs: e.IVS_READ_CACHE_SECONDS * 1000,
       pollerShare: e.IVS_POLLER_SHARE,
       leaderTimeoutMs: e.IVS_LEADER_TIMEOUT * 1000,
+      retentionMs: e.IVS_RETENTION_DAYS * 24 * 60 * 60 * 1000,
       access: Object.freeze({
         allowedUsers: e.IVS_ALLOWED_USERS,
         allowedChannels: e.IVS_ALLOWED_CHANNELS,

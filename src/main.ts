@@ -26,12 +26,16 @@ import { registerAppHome } from './slack/events/appHome.ts';
 import { WebClientSlackPoster } from './slack/SlackPoster.ts';
 import { registerWorkspaceGuard } from './slack/workspaceGuard.ts';
 import { openStore } from './store/openStore.ts';
+import { purgeExpired } from './store/purgeExpired.ts';
 
 export interface RunningBot {
   port: number;
   /** Graceful stop: no new requests, in-flight answers and the current cycle's sends finish, leadership released. */
   stop(): Promise<void>;
 }
+
+/** How often the leader applies retention (IVS_RETENTION_DAYS). */
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 /** How long a graceful stop may take in all before the process exits anyway. */
 export const SHUTDOWN_BUDGET_MS = 20_000;
@@ -103,6 +107,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     policy: DEFAULT_GROUPING,
     intervalSeconds: scheduleIntervalSeconds(config.pollSchedule),
     maxTps: config.maxTps,
+    historyMs: config.retentionMs,
     onDetections: () => sender?.kick(),
   });
 
@@ -143,6 +148,30 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   );
   pruneTimer.unref();
 
+  // Retention: the leader purges (one writer; on SQLite the one process always leads), in batches.
+  let purging = false;
+  const purge = (): void => {
+    if (purging || !elector.isLeader) return;
+    purging = true;
+    purgeExpired(store, {
+      retentionMs: config.retentionMs,
+      now: new Date(),
+      shouldContinue: () => elector.isLeader && !stopping,
+    })
+      .then(
+        (purged) => logger.info({ purged }, 'retention purge done'),
+        (error: unknown) => logger.warn({ err: error }, 'retention purge failed; retried next hour'),
+      )
+      .finally(() => {
+        purging = false;
+      });
+  };
+  const purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
+  purgeTimer.unref();
+  // Also soon after start, so a bot restarted more often than hourly still purges.
+  const firstPurge = setTimeout(purge, 60_000);
+  firstPurge.unref();
+
   const port = await slack.start();
   await elector.start();
   const schedule = startPollSchedule({
@@ -164,6 +193,8 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
       const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
       const left = () => Math.max(0, deadline - Date.now());
       clearInterval(pruneTimer);
+      clearInterval(purgeTimer);
+      clearTimeout(firstPurge);
       await schedule.stop(left() / 2);
       const closing = slack.stop();
       await inFlight.settle(left() / 2);

@@ -225,6 +225,17 @@ describe('alert settings', () => {
     );
   });
 
+  test('IVS_RETENTION_DAYS: 30 days by default, whole days from 1, named when wrong', () => {
+    assert.equal(configOf(HTTP_MODE).retentionMs, 30 * 24 * 60 * 60 * 1000);
+    assert.equal(configOf({ ...HTTP_MODE, IVS_RETENTION_DAYS: '7' }).retentionMs, 7 * 24 * 60 * 60 * 1000);
+    for (const bad of ['0', '1.5', 'forever', '-3']) {
+      assert.match(
+        lineFor(problemsOf({ ...HTTP_MODE, IVS_RETENTION_DAYS: bad }), 'IVS_RETENTION_DAYS'),
+        /day/,
+      );
+    }
+  });
+
   test('IVS_MAX_TPS must stay within what IVS allows', () => {
     assert.equal(configOf({ ...HTTP_MODE, IVS_MAX_TPS: '4' }).maxTps, 4);
     assert.match(lineFor(problemsOf({ ...HTTP_MODE, IVS_MAX_TPS: '5' }), 'IVS_MAX_TPS'), /at most 4/);

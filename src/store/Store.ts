@@ -77,12 +77,36 @@ export interface OutboxClaim {
   readonly limit: number;
 }
 
+/** One pass of the retention purge: what may go, and how much of each kind at most. */
+export interface PurgeInput {
+  /** Rows that became final before this go: the retention cutoff (now − IVS_RETENTION_DAYS). */
+  readonly before: Date;
+  /** Mutes that ended before this go. */
+  readonly now: Date;
+  /** At most this many rows of each kind per pass, so one pass never holds the database for long. */
+  readonly limit: number;
+}
+
+/** How many rows of each kind one purge pass deleted. */
+export interface PurgeCounts {
+  readonly outbox: number;
+  readonly alertGroupEvents: number;
+  readonly alertGroups: number;
+  readonly sessionCursors: number;
+  readonly participantCursors: number;
+  readonly detectedEvents: number;
+  readonly mutes: number;
+}
+
 /** Everything the bot keeps between requests and restarts. One interface, one implementation per database. */
 export interface Store {
   // Watches and stage health
   /** Adds or replaces the watch of (stage, channel). */
   saveWatch(watch: Watch): Promise<'created' | 'updated'>;
-  /** Removes the watches of a stage, in one channel or (channelId undefined) in all; returns how many. */
+  /**
+   * Removes the watches of a stage, in one channel or (channelId undefined) in all, with the messages
+   * about that stage still pending for those channels; returns how many watches.
+   */
   removeWatches(stageArn: string, channelId: string | undefined): Promise<number>;
   listWatches(): Promise<Watch[]>;
   /** Records a poll; on a change between ok and failing it queues one notice per channel, atomically. */
@@ -148,6 +172,17 @@ export interface Store {
   undeliveredSummary(): Promise<UndeliveredMessages[]>;
   /** Items still to send (pending or being sent); failed ones are not counted. */
   outboxDepth(): Promise<number>;
+
+  // Retention
+  /**
+   * Deletes up to `limit` rows of each kind that nothing needs any more: sent (and given-up) outbox
+   * rows created before `before`; alert groups last seen before it with nothing left to send, and
+   * their event links; cursors of sessions that ended before it (finished, or on a stage nobody
+   * watches); detected events older than it that no group holds and whose session is finished or
+   * forgotten (a dedup key of a session still being read is kept however old); mutes ended by `now`.
+   * Call again while any count equals `limit` (see purgeExpired).
+   */
+  purgeExpired(input: PurgeInput): Promise<PurgeCounts>;
 
   // Paging state
   savePagingState(state: PagingState): Promise<void>;

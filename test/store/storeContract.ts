@@ -8,7 +8,8 @@ import type {
   SessionCursor,
   Watch,
 } from '../../src/alerts/model.ts';
-import type { DetectionInput, PollReport, Store } from '../../src/store/Store.ts';
+import { purgeExpired } from '../../src/store/purgeExpired.ts';
+import type { DetectionInput, PollReport, PurgeCounts, Store } from '../../src/store/Store.ts';
 
 const STAGE = 'arn:aws:ivs:us-east-1:123456789012:stage/abcdEFGH1234';
 const OTHER_STAGE = 'arn:aws:ivs:eu-west-1:123456789012:stage/zyxwVUTS9876';
@@ -595,6 +596,230 @@ export function storeContract(
         await store.setGroupMessage(first.id, '1712345678.000100');
         assert.equal((await store.getGroup(first.id))?.messageTs, '1712345678.000100');
         assert.equal(await store.getGroup(first.id + 1_000), undefined);
+      });
+    });
+
+    describe('retention', () => {
+      const DAY = 24 * 60 * MINUTE;
+      const RETENTION = 30 * DAY;
+      const NONE: PurgeCounts = {
+        outbox: 0,
+        alertGroupEvents: 0,
+        alertGroups: 0,
+        sessionCursors: 0,
+        participantCursors: 0,
+        detectedEvents: 0,
+        mutes: 0,
+      };
+      const purgeNow = (limit = 1_000): Promise<PurgeCounts> =>
+        store.purgeExpired({ before: at(-RETENTION), now: at(0), limit });
+      const sessionOf = (
+        sessionId: string,
+        startOffsetMs: number,
+        endOffsetMs: number | null,
+      ): SessionCursor => ({
+        stageArn: STAGE,
+        sessionId,
+        startTime: at(startOffsetMs),
+        endTime: endOffsetMs === null ? null : at(endOffsetMs),
+        finished: endOffsetMs !== null,
+      });
+      const connected = (sessionId: string, participantId: string): ParticipantCursor => ({
+        stageArn: STAGE,
+        sessionId,
+        participantId,
+        userId: null,
+        state: 'CONNECTED',
+        firstJoinTime: at(-41 * DAY),
+        lastReadAt: at(-MINUTE),
+        done: false,
+        lastErrorAt: null,
+        listing: null,
+        readListing: null,
+        eventOrder: null,
+        resumeToken: null,
+        newestEventAt: null,
+      });
+
+      test('old sent messages, closed groups and finished sessions go; every dedup key a poll may still meet stays', async () => {
+        const watch = watchOf('C0A');
+        await store.saveWatch(watch);
+        const old = errorEvent('p-old', -40 * DAY, { sessionId: 'st-old' });
+        // A session live for 40 days: its first error is as old, but its participants are still read.
+        const longLived = errorEvent('p-live', -40 * DAY, { sessionId: 'st-live' });
+        const recent = errorEvent('p-new', -DAY, { sessionId: 'st-new' });
+        await store.recordDetections(detection([old, longLived], [watch], -40 * DAY + MINUTE));
+        await store.recordDetections(detection([recent], [watch], -DAY + MINUTE));
+        for (const item of await pending(store)) await store.completeOutbox(item.id);
+        await store.saveCursors(
+          STAGE,
+          [
+            sessionOf('st-old', -41 * DAY, -40 * DAY + 2 * MINUTE),
+            sessionOf('st-live', -41 * DAY, null),
+            sessionOf('st-new', -2 * DAY, -DAY + 2 * MINUTE),
+          ],
+          [connected('st-live', 'p-live')],
+        );
+        const mute = { stageArn: STAGE, mutedBy: 'U0MUTER', createdAt: at(-2 * 60 * MINUTE) };
+        await store.saveMute({ ...mute, code: 'QUOTA_EXCEEDED', until: at(-MINUTE) });
+        await store.saveMute({ ...mute, code: 'B_FRAME_PRESENT', until: at(60 * MINUTE) });
+
+        assert.deepEqual(await purgeNow(), {
+          outbox: 2,
+          alertGroupEvents: 2,
+          alertGroups: 2,
+          sessionCursors: 1,
+          participantCursors: 0,
+          detectedEvents: 1,
+          mutes: 1,
+        });
+        assert.deepEqual(await purgeNow(), NONE, 'a second purge finds nothing');
+
+        assert.deepEqual((await store.loadSessionCursors(STAGE)).map((s) => s.sessionId).sort(), [
+          'st-live',
+          'st-new',
+        ]);
+        assert.deepEqual(
+          (await store.loadParticipantCursors(STAGE)).map((p) => p.participantId),
+          ['p-live'],
+        );
+        assert.deepEqual(
+          (await store.latestGroups(10)).map((group) => group.sessionId),
+          ['st-new'],
+        );
+        assert.deepEqual(
+          (await store.listMutes(at(0))).map((m) => m.code),
+          ['B_FRAME_PRESENT'],
+        );
+
+        // Read again by a poll, the events of the live and the recent session are known: nothing twice.
+        assert.deepEqual(await store.recordDetections(detection([longLived, recent], [watch], MINUTE)), {
+          newEvents: 0,
+          groupsCreated: 0,
+          groupsUpdated: 0,
+        });
+        assert.deepEqual(await pending(store), []);
+        // The old key is gone: what keeps its session from being read again is the poller's history
+        // horizon (a session that ended longer ago than retention is history), test/store/retention.test.ts.
+        assert.equal((await store.recordDetections(detection([old], [watch], MINUTE))).newEvents, 1);
+      });
+
+      test('a message not yet sent holds its group and events; a failed one goes once it failed longer ago than retention', async () => {
+        const watch = watchOf('C0A');
+        await store.saveWatch(watch);
+        await store.recordDetections(detection([errorEvent('p-1', -40 * DAY)], [watch], -40 * DAY + MINUTE));
+        const [post] = await pending(store);
+        assert.ok(post);
+        assert.deepEqual(await purgeNow(), NONE, 'pending');
+
+        await store.failOutbox(post.id, { error: 'not_in_channel', scope: 'channel', at: at(-2 * DAY) });
+        assert.deepEqual(await purgeNow(), NONE, 'failed two days ago: it may still be retried');
+
+        assert.deepEqual(await store.purgeExpired({ before: at(-DAY), now: at(0), limit: 10 }), {
+          ...NONE,
+          outbox: 1,
+          alertGroupEvents: 1,
+          alertGroups: 1,
+          detectedEvents: 1,
+        });
+        assert.deepEqual(await store.latestGroups(10), []);
+      });
+
+      test('purgeExpired works in passes of at most batchSize rows of each kind and leaves nothing behind', async () => {
+        const watch = watchOf('C0A');
+        await store.saveWatch(watch);
+        const events = Array.from({ length: 7 }, (_, index) =>
+          errorEvent(`p-${index}`, -40 * DAY + index, { sessionId: `st-session-${index % 3}` }),
+        );
+        await store.recordDetections(detection(events, [watch], -40 * DAY + MINUTE));
+        for (const item of await pending(store)) await store.completeOutbox(item.id);
+        await store.saveCursors(
+          STAGE,
+          [0, 1, 2].map((index) => sessionOf(`st-session-${index}`, -41 * DAY, -40 * DAY + MINUTE)),
+          [],
+        );
+
+        const passes: PurgeCounts[] = [];
+        const total = await purgeExpired(
+          {
+            purgeExpired: async (input) => {
+              const counts = await store.purgeExpired(input);
+              passes.push(counts);
+              return counts;
+            },
+          },
+          { retentionMs: RETENTION, now: at(0), batchSize: 2 },
+        );
+        assert.deepEqual(total, {
+          ...NONE,
+          outbox: 3,
+          alertGroupEvents: 7,
+          alertGroups: 3,
+          sessionCursors: 3,
+          detectedEvents: 7,
+        });
+        assert.ok(passes.length >= 4, `${passes.length} passes`);
+        for (const pass of passes)
+          assert.ok(
+            Object.values(pass).every((count) => count <= 2),
+            JSON.stringify(pass),
+          );
+        assert.deepEqual(await purgeNow(), NONE);
+      });
+
+      test('unwatch drops the messages about that stage still waiting for that channel, and only those', async () => {
+        const [a, b] = [watchOf('C0A'), watchOf('C0B')];
+        const other = watchOf('C0A', null, OTHER_STAGE);
+        for (const watch of [a, b, other]) await store.saveWatch(watch);
+        await store.recordDetections(detection([errorEvent('p-1', 0)], [a, b], MINUTE));
+        await store.recordDetections({
+          stageArn: OTHER_STAGE,
+          events: [errorEvent('p-2', 0, { stageArn: OTHER_STAGE })],
+          watches: [other],
+          now: at(MINUTE),
+          policy: POLICY,
+        });
+        await store.recordPoll(poll(false, MINUTE, ['C0A', 'C0B']));
+        await store.recordPoll({ ...poll(false, MINUTE, ['C0A']), stageArn: OTHER_STAGE });
+
+        // Which stage each queued message is about: its group's, or the notice's.
+        const about = async (item: OutboxItem): Promise<string> =>
+          item.groupId === null
+            ? String((item.payload as { stageArn?: unknown }).stageArn)
+            : String((await store.getGroup(item.groupId))?.stageArn);
+        const queued = async (): Promise<string[]> =>
+          Promise.all(
+            (await pending(store)).map(async (item) => {
+              const stage = (await about(item)) === STAGE ? 'stage' : 'other';
+              return `${item.kind}:${item.channelId}:${stage}`;
+            }),
+          );
+        assert.deepEqual(await queued(), [
+          'post:C0A:stage',
+          'post:C0B:stage',
+          'post:C0A:other',
+          'notice:C0A:stage',
+          'notice:C0B:stage',
+          'notice:C0A:other',
+        ]);
+
+        assert.equal(await store.removeWatches(STAGE, 'C0A'), 1);
+        assert.deepEqual(await queued(), [
+          'post:C0B:stage',
+          'post:C0A:other',
+          'notice:C0B:stage',
+          'notice:C0A:other',
+        ]);
+
+        // A message Slack refused is kept to be retried later; after the unwatch it must not be.
+        const [refused] = await pending(store);
+        assert.ok(refused);
+        await store.failOutbox(refused.id, { error: 'not_in_channel', scope: 'channel', at: at(MINUTE) });
+        assert.equal((await store.undeliveredSummary()).length, 1);
+
+        assert.equal(await store.removeWatches(STAGE, undefined), 1);
+        assert.deepEqual(await queued(), ['post:C0A:other', 'notice:C0A:other']);
+        assert.deepEqual(await store.undeliveredSummary(), []);
       });
     });
 

@@ -141,6 +141,15 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
     `,
   },
   {
+    // Retention (purgeExpired): old detected events are found by time, and a dedup key still held by
+    // a group is found by key.
+    version: 4,
+    sql: `
+      CREATE INDEX detected_event_detected_at ON detected_event (detected_at);
+      CREATE INDEX alert_group_event_dedup_key ON alert_group_event (dedup_key);
+    `,
+  },
+  {
     // Poller (issue 10): a participant that comes back (listing changed) is read again; its events are
     // read from where new ones appear (order, resume token, newest known); a stage turns failing on
     // transient errors only once they have lasted (problem_since).
