@@ -61,7 +61,7 @@ export function assertNoRawControlCharacters(text: string): void {
  * No text from data can act as markup: mrkdwn texts hold only escapes besides our date tokens, and
  * plain texts and button values (never parsed, but copied around) hold no < or > at all.
  */
-export function assertDataEscaped(message: { blocks: unknown }): void {
+export function assertDataEscaped(message: { blocks?: unknown }): void {
   for (const text of mrkdwnTexts(message.blocks)) assertNoRawControlCharacters(text);
   for (const text of plainTexts(message.blocks)) assert.doesNotMatch(text, /[<>]/, text);
 }
@@ -70,7 +70,7 @@ export function assertDataEscaped(message: { blocks: unknown }): void {
  * Slack auto-links URLs, channel names and some mentions in mrkdwn unless the text object is
  * `verbatim: true`; every mrkdwn text the views write may carry outside data, so each must be.
  */
-export function assertVerbatim(message: { blocks: unknown }): void {
+export function assertVerbatim(message: { blocks?: unknown }): void {
   for (const object of textObjects(message.blocks, 'mrkdwn'))
     assert.equal(object.verbatim, true, `mrkdwn without verbatim: ${JSON.stringify(object).slice(0, 300)}`);
 }
