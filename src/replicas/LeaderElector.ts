@@ -75,14 +75,30 @@ export class LeaderElector {
   async #attempt(): Promise<void> {
     const started = this.#now();
     try {
-      const held = await this.#options.store.acquireLeadership(this.#options.holder, this.#leaseMs);
+      const held = await timeBoxed(
+        this.#options.store.acquireLeadership(this.#options.holder, this.#leaseMs),
+        this.#attemptBudgetMs(started),
+      );
       if (held) this.#renewedAt = started;
       this.#set(held);
     } catch (error) {
       this.#options.logger.warn({ err: error }, 'leader lease check failed');
-      // Unreachable store: step down once our lease might have run out.
-      if (this.#leader && this.#now() - this.#renewedAt >= this.#leaseMs * 0.8) this.#set(false);
+      // Unreachable or silent store: step down once our lease might have run out.
+      const unanswered = error instanceof LeaseAttemptTimeout;
+      if (this.#leader && (unanswered || this.#now() - this.#renewedAt >= this.#leaseMs * 0.8)) {
+        this.#set(false);
+      }
     }
+  }
+
+  /**
+   * How long one attempt may wait for the store. A leader waits only as long as its lease is surely
+   * still its own, then steps down, rather than when a silently dropped connection finally fails
+   * (minutes later); the others wait what a renewal would be good for.
+   */
+  #attemptBudgetMs(started: number): number {
+    const valid = this.#leaseMs * 0.8;
+    return this.#leader ? Math.max(0, valid - (started - this.#renewedAt)) : valid;
   }
 
   #set(leader: boolean): void {
@@ -105,4 +121,21 @@ export class LeaderElector {
     );
     this.#timer.unref();
   }
+}
+
+/** The store did not answer a lease attempt in time. */
+class LeaseAttemptTimeout extends Error {
+  constructor(ms: number) {
+    super(`the store did not answer the lease attempt within ${Math.round(ms)} ms`);
+    this.name = 'LeaseAttemptTimeout';
+  }
+}
+
+/** `work`'s outcome, or a LeaseAttemptTimeout once `ms` have passed; a later answer is ignored. */
+function timeBoxed<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new LeaseAttemptTimeout(ms)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,4 +1,4 @@
-import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
+import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import pg from 'pg';
 import type {
   AlertGroup,
@@ -80,16 +80,44 @@ export interface PostgresStoreOptions {
   readonly schema?: string;
   /** Connections in the pool; default 10. */
   readonly poolSize?: number;
+  /** The server cancels a statement running longer (statement_timeout); default 15 s. */
+  readonly statementTimeoutMs?: number;
+  /**
+   * The client gives up on an answer after this (pg's query_timeout) and drops the connection: a
+   * server or network gone silent fails the call instead of hanging it. Default: statement timeout + 5 s.
+   */
+  readonly queryTimeoutMs?: number;
+  /** Waiting for a connection (a new one, or a free one of the pool); default 10 s. */
+  readonly connectTimeoutMs?: number;
 }
+
+/** Defaults of the timeouts above, and the ones the options do not cover (see docs/DEPLOYMENT.md). */
+export const POSTGRES_TIMEOUTS = {
+  statementMs: 15_000,
+  /** Added to the statement timeout for the client's own: the server's cancel, with its reason, comes first. */
+  answerMarginMs: 5_000,
+  connectMs: 10_000,
+  /**
+   * The server ends a session left idle inside a transaction this long: a replica that vanished
+   * mid-transaction would otherwise hold its locks (the per-stage advisory lock among them).
+   */
+  idleInTransactionMs: 60_000,
+  /** TCP keepalive probes start after this much silence, so a peer that vanished is noticed by the kernel. */
+  keepAliveInitialDelayMs: 10_000,
+  /** Migrations (index builds on big tables) run at start-up under their own, longer limit. */
+  migrationMs: 10 * 60_000,
+} as const;
 
 /** The shared store: several bot replicas on one PostgreSQL database. */
 export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly #server: ServerName;
+  readonly #queryTimeoutMs: number;
 
-  private constructor(pool: pg.Pool, server: ServerName) {
+  private constructor(pool: pg.Pool, server: ServerName, queryTimeoutMs: number) {
     this.#pool = pool;
     this.#server = server;
+    this.#queryTimeoutMs = queryTimeoutMs;
   }
 
   /** Connects, creates the schema if one is named and applies migrations under an advisory lock. */
@@ -99,19 +127,27 @@ export class PostgresStore implements Store {
     if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
       throw new RangeError(`Schema name ${JSON.stringify(schema)} must match ${SCHEMA_NAME}.`);
     }
+    const statementTimeoutMs = options.statementTimeoutMs ?? POSTGRES_TIMEOUTS.statementMs;
+    const queryTimeoutMs = options.queryTimeoutMs ?? statementTimeoutMs + POSTGRES_TIMEOUTS.answerMarginMs;
+    // Without these, a black-holed host or a connection dropped without a word (no FIN, no RST)
+    // hangs start-up, the lease and every query until the kernel gives up, which takes many minutes.
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
-      // Without a timeout a black-holed host would hang start-up and every request forever.
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? POSTGRES_TIMEOUTS.connectMs,
       idleTimeoutMillis: 30_000,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: queryTimeoutMs,
+      idle_in_transaction_session_timeout: POSTGRES_TIMEOUTS.idleInTransactionMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: POSTGRES_TIMEOUTS.keepAliveInitialDelayMs,
       application_name: schema === undefined ? 'ivs-realtime-bot' : `ivs-realtime-bot:${schema}`,
       options: schema === undefined ? undefined : `-c search_path=${schema}`,
     });
     // An idle connection the server closed (restart, failover, pg_terminate_backend) is dropped by
     // the pool, which then reports it here; the next query opens a new one, or fails as 'unavailable'.
     pool.on('error', () => undefined);
-    const store = new PostgresStore(pool, server);
+    const store = new PostgresStore(pool, server, queryTimeoutMs);
     try {
       await store.#migrate(schema);
     } catch (error) {
@@ -126,6 +162,7 @@ export class PostgresStore implements Store {
     let step = 'PostgreSQL migration set-up';
     try {
       await this.#transaction(async (sql) => {
+        await sql(`SET LOCAL statement_timeout = ${POSTGRES_TIMEOUTS.migrationMs}`);
         // Held until COMMIT: replicas starting together queue here, and each later one finds every
         // version already recorded.
         await sql('SELECT pg_advisory_xact_lock($1)', [POSTGRES_MIGRATION_LOCK]);
@@ -147,7 +184,7 @@ export class PostgresStore implements Store {
             Date.now(),
           ]);
         }
-      });
+      }, POSTGRES_TIMEOUTS.migrationMs + POSTGRES_TIMEOUTS.answerMarginMs);
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw new StoreError(
@@ -176,19 +213,21 @@ export class PostgresStore implements Store {
     return Number(found?.count ?? 0) === versions.length;
   }
 
+  /** One statement on a pooled connection; a connection whose answer timed out is dropped by the pool. */
   async #query<Row extends QueryResultRow>(
     text: string,
     values: readonly unknown[] = [],
+    queryTimeoutMs = this.#queryTimeoutMs,
   ): Promise<QueryResult<Row>> {
     try {
-      return await this.#pool.query<Row>(text, [...values]);
+      return await this.#pool.query<Row>(timed(text, values, queryTimeoutMs));
     } catch (error) {
       throw this.#unavailableOr(error);
     }
   }
 
   /** Runs `work` between BEGIN and COMMIT on one connection, rolling back when it throws. */
-  async #transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+  async #transaction<T>(work: (sql: Sql) => Promise<T>, queryTimeoutMs = this.#queryTimeoutMs): Promise<T> {
     let client: PoolClient;
     try {
       client = await this.#pool.connect();
@@ -196,7 +235,7 @@ export class PostgresStore implements Store {
       throw this.#unavailableOr(error);
     }
     const sql: Sql = <Row extends QueryResultRow>(text: string, values: readonly unknown[] = []) =>
-      client.query<Row>(text, [...values]);
+      client.query<Row>(timed(text, values, queryTimeoutMs));
     // A connection lost mid-transaction fails the running statement and is also reported here; without
     // a listener that report would be an uncaught 'error' event. Such a connection is never reused.
     let discard = false;
@@ -211,7 +250,9 @@ export class PostgresStore implements Store {
       return result;
     } catch (error) {
       // A connection that could not even roll back is in an unknown state: the pool must not reuse it.
-      if (!(await rollBack(client))) discard = true;
+      // One that stopped answering is not asked to (that would wait out another timeout): dropping it
+      // ends the transaction on the server, at the latest by idle_in_transaction_session_timeout.
+      if (isAnswerTimeout(error) || !(await rollBack(client))) discard = true;
       throw this.#unavailableOr(error);
     } finally {
       client.off('error', onLost);
@@ -229,13 +270,17 @@ export class PostgresStore implements Store {
         ? 'check the user, password and database in DATABASE_URL'
         : trouble === 'closed'
           ? 'the server may be restarting; the next call opens a new connection'
-          : 'check DATABASE_URL and that the server is running';
+          : trouble === 'timeout'
+            ? 'the server or the network to it is overloaded or cut; the call was abandoned'
+            : 'check DATABASE_URL and that the server is running';
     const verb =
       trouble === 'refused'
         ? 'refused the connection'
         : trouble === 'closed'
           ? 'closed the connection'
-          : 'cannot be reached';
+          : trouble === 'timeout'
+            ? 'did not answer in time'
+            : 'cannot be reached';
     return new StoreError(
       'unavailable',
       this.#server.redact(`PostgreSQL at ${this.#server.name} ${verb} (${errorText(error)}); ${advice}.`),
@@ -737,7 +782,8 @@ export class PostgresStore implements Store {
 
   async acquireLeadership(holder: string, ttlMs: number): Promise<boolean> {
     // One statement: when two replicas race for a free lease, the second one's ON CONFLICT sees the
-    // first one's row, still held by someone else, and updates nothing.
+    // first one's row, still held by someone else, and updates nothing. Its answer is awaited half
+    // the lease at most: a renewal that comes later is of little use, and the holder must step down.
     const { rows } = await this.#query(
       `INSERT INTO poller_lease (name, holder, expires_at)
        VALUES ('poller', $1, clock_timestamp() + $2::double precision * interval '1 millisecond')
@@ -745,6 +791,7 @@ export class PostgresStore implements Store {
          WHERE poller_lease.holder = excluded.holder OR poller_lease.expires_at <= clock_timestamp()
        RETURNING holder`,
       [holder, ttlMs],
+      Math.min(this.#queryTimeoutMs, Math.max(250, Math.floor(ttlMs / 2))),
     );
     return rows.length > 0;
   }
@@ -847,6 +894,16 @@ async function recomputeGroups(sql: Sql, groupIds: readonly number[], sampleSize
   );
 }
 
+/** A statement with its own answer timeout: pg honours query_timeout per query, its types omit it. */
+function timed(text: string, values: readonly unknown[], queryTimeoutMs: number): QueryConfig {
+  const config: QueryConfig & { query_timeout: number } = {
+    text,
+    values: [...values],
+    query_timeout: queryTimeoutMs,
+  };
+  return config;
+}
+
 /** Rolls back; false when the connection is too broken even for that. */
 async function rollBack(client: PoolClient): Promise<boolean> {
   try {
@@ -882,11 +939,22 @@ const UNREACHABLE_ERRNOS = new Set([
 /** SQLSTATEs for a server that is there but will not serve us: bad credentials, no such database, full. */
 const REFUSING_SQLSTATES = new Set(['28000', '28P01', '3D000', '53300', '57P03']);
 
-/** SQLSTATEs for a server that ended our session: shutdown, crash, pg_terminate_backend. */
-const CLOSING_SQLSTATES = new Set(['57P01', '57P02']);
+/**
+ * SQLSTATEs for a server that ended our session: shutdown, crash, pg_terminate_backend, a session
+ * idle in a transaction for too long.
+ */
+const CLOSING_SQLSTATES = new Set(['57P01', '57P02', '25P03']);
+
+/** query_canceled: statement_timeout ran out (the bot never cancels statements otherwise). */
+const STATEMENT_TIMEOUT_SQLSTATE = '57014';
+
+/** pg's own error when query_timeout runs out: no answer at all, whatever the server is doing. */
+function isAnswerTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Query read timeout';
+}
 
 /** How the server failed us, when it is the connection rather than the statement that failed. */
-function connectionTrouble(error: unknown): 'unreachable' | 'refused' | 'closed' | undefined {
+function connectionTrouble(error: unknown): 'unreachable' | 'refused' | 'closed' | 'timeout' | undefined {
   if (error instanceof AggregateError) {
     // Node tries every address of a host name and reports them together.
     const kinds = error.errors.map(connectionTrouble);
@@ -894,6 +962,7 @@ function connectionTrouble(error: unknown): 'unreachable' | 'refused' | 'closed'
   }
   if (!(error instanceof Error)) return undefined;
   const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  if (isAnswerTimeout(error) || code === STATEMENT_TIMEOUT_SQLSTATE) return 'timeout';
   if (code !== undefined) {
     if (UNREACHABLE_ERRNOS.has(code)) return 'unreachable';
     if (REFUSING_SQLSTATES.has(code)) return 'refused';
