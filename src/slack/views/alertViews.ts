@@ -1,4 +1,11 @@
-import type { AffectedParticipant, AlertGroup, Mute, StageHealth, Watch } from '../../alerts/model.ts';
+import type {
+  AffectedParticipant,
+  AlertGroup,
+  Mute,
+  StageHealth,
+  UndeliveredMessages,
+  Watch,
+} from '../../alerts/model.ts';
 import type { ReplyPayload } from '../../alerts/planDetections.ts';
 import { errorCodeFix, explainErrorCode } from '../../ivs/eventCatalog.ts';
 import { parseStageArn } from '../../ivs/identifiers.ts';
@@ -10,6 +17,7 @@ import {
   openTarget,
   openTargetSchema,
 } from '../actions/actionIds.ts';
+import { undeliveredReason } from '../SlackPoster.ts';
 import {
   actions,
   type ButtonElement,
@@ -65,7 +73,7 @@ export function channelLink(channelId: string): string {
 
 /** `userId (participantId, publisher remote)`, escaped. */
 export function participantLabel(p: AffectedParticipant): string {
-  const user = p.userId ? clip(p.userId, MAX_ID) : '_no userId_';
+  const user = p.userId ? clipCode(p.userId, MAX_ID) : '_no userId_';
   const remote = p.remoteParticipantId ? `, publisher ${clipCode(p.remoteParticipantId, MAX_ID)}` : '';
   return `${user} (${clipCode(p.participantId, MAX_ID)}${remote})`;
 }
@@ -292,9 +300,18 @@ export function omittedNote(omitted: number, noun: string, nouns = `${noun}s`): 
 export const WATCH_USAGE = '/ivs watch <stage> [#channel] [codes=…]';
 
 /** `/ivs watches`: every watch with its channel, codes and polling health. */
-export function renderWatches(watches: Watch[], health: StageHealth[], now: Date): SlackMessage {
+export function renderWatches(
+  watches: Watch[],
+  health: StageHealth[],
+  now: Date,
+  undelivered: readonly UndeliveredMessages[] = [],
+): SlackMessage {
+  const problems = rowSections(undeliveredRows(undelivered), UNDELIVERED_BUDGET, UNDELIVERED_BLOCKS);
+  const problemNote = omittedNote(problems.omitted, 'delivery problem');
   if (watches.length === 0) {
     return fitMessage('No stages are watched yet.', [
+      ...problems.sections,
+      problemNote ? context(problemNote) : undefined,
       section(`No stages are watched yet. Add one with ${code(WATCH_USAGE)}.`),
     ]);
   }
@@ -306,14 +323,60 @@ export function renderWatches(watches: Watch[], health: StageHealth[], now: Date
     MESSAGE_ROW_BLOCKS,
   );
   const summary = `${plural(watches.length, 'watch', 'watches')}${failing > 0 ? `, ${failing} failing` : ''}`;
-  const notes = [omittedNote(omitted, 'watch', 'watches'), `Add one with ${code(WATCH_USAGE)}.`].filter(
-    (note): note is string => note !== undefined,
-  );
+  const notes = [
+    problemNote,
+    omittedNote(omitted, 'watch', 'watches'),
+    `Add one with ${code(WATCH_USAGE)}.`,
+  ].filter((note): note is string => note !== undefined);
   return fitMessage(`IVS alert watches: ${summary}`, [
     header(`IVS alert watches (${summary})`),
+    ...problems.sections,
     ...sections,
     context(...notes),
   ]);
+}
+
+// Delivery problems come first in /ivs watches and App Home; a few lines say all there is to fix.
+export const UNDELIVERED_BUDGET = 4_000;
+export const UNDELIVERED_BLOCKS = 8;
+
+/**
+ * One line per cause of messages Slack refused for good: per channel, or once for the whole
+ * workspace when the token or a workspace setting is the cause. Each says what is held and how it
+ * gets out.
+ */
+export function undeliveredRows(undelivered: readonly UndeliveredMessages[]): string[] {
+  const rows: string[] = [];
+  const workspace = new Map<string, { count: number; channels: Set<string> }>();
+  for (const held of undelivered) {
+    if (held.scope !== 'workspace') continue;
+    const entry = workspace.get(held.error) ?? { count: 0, channels: new Set<string>() };
+    entry.count += held.count;
+    entry.channels.add(held.channelId);
+    workspace.set(held.error, entry);
+  }
+  for (const [error, entry] of workspace) {
+    rows.push(
+      `:warning: *No alert can be delivered:* ${clip(undeliveredReason(error), MAX_ERROR)}. ` +
+        `${plural(entry.count, 'message')} to ${plural(entry.channels.size, 'channel')} held; they go out, in order, once the bot posts again (after the restart).`,
+    );
+  }
+  for (const held of undelivered) {
+    const reason = clip(undeliveredReason(held.error), MAX_ERROR);
+    const since = `since ${slackDate(held.since)}`;
+    if (held.scope === 'channel') {
+      rows.push(
+        `:warning: *Alerts to ${channelLink(held.channelId)} are not delivered:* ${reason}. ` +
+          `${plural(held.count, 'message')} held ${since}; they go out, in order, with the next message the bot posts there (the next alert, or a ${code('/ivs watch')} confirmation).`,
+      );
+    } else if (held.scope === 'message') {
+      rows.push(
+        `:warning: *${plural(held.count, 'alert message')} to ${channelLink(held.channelId)} refused by Slack:* ${reason}. ` +
+          `Held ${since}; tried again when the bot restarts.`,
+      );
+    }
+  }
+  return rows;
 }
 
 /** `/ivs mutes`: the mutes in force at `now`. */

@@ -101,7 +101,7 @@ export function renderParticipants(
       p.state === 'CONNECTED'
         ? ':large_green_circle: connected'
         : escapeMrkdwn((p.state ?? 'unknown').toLowerCase());
-    const user = p.userId ? `*${escapeMrkdwn(p.userId)}*` : '_no userId_';
+    const user = p.userId ? code(p.userId) : '_no userId_';
     const published = p.published ? ' · published' : '';
     return section(
       `${user} · ${code(p.participantId)} · ${state}${published}\njoined ${slackDate(p.firstJoinTime)}`,

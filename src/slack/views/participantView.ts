@@ -110,7 +110,7 @@ export function participantFields(p: ParticipantDetails): string[] {
   const state = p.state ? `${STATE_ICON[p.state] ?? ':grey_question:'} ${escapeMrkdwn(p.state)}` : '—';
   const fields = [
     field('State', state),
-    field('User ID', shown(p.userId)),
+    field('User ID', p.userId ? code(p.userId) : '—'),
     field('Published', yesNo(p.published)),
     field('First join', slackDate(p.firstJoinTime)),
     field('Browser', joined(p.browserName, p.browserVersion)),
@@ -140,7 +140,8 @@ export function participantFields(p: ParticipantDetails): string[] {
 export function renderAttributes(attributes: Readonly<Record<string, string>>): string {
   const entries = Object.entries(attributes);
   if (entries.length === 0) return '_none_';
-  return entries.map(([key, value]) => `${code(key)}: ${escapeMrkdwn(value)}`).join('\n');
+  // Values are whatever the token's creator put there: code spans keep them from styling the text.
+  return entries.map(([key, value]) => `${code(key)}: ${value === '' ? '_empty_' : code(value)}`).join('\n');
 }
 
 /** One line per event, error events marked and explained. */

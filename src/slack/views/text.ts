@@ -33,9 +33,13 @@ export function truncateMrkdwn(value: string, max: number): string {
   return `${cut}…`;
 }
 
-/** Escaped text shown as inline code; backticks inside would end the span, so they become ˋ. */
+/**
+ * Escaped text shown as inline code, where Slack applies no formatting: the way to show outside
+ * text (IDs, user IDs, attribute values) exactly as it came. Backticks inside would end the span, so
+ * they become ˋ; a span cannot cross lines, so line breaks become ↵.
+ */
 export function code(value: string): string {
-  return `\`${escapeMrkdwn(value.replace(/`/g, 'ˋ'))}\``;
+  return `\`${escapeMrkdwn(value.replace(/`/g, 'ˋ').replace(/\r\n|\r|\n/g, '↵'))}\``;
 }
 
 export function formatTime(date: Date | undefined): string {

@@ -118,7 +118,7 @@ describe('renderAlertGroup', () => {
     assert.match(text, /\*Last seen\*\n<!date\^\d+\^/);
     assert.ok(text.includes(`*Session*\n\`${SESSION}\``));
     assert.ok(text.includes(`*Stage ARN*\n\`${ARN}\``));
-    assert.ok(text.includes('• alice (`p-alice-1`)'));
+    assert.ok(text.includes('• `alice` (`p-alice-1`)'), 'a userId is code: it cannot style the text');
     assert.ok(text.includes('• _no userId_ (`p-bob-2`)'));
     assert.ok(text.includes('_+3 more_'), 'participantCount 5, two named');
     assert.doesNotMatch(text, /Muted/);
@@ -138,7 +138,7 @@ describe('renderAlertGroup', () => {
       NOW,
     );
     const text = all(message);
-    assert.ok(text.includes('• viewer (`sub-1`, publisher `pub-9`)'));
+    assert.ok(text.includes('• `viewer` (`sub-1`, publisher `pub-9`)'));
     assert.doesNotMatch(text, /more_/);
     assert.equal(message.text, 'PUBLISHER_NOT_FOUND on stage AbCdEf123456: 1 event, 1 participant');
   });
@@ -211,7 +211,7 @@ describe('renderAlertGroup', () => {
     const text = mrkdwnTexts(message.blocks).join('\n');
     assert.ok(text.includes('`&lt;!channel&gt; &amp; &lt;@U1&gt;`'));
     assert.ok(
-      text.includes('• &lt;!channel&gt; &amp; &lt;@U1&gt; (`&lt;@U1&gt;`, publisher `&lt;!everyone&gt;`)'),
+      text.includes('• `&lt;!channel&gt; &amp; &lt;@U1&gt;` (`&lt;@U1&gt;`, publisher `&lt;!everyone&gt;`)'),
     );
     assert.ok(text.includes('`&lt;!here&gt;`'));
     assert.equal(
@@ -267,7 +267,7 @@ describe('renderAlertReply', () => {
     const [text = ''] = mrkdwnTexts(message.blocks);
     assert.match(
       text,
-      /^\+3 more `QUOTA_EXCEEDED` events between <!date\^\d+\^[^>]+> and <!date\^\d+\^[^>]+>: carol \(`p-carol-3`\), _no userId_ \(`p-dave-4`, publisher `pub-1`\)$/,
+      /^\+3 more `QUOTA_EXCEEDED` events between <!date\^\d+\^[^>]+> and <!date\^\d+\^[^>]+>: `carol` \(`p-carol-3`\), _no userId_ \(`p-dave-4`, publisher `pub-1`\)$/,
     );
     assert.equal(message.text, '+3 more QUOTA_EXCEEDED events');
   });
@@ -287,7 +287,7 @@ describe('renderAlertReply', () => {
         participants: [{ participantId: 'p1', userId: '<@U1> & <!here>', remoteParticipantId: null }],
       }),
     );
-    assert.ok(mrkdwnTexts(message.blocks)[0]?.includes('&lt;@U1&gt; &amp; &lt;!here&gt; (`p1`)'));
+    assert.ok(mrkdwnTexts(message.blocks)[0]?.includes('`&lt;@U1&gt; &amp; &lt;!here&gt;` (`p1`)'));
     assertNoOutsideControlSequences(message);
   });
 });

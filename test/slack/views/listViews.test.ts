@@ -240,12 +240,12 @@ describe('renderParticipants', () => {
     });
     assert.ok(
       text.includes(
-        `*alice@example.com* · \`pAbc12345678\` · :large_green_circle: connected · published\njoined ${slackDate(START)}`,
+        `\`alice@example.com\` · \`pAbc12345678\` · :large_green_circle: connected · published\njoined ${slackDate(START)}`,
       ),
     );
     assert.ok(
       text.includes(
-        `*&lt;@U123|x&gt; &amp; co* · \`pDef12345678\` · disconnected\njoined ${slackDate(START)}`,
+        `\`&lt;@U123|x&gt; &amp; co\` · \`pDef12345678\` · disconnected\njoined ${slackDate(START)}`,
       ),
     );
     assert.ok(

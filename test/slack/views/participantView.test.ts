@@ -171,7 +171,7 @@ describe('renderParticipant with a full participant', () => {
 
   test('shows every field of the participant', () => {
     assert.equal(fieldValue(message, 'State'), ':large_green_circle: CONNECTED');
-    assert.equal(fieldValue(message, 'User ID'), 'alice@example.com');
+    assert.equal(fieldValue(message, 'User ID'), '`alice@example.com`');
     assert.equal(fieldValue(message, 'Published'), 'yes');
     assert.equal(fieldValue(message, 'First join'), slackDate(FIRST_JOIN));
     assert.equal(fieldValue(message, 'Browser'), 'Chrome 131.0');
@@ -192,7 +192,7 @@ describe('renderParticipant with a full participant', () => {
   });
 
   test('lists the attributes', () => {
-    assert.match(allMrkdwn(message), /\*Attributes\*\n`role`: host\n`displayName`: Alice/);
+    assert.match(allMrkdwn(message), /\*Attributes\*\n`role`: `host`\n`displayName`: `Alice`/);
   });
 
   test('summarises the page of events with its error count', () => {
@@ -341,6 +341,26 @@ describe('renderParticipant with values newer than this bot', () => {
   });
 });
 
+describe('renderParticipant keeps outside data inert', () => {
+  test('a userId that is a URL or a broadcast stays text: code span, verbatim, escaped', () => {
+    const message = renderParticipant(
+      data({
+        participant: {
+          ...FULL_PARTICIPANT,
+          userId: 'https://evil.example/login',
+          attributes: { note: '<!channel> *urgent* https://evil.example/login' },
+        },
+      }),
+    );
+    assertSlackAccepts(message);
+    assert.equal(fieldValue(message, 'User ID'), '`https://evil.example/login`');
+    assert.ok(allMrkdwn(message).includes('`note`: `&lt;!channel&gt; *urgent* https://evil.example/login`'));
+    const json = JSON.stringify(message.blocks);
+    assert.doesNotMatch(json, /<https?:|<!channel>/);
+    assertDataEscaped(message);
+  });
+});
+
 describe('renderParticipant escapes data from IVS', () => {
   const hostile: ParticipantDetails = {
     ...FULL_PARTICIPANT,
@@ -366,11 +386,11 @@ describe('renderParticipant escapes data from IVS', () => {
   const blocksJson = JSON.stringify(message.blocks);
 
   test('data strings appear escaped', () => {
-    assert.equal(fieldValue(message, 'User ID'), '&lt;@U123|x&gt; &amp; co');
+    assert.equal(fieldValue(message, 'User ID'), '`&lt;@U123|x&gt; &amp; co`');
     assert.equal(fieldValue(message, 'ISP'), '&amp;lt;!everyone&amp;gt;');
     const text = allMrkdwn(message);
-    assert.ok(text.includes('`note`: &lt;!channel&gt;'));
-    assert.ok(text.includes('`&lt;b&gt;ˋkeyˋ&lt;/b&gt;`: a &amp; b &gt; c'));
+    assert.ok(text.includes('`note`: `&lt;!channel&gt;'));
+    assert.ok(text.includes('`&lt;b&gt;ˋkeyˋ&lt;/b&gt;`: `a &amp; b &gt; c`'));
     assert.ok(text.includes('&lt;https://evil.example|click&gt;'));
     assert.ok(text.includes(':red_circle: *&lt;!channel&gt;_ERROR* · `&lt;@U999&gt;`'));
   });

@@ -133,6 +133,10 @@ describe('code', () => {
     assert.equal(out, '`aˋbˋˋc`');
     assert.equal(out.split('`').length - 1, 2);
   });
+
+  test('line breaks cannot end the span either', () => {
+    assert.equal(code('a\nb\r\nc\rd'), '`a↵b↵c↵d`');
+  });
 });
 
 describe('formatTime and slackDate', () => {
