@@ -23,7 +23,7 @@ import { registerActions } from './slack/actions/index.ts';
 import { registerCommands } from './slack/commands/index.ts';
 import { createSlackApp } from './slack/createSlackApp.ts';
 import { registerAppHome } from './slack/events/appHome.ts';
-import { WebClientSlackPoster } from './slack/SlackPoster.ts';
+import { type PostFailure, WebClientSlackPoster } from './slack/SlackPoster.ts';
 import { registerWorkspaceGuard } from './slack/workspaceGuard.ts';
 import { openStore } from './store/openStore.ts';
 import { purgeExpired } from './store/purgeExpired.ts';
@@ -43,7 +43,10 @@ export const SHUTDOWN_BUDGET_MS = 20_000;
 /** Starts the bot with a validated config; used by the CLI below and by end-to-end tests. */
 export async function startBot(config: Config, logger: Logger): Promise<RunningBot> {
   const store = await openStore(config.store);
-  const metrics = createMetrics({ outboxDepth: () => store.outboxDepth() });
+  const metrics = createMetrics({
+    outboxDepth: () => store.outboxDepth(),
+    undelivered: () => store.undeliveredSummary(),
+  });
   const ivsClients = createIvsClientFactory({ maxAttempts: 3, requestTimeoutMs: 10_000 });
   const budget = new RequestBudget(config.maxTps, systemClock, { backgroundShare: config.pollerShare });
   const ivs = new SdkIvsGateway({
@@ -64,9 +67,14 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     readyRoute(store, () => stopping),
     metricsRoute(metrics.registry),
   ]);
-  const poster = new WebClientSlackPoster(slack.client, (failure) =>
-    metrics.slackErrors.inc({ error: failure.kind }),
-  );
+  const onFailure = (failure: PostFailure) => metrics.slackErrors.inc({ error: failure.error });
+  let sender: OutboxSender | undefined;
+  // A message Slack accepts in a channel (a watch confirmation, a Share) puts the alerts it refused
+  // there back in line; the outbox's own sends do that themselves, through the second poster.
+  const poster = new WebClientSlackPoster(slack.client, {
+    onFailure,
+    onDelivered: (channel) => sender?.noteDelivered(channel),
+  });
   const watches = new WatchService({ ivs, store, slack: poster });
   await watches.seed(config.watches);
 
@@ -81,7 +89,6 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     logger,
   });
   await replicaBudget.start();
-  let sender: OutboxSender | undefined;
   const elector = new LeaderElector({
     store,
     holder,
@@ -95,8 +102,9 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   });
   sender = new OutboxSender({
     store,
-    slack: poster,
+    slack: new WebClientSlackPoster(slack.client, { onFailure }),
     logger,
+    holder: `outbox:${holder}`,
     canSend: () => elector.isLeader,
     onSend: (kind, outcome) => metrics.alertMessages.inc({ kind, outcome }),
   });
@@ -180,7 +188,11 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     logger,
     shouldRun: () => elector.isLeader,
     endMarginMs: 1000 / config.maxTps + 250,
-    onCycle: (report) => recordCycle(metrics, report),
+    onCycle: (report) => {
+      recordCycle(metrics, report);
+      // Notices, and messages put back in line by another replica, are sent without waiting for a detection.
+      sender?.kick();
+    },
   });
   logger.info(
     { port, mode: config.slackAppToken ? 'socket' : 'http', store: config.store.kind, holder },

@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { UndeliveredMessages } from './alerts/model.ts';
 import type { CycleReport } from './alerts/Poller.ts';
 
 /** The bot's Prometheus metrics, one registry per process (tests create their own). */
@@ -14,13 +15,20 @@ export interface Metrics {
   readonly alertMessages: Counter<'kind' | 'outcome'>;
   readonly slackErrors: Counter<'error'>;
   readonly outboxDepth: Gauge;
+  readonly alertMessagesFailed: Gauge<'cause'>;
   readonly leader: Gauge;
 }
 
-export function createMetrics(options: { outboxDepth?: () => Promise<number> } = {}): Metrics {
+export function createMetrics(
+  options: {
+    outboxDepth?: () => Promise<number>;
+    undelivered?: () => Promise<readonly UndeliveredMessages[]>;
+  } = {},
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'ivs_bot_' });
   const outboxDepth = options.outboxDepth;
+  const undelivered = options.undelivered;
   return {
     registry,
     commands: new Counter({
@@ -66,7 +74,7 @@ export function createMetrics(options: { outboxDepth?: () => Promise<number> } =
     }),
     alertMessages: new Counter({
       name: 'ivs_bot_alert_messages_total',
-      help: 'Alert messages by kind (post, update, reply, notice) and outcome (sent, skipped_muted, retry).',
+      help: 'Alert message attempts by kind (post, update, reply, notice) and outcome (sent, skipped_muted, superseded, retry, failed: refused by Slack for good).',
       labelNames: ['kind', 'outcome'],
       registers: [registry],
     }),
@@ -82,6 +90,22 @@ export function createMetrics(options: { outboxDepth?: () => Promise<number> } =
       registers: [registry],
       async collect() {
         if (outboxDepth) this.set(await outboxDepth());
+      },
+    }),
+    alertMessagesFailed: new Gauge({
+      name: 'ivs_bot_alert_messages_failed',
+      help: 'Alert messages Slack refused for good, kept until the cause is fixed, by cause (Slack error: not_in_channel, invalid_auth, …).',
+      labelNames: ['cause'],
+      registers: [registry],
+      async collect() {
+        if (!undelivered) return;
+        const byCause = new Map<string, number>();
+        for (const held of await undelivered()) {
+          byCause.set(held.error, (byCause.get(held.error) ?? 0) + held.count);
+        }
+        // A cause that is fixed disappears rather than staying at its last value.
+        this.reset();
+        for (const [cause, count] of byCause) this.set({ cause }, count);
       },
     }),
     leader: new Gauge({

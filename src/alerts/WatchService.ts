@@ -5,7 +5,7 @@ import type { StageRef } from '../ivs/identifiers.ts';
 import { describePostFailure, type SlackPoster } from '../slack/SlackPoster.ts';
 import { renderWatchStarted } from '../slack/views/noticeView.ts';
 import type { Store } from '../store/Store.ts';
-import type { AlertGroup, Mute, StageHealth, Watch } from './model.ts';
+import type { AlertGroup, Mute, StageHealth, UndeliveredMessages, Watch } from './model.ts';
 
 export type WatchOutcome =
   | { ok: true; created: boolean; stageArn: string; channelId: string; codes: readonly string[] | null }
@@ -16,6 +16,8 @@ export interface AlertsOverview {
   health: StageHealth[];
   mutes: Mute[];
   groups: AlertGroup[];
+  /** Messages Slack refused for good, by channel and cause: what people must fix. */
+  undelivered: UndeliveredMessages[];
 }
 
 export type MuteOutcome =
@@ -110,13 +112,14 @@ export class WatchService {
 
   async overview(groupLimit = 10): Promise<AlertsOverview> {
     const now = this.#now();
-    const [watches, health, mutes, groups] = await Promise.all([
+    const [watches, health, mutes, groups, undelivered] = await Promise.all([
       this.#store.listWatches(),
       this.#store.listStageHealth(),
       this.#store.listMutes(now),
       this.#store.latestGroups(groupLimit),
+      this.#store.undeliveredSummary(),
     ]);
-    return { watches, health, mutes, groups };
+    return { watches, health, mutes, groups, undelivered };
   }
 
   /** Mutes the alert's stage and code for `hours`; the caller re-renders the alert message. */

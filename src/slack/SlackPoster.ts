@@ -1,80 +1,261 @@
 import type { webApi } from '@slack/bolt';
 import type { SlackMessage } from './views/blocks.ts';
 
-/** Slack Web API failures the bot tells users about, by Slack's error code. */
+/**
+ * Why Slack did not take a message, as the outbox acts on it:
+ * - `rate_limited`: HTTP 429; wait `retryAfterSec` before sending anything more to that channel.
+ * - `transient`: 5xx, network errors, time-outs and the errors Slack documents as temporary; retried
+ *   with back-off.
+ * - `permanent`: Slack refused it and would refuse it again; never retried as it is. `scope` says what
+ *   must change first: the `channel` (invite the bot, unarchive), the `workspace` (token, scopes,
+ *   admin settings: every channel is affected) or the `message` itself (its content or its target).
+ * `error` is Slack's error code, or `http_<status>`, `timeout`, `network` when Slack gave none.
+ */
 export type PostFailure =
-  | {
-      kind: 'not_in_channel' | 'channel_not_found' | 'is_archived' | 'invalid_auth' | 'rate_limited';
-      retryAfterSec?: number;
-    }
-  | { kind: 'other'; error: string };
+  | { kind: 'rate_limited'; error: string; retryAfterSec: number }
+  | { kind: 'transient'; error: string }
+  | { kind: 'permanent'; error: string; scope: PermanentScope };
+
+export type PermanentScope = 'channel' | 'workspace' | 'message';
 
 export type PostResult = { ok: true; ts: string; channel: string } | { ok: false; failure: PostFailure };
 
-/** The Slack adapter for messages the bot posts itself (shares now, alerts later). */
+/** The Slack adapter for messages the bot posts itself (shares, watch confirmations, alerts). */
 export interface SlackPoster {
   post(channel: string, message: SlackMessage, options?: { threadTs?: string }): Promise<PostResult>;
   update(channel: string, ts: string, message: SlackMessage): Promise<PostResult>;
 }
 
-const KNOWN = new Set(['not_in_channel', 'channel_not_found', 'is_archived', 'invalid_auth', 'rate_limited']);
+// Error codes from Slack's documentation of chat.postMessage and chat.update, and the errors it
+// documents for every Web API method. Any other ok:false error is taken as permanent for the message:
+// an error Slack has not documented is likelier a refusal than a hiccup, and retrying a refusal for
+// ever is what this classification exists to prevent.
+
+/** Documented as temporary: the same call may succeed later. */
+const TRANSIENT_ERRORS = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'team_added_to_org',
+  'org_login_required',
+  'external_channel_migrating',
+  'update_failed',
+  'message_limit_exceeded',
+  'streaming_state_conflict',
+]);
+
+/** The token, its scopes or a workspace setting: every channel is refused alike. */
+const WORKSPACE_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'missing_scope',
+  'no_permission',
+  'not_allowed_token_type',
+  'team_access_not_granted',
+  'ekm_access_denied',
+  'access_denied',
+  'accesslimited',
+  'two_factor_setup_required',
+  'enterprise_is_restricted',
+  'app_access_restricted',
+  'restricted_action',
+  'method_deprecated',
+  'deprecated_endpoint',
+]);
+
+/** The channel: inviting the bot, unarchiving or changing the channel's settings fixes it. */
+const CHANNEL_ERRORS = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'is_inactive',
+  'restricted_action_read_only_channel',
+  'restricted_action_thread_only_channel',
+  'restricted_action_non_threadable_channel',
+  'messages_tab_disabled',
+  'channel_type_not_supported',
+  'team_not_found',
+]);
+
+const RATE_LIMITED_ERRORS = new Set(['ratelimited', 'rate_limited']);
 
 interface SlackErrorShape {
   code?: unknown;
   data?: { error?: unknown };
   retryAfter?: unknown;
+  statusCode?: unknown;
+  original?: unknown;
   message?: unknown;
 }
 
+/** Classifies what the Web API client threw (see @slack/web-api's ErrorCode) into a PostFailure. */
 export function toPostFailure(error: unknown): PostFailure {
   const shape: SlackErrorShape =
     typeof error === 'object' && error !== null ? (error as SlackErrorShape) : {};
-  if (shape.code === 'slack_webapi_rate_limited_error') {
-    return {
-      kind: 'rate_limited',
-      retryAfterSec: typeof shape.retryAfter === 'number' ? shape.retryAfter : 1,
-    };
+  switch (shape.code) {
+    case 'slack_webapi_rate_limited_error':
+      return {
+        kind: 'rate_limited',
+        error: 'ratelimited',
+        retryAfterSec: typeof shape.retryAfter === 'number' && shape.retryAfter > 0 ? shape.retryAfter : 1,
+      };
+    case 'slack_webapi_platform_error': {
+      const slackError = typeof shape.data?.error === 'string' ? shape.data.error : 'unknown_error';
+      return classifySlackError(slackError);
+    }
+    case 'slack_webapi_http_error': {
+      const status = typeof shape.statusCode === 'number' ? shape.statusCode : 0;
+      // Slack's Web API answers 200 or 429; a 5xx or 408 is trouble on the way, anything else means
+      // the address is not Slack's API at all (a wrong SLACK_API_URL or a proxy), for every channel.
+      if (status >= 500 || status === 408) return { kind: 'transient', error: `http_${status}` };
+      return { kind: 'permanent', error: `http_${status}`, scope: 'workspace' };
+    }
+    case 'slack_webapi_request_error':
+      return { kind: 'transient', error: isTimeout(shape.original) ? 'timeout' : 'network' };
   }
-  const slackError = typeof shape.data?.error === 'string' ? shape.data.error : undefined;
-  if (slackError && KNOWN.has(slackError))
-    return { kind: slackError as Exclude<PostFailure['kind'], 'other'> };
-  return {
-    kind: 'other',
-    error: slackError ?? (typeof shape.message === 'string' ? shape.message : String(error)),
-  };
+  // A 429 whose Retry-After the client could not read reaches us as a plain Error.
+  if (
+    typeof shape.message === 'string' &&
+    /Retry header did not contain a valid timeout/.test(shape.message)
+  ) {
+    return { kind: 'transient', error: 'ratelimited' };
+  }
+  if (isTimeout(error)) return { kind: 'transient', error: 'timeout' };
+  return { kind: 'transient', error: 'network' };
+}
+
+/** An ok:false error code from Slack, classified by its documentation. */
+export function classifySlackError(slackError: string): PostFailure {
+  if (RATE_LIMITED_ERRORS.has(slackError))
+    return { kind: 'rate_limited', error: slackError, retryAfterSec: 1 };
+  if (TRANSIENT_ERRORS.has(slackError)) return { kind: 'transient', error: slackError };
+  if (WORKSPACE_ERRORS.has(slackError)) return { kind: 'permanent', error: slackError, scope: 'workspace' };
+  if (CHANNEL_ERRORS.has(slackError)) return { kind: 'permanent', error: slackError, scope: 'channel' };
+  return { kind: 'permanent', error: slackError, scope: 'message' };
+}
+
+function isTimeout(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return (
+    name === 'TimeoutError' ||
+    name === 'AbortError' ||
+    code === 'ETIMEDOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  );
 }
 
 /** Plain-text advice for the person who asked; no channel mention so it can be escaped safely. */
 export function describePostFailure(failure: PostFailure): string {
   switch (failure.kind) {
+    case 'rate_limited':
+      return 'Slack is rate limiting the bot; try again in a moment.';
+    case 'transient':
+      return 'Slack is not answering right now; try again in a moment.';
+    case 'permanent':
+      break;
+  }
+  switch (failure.error) {
     case 'not_in_channel':
       return 'The bot is not a member of that channel. Invite it there with /invite @IVS bot (needed for private channels).';
     case 'channel_not_found':
       return 'The bot cannot see that channel: it was deleted, or it is private and the bot was not invited.';
     case 'is_archived':
       return 'That channel is archived.';
-    case 'invalid_auth':
-      return 'Slack refused the bot token (invalid_auth): check SLACK_BOT_TOKEN and reinstall the app.';
-    case 'rate_limited':
-      return 'Slack is rate limiting the bot; try again in a moment.';
-    case 'other':
-      return `Slack refused the message: ${failure.error}`;
+    default: {
+      const reason = undeliveredReason(failure.error);
+      return `${reason.charAt(0).toUpperCase()}${reason.slice(1)}.`;
+    }
   }
+}
+
+/**
+ * Why messages are held, and what fixes it, as one plain-text clause ("the bot is not in the channel
+ * — invite it with /invite @IVS bot"), for a Slack error code as the outbox stores it.
+ */
+export function undeliveredReason(error: string): string {
+  switch (error) {
+    case 'not_in_channel':
+      return 'the bot is not in the channel — invite it with /invite @IVS bot';
+    case 'channel_not_found':
+      return 'the bot cannot see the channel (deleted, or private without the bot) — invite it with /invite @IVS bot, or unwatch it';
+    case 'is_archived':
+    case 'is_inactive':
+      return 'the channel is archived — unarchive it, or unwatch it';
+    case 'restricted_action_read_only_channel':
+      return 'the channel is read-only — let the bot post there';
+    case 'restricted_action_thread_only_channel':
+      return 'the channel allows thread replies only — let the bot post there';
+    case 'restricted_action_non_threadable_channel':
+      return 'the channel does not allow threads — allow them or watch from another channel';
+    case 'messages_tab_disabled':
+    case 'channel_type_not_supported':
+      return 'the bot cannot post in this kind of conversation — watch from a channel';
+    case 'invalid_auth':
+    case 'not_authed':
+    case 'token_revoked':
+    case 'token_expired':
+    case 'account_inactive':
+      return `Slack refused the bot token (${error}) — reinstall the app, set the new SLACK_BOT_TOKEN and restart the bot`;
+    case 'missing_scope':
+    case 'no_permission':
+    case 'not_allowed_token_type':
+    case 'team_access_not_granted':
+      return `the bot token lacks a permission (${error}) — reinstall the app from its manifest and restart the bot`;
+    case 'restricted_action':
+    case 'ekm_access_denied':
+    case 'access_denied':
+    case 'app_access_restricted':
+    case 'enterprise_is_restricted':
+      return `a workspace setting stops the bot from posting (${error}) — ask a Slack admin`;
+    case 'invalid_blocks':
+    case 'invalid_blocks_format':
+    case 'msg_too_long':
+    case 'msg_blocks_too_long':
+    case 'no_text':
+    case 'invalid_arguments':
+      return `Slack refused the message itself (${error}) — a bug in the bot; please report it`;
+    case 'message_not_found':
+    case 'cant_update_message':
+    case 'edit_window_closed':
+      return `the alert message can no longer be updated (${error}), e.g. it was deleted`;
+    default:
+      return error.startsWith('http_')
+        ? `Slack's API address answered HTTP ${error.slice(5)} — check SLACK_API_URL`
+        : `Slack refused the message (${error})`;
+  }
+}
+
+export interface PosterHooks {
+  /** Every failure, classified (metrics). */
+  onFailure?: (failure: PostFailure) => void;
+  /** Slack accepted a message in `channel`: whatever kept earlier messages out of it is gone. */
+  onDelivered?: (channel: string) => void;
 }
 
 export class WebClientSlackPoster implements SlackPoster {
   readonly #client: webApi.WebClient;
-  readonly #onFailure: ((failure: PostFailure) => void) | undefined;
+  readonly #hooks: PosterHooks;
 
-  constructor(client: webApi.WebClient, onFailure?: (failure: PostFailure) => void) {
+  constructor(client: webApi.WebClient, hooks: PosterHooks = {}) {
     this.#client = client;
-    this.#onFailure = onFailure;
+    this.#hooks = hooks;
   }
 
   #fail(error: unknown): PostResult {
     const failure = toPostFailure(error);
-    this.#onFailure?.(failure);
+    this.#hooks.onFailure?.(failure);
     return { ok: false, failure };
+  }
+
+  /** `channel` as the caller named it: the ID the outbox keys its messages by. */
+  #delivered(channel: string, result: PostResult): PostResult {
+    this.#hooks.onDelivered?.(channel);
+    return result;
   }
 
   async post(
@@ -91,7 +272,11 @@ export class WebClientSlackPoster implements SlackPoster {
         unfurl_media: false,
         ...(options.threadTs ? { thread_ts: options.threadTs } : {}),
       });
-      return { ok: true, ts: String(answer.ts ?? ''), channel: String(answer.channel ?? channel) };
+      return this.#delivered(channel, {
+        ok: true,
+        ts: String(answer.ts ?? ''),
+        channel: String(answer.channel ?? channel),
+      });
     } catch (error) {
       return this.#fail(error);
     }
@@ -105,7 +290,11 @@ export class WebClientSlackPoster implements SlackPoster {
         text: message.text,
         blocks: message.blocks,
       });
-      return { ok: true, ts: String(answer.ts ?? ts), channel: String(answer.channel ?? channel) };
+      return this.#delivered(channel, {
+        ok: true,
+        ts: String(answer.ts ?? ts),
+        channel: String(answer.channel ?? channel),
+      });
     } catch (error) {
       return this.#fail(error);
     }

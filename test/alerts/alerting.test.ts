@@ -393,29 +393,54 @@ describe('durability', () => {
 });
 
 describe('Slack refusing alert messages', () => {
-  for (const failure of [
-    { label: 'HTTP 500', status: 500, error: 'internal_error' },
-    { label: 'invalid_auth', error: 'invalid_auth' },
-    { label: 'channel_not_found', error: 'channel_not_found' },
-    { label: 'not_in_channel', error: 'not_in_channel' },
-  ]) {
-    test(`${failure.label}: the alert waits in the outbox with back-off and is sent once Slack accepts`, async () => {
-      const p = pipeline(`refuse-${failure.error}.db`);
+  test('HTTP 500: the alert waits in the outbox with back-off and is sent once Slack accepts', async () => {
+    const p = pipeline('refuse-500.db');
+    const { stageArn, sessionId } = seedLiveStage();
+    const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
+    await watch(p, stageArn);
+    errorEvent(stageArn, sessionId, a, 'QUOTA_EXCEEDED', T0 - 1_000);
+    slack.fail('chat.postMessage', { status: 500, error: 'internal_error' }, 2);
+    await cycle(p);
+    assert.equal(alertPosts().length, 0);
+    assert.equal(await p.store.outboxDepth(), 1, 'kept, not dropped');
+    assert.equal((await p.store.dueOutbox(new Date(T0 + 1_000), 10)).length, 0, 'backing off');
+    p.clock.now = T0 + 10 * 60_000;
+    await p.sender.drain();
+    p.clock.now = T0 + 30 * 60_000;
+    await p.sender.drain();
+    assert.equal(alertPosts().length, 1, 'sent once Slack accepts it');
+    assert.equal(await p.store.outboxDepth(), 0);
+    await p.close();
+  });
+
+  for (const error of ['invalid_auth', 'channel_not_found', 'not_in_channel']) {
+    test(`${error}: the alert is kept as failed, not retried, and goes out once a message is delivered there again`, async () => {
+      const p = pipeline(`refuse-${error}.db`);
       const { stageArn, sessionId } = seedLiveStage();
       const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
       await watch(p, stageArn);
       errorEvent(stageArn, sessionId, a, 'QUOTA_EXCEEDED', T0 - 1_000);
-      slack.fail('chat.postMessage', failure, 2);
+      slack.setChannelError(CHANNEL, error);
       await cycle(p);
-      assert.equal(alertPosts().length, 0);
-      assert.equal(await p.store.outboxDepth(), 1, 'kept, not dropped');
-      assert.equal((await p.store.dueOutbox(new Date(T0 + 1_000), 10)).length, 0, 'backing off');
-      p.clock.now = T0 + 10 * 60_000;
-      await p.sender.drain();
       p.clock.now = T0 + 30 * 60_000;
       await p.sender.drain();
-      assert.equal(alertPosts().length, 1, 'sent once Slack accepts it');
-      assert.equal(await p.store.outboxDepth(), 0);
+      assert.equal(slack.callsTo('chat.postMessage').length, 1, 'tried once');
+      assert.equal(await p.store.outboxDepth(), 0, 'not waiting: set aside');
+      assert.deepEqual(
+        (await p.store.undeliveredSummary()).map((held) => [held.channelId, held.error, held.count]),
+        [[CHANNEL, error, 1]],
+        'kept with Slack’s error, not dropped',
+      );
+
+      slack.setChannelError(CHANNEL, undefined); // the cause is fixed
+      p.clock.now += 60_000;
+      errorEvent(stageArn, sessionId, a, 'PUBLISHER_NOT_FOUND', p.clock.now - 1_000);
+      await cycle(p);
+      const texts = alertPosts().map((c) => String(c.body.text));
+      assert.equal(texts.length, 2, 'the new alert, then the held one');
+      assert.match(texts[0] ?? '', /PUBLISHER_NOT_FOUND/);
+      assert.match(texts[1] ?? '', /QUOTA_EXCEEDED/);
+      assert.deepEqual(await p.store.undeliveredSummary(), []);
       await p.close();
     });
   }

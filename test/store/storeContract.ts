@@ -861,6 +861,142 @@ export function storeContract(
         assert.equal(await store.outboxDepth(), 0);
         assert.deepEqual(await pending(store), []);
       });
+
+      /** Three notices per channel (failing, recovered, failing), created at 0, 1 s and 2 s. */
+      async function threePerChannel(channels: readonly string[]): Promise<Map<string, number[]>> {
+        await store.recordPoll(poll(false, 0, channels));
+        await store.recordPoll(poll(true, 1_000, channels));
+        await store.recordPoll(poll(false, 2_000, channels));
+        const ids = new Map<string, number[]>();
+        for (const item of await pending(store))
+          ids.set(item.channelId, [...(ids.get(item.channelId) ?? []), item.id]);
+        return ids;
+      }
+      const claim = (holder: string, nowOffsetMs: number, perChannel = 10, limit = 100) =>
+        store.claimOutbox({ holder, now: at(nowOffsetMs), leaseMs: MINUTE, perChannel, limit });
+      const ids = (items: readonly OutboxItem[]) => items.map((item) => item.id);
+
+      test('claimOutbox takes each channel in order up to the first message that must wait, and nothing claimed by another', async () => {
+        const byChannel = await threePerChannel(['C0A', 'C0B', 'C0C']);
+        const [a1, a2, a3] = byChannel.get('C0A') ?? [];
+        const [b1, b2, b3] = byChannel.get('C0B') ?? [];
+        const [c1, c2, c3] = byChannel.get('C0C') ?? [];
+        assert.ok(a1 && a2 && a3 && b1 && b2 && b3 && c1 && c2 && c3);
+        // b1 waits (429): the two after it wait with it, though they are due.
+        await store.retryOutbox(b1, at(10 * MINUTE), 'ratelimited');
+
+        const first = await claim('holder-1', 2_000, 2);
+        assert.deepEqual(
+          ids(first),
+          [a1, c1, a2, c2].sort((x, y) => x - y),
+          'oldest first, two per channel',
+        );
+        assert.deepEqual(
+          first.map((item) => item.kind),
+          ['notice', 'notice', 'notice', 'notice'],
+        );
+        assert.deepEqual(await claim('holder-2', 2_000), [], 'a3 and c3 wait behind claimed ones');
+        assert.deepEqual(
+          ids(await store.dueOutbox(at(2_000), 10)),
+          [b2, a3, b3, c3].sort((x, y) => x - y),
+          'claimed ones are not due (dueOutbox lists what is due, whatever waits before it)',
+        );
+        assert.equal(await store.outboxDepth(), 9, 'claimed ones are still to send');
+
+        await store.completeOutbox(a1);
+        await store.completeOutbox(a2);
+        assert.deepEqual(ids(await claim('holder-2', 2_000)), [a3]);
+        assert.equal(await store.releaseOutbox('holder-2', [c1]), 0, 'only the holder gives its claims back');
+        assert.equal(await store.releaseOutbox('holder-1', [c2]), 1);
+        assert.equal(await store.releaseOutbox('holder-1'), 1, 'the rest of holder-1 (c1)');
+        assert.deepEqual(ids(await claim('holder-2', 2_000, 2)), [c1, c2]);
+
+        // A lease that ran out is taken over (its holder died mid-send), in order, and no earlier.
+        assert.deepEqual(await claim('holder-3', 2_000 + MINUTE - 1), []);
+        assert.deepEqual(
+          ids(await claim('holder-3', 2_000 + MINUTE)),
+          [a3, c1, c2, c3].sort((x, y) => x - y),
+        );
+      });
+
+      test('claimOutbox honours the overall limit and the per-channel limit', async () => {
+        const byChannel = await threePerChannel(['C0A', 'C0B']);
+        const [a1, a2] = byChannel.get('C0A') ?? [];
+        const [b1] = byChannel.get('C0B') ?? [];
+        assert.deepEqual(ids(await claim('holder-1', 2_000, 10, 2)), [a1, b1]);
+        assert.deepEqual(
+          ids(await claim('holder-2', 2_000, 1, 10)),
+          [],
+          'both channels wait behind holder-1',
+        );
+        await store.releaseOutbox('holder-1');
+        assert.deepEqual(ids(await claim('holder-2', 2_000, 1, 10)), [a1, b1]);
+        await store.completeOutbox(a1 ?? 0);
+        assert.deepEqual(ids(await claim('holder-2', 2_000, 1, 10)), [a2]);
+      });
+
+      test('a failed message is set aside with its error, counted, and put back in line when its cause is gone', async () => {
+        const byChannel = await threePerChannel(['C0A', 'C0B', 'C0C']);
+        const [a1, a2, a3] = byChannel.get('C0A') ?? [];
+        const [b1, b2, b3] = byChannel.get('C0B') ?? [];
+        const [c1, c2, c3] = byChannel.get('C0C') ?? [];
+        assert.ok(a1 && a2 && a3 && b1 && b2 && b3 && c1 && c2 && c3);
+        assert.equal((await claim('holder-1', 2_000, 1)).length, 3);
+        await store.failOutbox(a1, { error: 'not_in_channel', scope: 'channel', at: at(3_000) });
+        await store.failOutbox(b1, { error: 'invalid_auth', scope: 'workspace', at: at(4_000) });
+        await store.failOutbox(c1, { error: 'invalid_blocks', scope: 'message', at: at(5_000) });
+        assert.equal(await store.outboxDepth(), 6, 'failed messages are not waiting to be sent');
+
+        // Failed ones hold nothing up: the newer messages of each channel go.
+        const next = await claim('holder-1', 6_000);
+        assert.deepEqual(
+          ids(next),
+          [a2, b2, c2, a3, b3, c3].sort((x, y) => x - y),
+        );
+        for (const id of ids(next)) await store.completeOutbox(id);
+        await store.failOutbox(a3, { error: 'not_in_channel', scope: 'channel', at: at(7_000) });
+        assert.deepEqual(await pending(store), [], 'failing a message already sent changes nothing');
+
+        assert.deepEqual(await store.undeliveredSummary(), [
+          { channelId: 'C0A', error: 'not_in_channel', scope: 'channel', count: 1, since: at(3_000) },
+          { channelId: 'C0B', error: 'invalid_auth', scope: 'workspace', count: 1, since: at(4_000) },
+          { channelId: 'C0C', error: 'invalid_blocks', scope: 'message', count: 1, since: at(5_000) },
+        ]);
+
+        // A message delivered in C0A: C0A's own failures and every workspace-wide one come back.
+        assert.deepEqual(await store.requeueFailed({ deliveredTo: 'C0A' }, at(8_000)), ['C0A', 'C0B']);
+        const back = await store.dueOutbox(at(8_000), 10);
+        assert.deepEqual(ids(back), [a1, b1]);
+        assert.deepEqual(
+          back.map((item) => item.attempts),
+          [1, 1],
+          'the failed attempt is counted',
+        );
+        assert.deepEqual(await store.undeliveredSummary(), [
+          { channelId: 'C0C', error: 'invalid_blocks', scope: 'message', count: 1, since: at(5_000) },
+        ]);
+        assert.deepEqual(
+          await store.requeueFailed({ deliveredTo: 'C0C' }, at(8_000)),
+          [],
+          'not a message refused for itself',
+        );
+        assert.deepEqual(await store.requeueFailed({ scopes: ['message'] }, at(9_000)), ['C0C']);
+        assert.deepEqual(await store.undeliveredSummary(), []);
+        // Back in line with their old places: before anything newer of their channel.
+        await store.recordPoll(poll(true, 10_000, ['C0A']));
+        const newest = (await pending(store)).at(-1);
+        assert.ok(newest && newest.id > c3);
+        assert.deepEqual(ids(await claim('holder-2', 10_000)), [a1, b1, c1, newest.id]);
+      });
+
+      test('completeOutbox records the posted message of its group in the same step', async () => {
+        await store.recordDetections(detection([errorEvent('p-1', 0)], [watchOf('C0A')], 1_000));
+        const [item] = await claim('holder-1', 1_000);
+        assert.ok(item && item.groupId !== null);
+        await store.completeOutbox(item.id, { groupId: item.groupId, messageTs: '1712345678.000100' });
+        assert.equal((await store.getGroup(item.groupId))?.messageTs, '1712345678.000100');
+        assert.equal(await store.outboxDepth(), 0);
+      });
     });
   });
 }

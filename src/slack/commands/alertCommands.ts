@@ -40,7 +40,7 @@ export async function runAlertCommand(
     }
     case 'watches': {
       const overview = await watches.overview();
-      return renderWatches(overview.watches, overview.health, now);
+      return renderWatches(overview.watches, overview.health, now, overview.undelivered);
     }
     case 'mutes': {
       const overview = await watches.overview();

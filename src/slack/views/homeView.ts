@@ -1,4 +1,4 @@
-import type { AlertGroup, Mute, StageHealth, Watch } from '../../alerts/model.ts';
+import type { AlertGroup, Mute, StageHealth, UndeliveredMessages, Watch } from '../../alerts/model.ts';
 import {
   alertGroupRow,
   healthByStage,
@@ -7,6 +7,9 @@ import {
   omittedNote,
   plural,
   rowSections,
+  UNDELIVERED_BLOCKS,
+  UNDELIVERED_BUDGET,
+  undeliveredRows,
   WATCH_USAGE,
   watchRow,
 } from './alertViews.ts';
@@ -28,6 +31,8 @@ export interface HomeData {
   health: StageHealth[];
   mutes: Mute[];
   groups: AlertGroup[];
+  /** Messages Slack refused for good, by channel and cause (none when absent). */
+  undelivered?: readonly UndeliveredMessages[];
   now: Date;
 }
 
@@ -71,10 +76,18 @@ export function renderHome(data: HomeData): HomeView {
     PART_BLOCKS.groups,
   );
 
+  const problems = rowSections(
+    undeliveredRows(data.undelivered ?? []),
+    UNDELIVERED_BUDGET,
+    UNDELIVERED_BLOCKS,
+  );
   const blocks = [
     header('Amazon IVS Real-Time alerts'),
     context(`Updated ${slackDate(data.now)}`),
     divider(),
+    ...problems.sections,
+    note(omittedNote(problems.omitted, 'delivery problem')),
+    problems.sections.length > 0 ? divider() : undefined,
     section(
       `*Watched stages* · ${data.watches.length}${failing > 0 ? ` · :red_circle: ${failing} failing` : ''}`,
     ),

@@ -3,12 +3,14 @@ import pg from 'pg';
 import type {
   AlertGroup,
   DetectedEvent,
+  FailureScope,
   Mute,
   OutboxItem,
   OutboxKind,
   ParticipantCursor,
   SessionCursor,
   StageHealth,
+  UndeliveredMessages,
   Watch,
 } from '../../alerts/model.ts';
 import { dedupKey } from '../../alerts/model.ts';
@@ -20,6 +22,7 @@ import {
   fromDate,
   GROUP_COLUMNS,
   type MuteRow,
+  OUTBOX_COLUMNS,
   type OutboxRow,
   PARTICIPANT_CURSOR_COLUMNS,
   type PagingRow,
@@ -34,12 +37,15 @@ import {
   toParticipantCursor,
   toSessionCursor,
   toStageHealth,
+  toUndelivered,
   toWatch,
+  type UndeliveredRow,
   type WatchRow,
 } from '../rows.ts';
 import type {
   DetectionInput,
   DetectionResult,
+  OutboxClaim,
   PagingState,
   PollReport,
   PurgeCounts,
@@ -72,6 +78,30 @@ type Sql = <Row extends QueryResultRow>(
  * same burst or both announcing the same failure.
  */
 const STAGE_LOCK_CLASS = 0x69_76_73_73;
+
+/** Key of the transaction-scoped advisory lock claims take turns under ("ivsout" in ASCII). */
+const OUTBOX_CLAIM_LOCK = 0x69_76_73_6f_75_74;
+
+/**
+ * Ids of the outbox rows a claim may take ($1 now, $2 per channel, $3 limit). Per channel, in id
+ * order, the unsent rows (pending, or being sent) up to the first that must still wait: pending but
+ * not due, or claimed with a lease still running. Those after it wait too, so nothing overtakes an
+ * earlier unsent message of its channel; failed rows are not unsent and hold nothing up.
+ */
+const CLAIMABLE_OUTBOX = `
+  WITH unsent AS (
+    SELECT id, channel_id,
+      (status = 'pending' AND not_before <= $1) OR (status = 'sending' AND claimed_until <= $1) AS ready
+    FROM outbox WHERE status IN ('pending', 'sending')
+  ), ranked AS (
+    SELECT id, ready,
+      MIN(CASE WHEN ready THEN NULL ELSE id END) OVER (PARTITION BY channel_id) AS first_waiting,
+      ROW_NUMBER() OVER (PARTITION BY channel_id ORDER BY id) AS nth
+    FROM unsent
+  )
+  SELECT id FROM ranked
+  WHERE ready AND (first_waiting IS NULL OR id < first_waiting) AND nth <= $2
+  ORDER BY id LIMIT $3`;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -633,27 +663,105 @@ export class PostgresStore implements Store {
 
   async dueOutbox(now: Date, limit: number): Promise<OutboxItem[]> {
     const { rows } = await this.#query<OutboxRow>(
-      `SELECT id, kind, channel_id, group_id, payload, attempts, not_before, created_at FROM outbox
-       WHERE status = 'pending' AND not_before <= $1 ORDER BY id LIMIT $2`,
+      `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' AND not_before <= $1 ORDER BY id LIMIT $2`,
       [now.getTime(), limit],
     );
     return rows.map(toOutboxItem);
   }
 
-  async completeOutbox(id: number): Promise<void> {
-    await this.#query("UPDATE outbox SET status = 'done' WHERE id = $1", [id]);
+  async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
+    const now = claim.now.getTime();
+    return this.#transaction(async (sql) => {
+      // Claims take turns across replicas, each seeing the one before committed: otherwise two could
+      // both find a channel's next message unclaimed. Held for one statement's time.
+      await sql('SELECT pg_advisory_xact_lock($1)', [OUTBOX_CLAIM_LOCK]);
+      // The row's own condition is repeated outside the subquery: a row another holder completed
+      // or released meanwhile is re-checked as it is now, not as the subquery saw it.
+      const { rows } = await sql<OutboxRow>(
+        `UPDATE outbox SET status = 'sending', claimed_by = $4, claimed_until = $5
+         WHERE id IN (${CLAIMABLE_OUTBOX})
+           AND ((status = 'pending' AND not_before <= $1) OR (status = 'sending' AND claimed_until <= $1))
+         RETURNING ${OUTBOX_COLUMNS}`,
+        [now, claim.perChannel, claim.limit, claim.holder, now + claim.leaseMs],
+      );
+      return rows.map(toOutboxItem).sort((a, b) => a.id - b.id);
+    });
+  }
+
+  async releaseOutbox(holder: string, ids?: readonly number[]): Promise<number> {
+    const release = `UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = NULL
+      WHERE status = 'sending' AND claimed_by = $1`;
+    if (ids !== undefined && ids.length === 0) return 0;
+    const result =
+      ids === undefined
+        ? await this.#query(release, [holder])
+        : await this.#query(`${release} AND id = ANY($2::bigint[])`, [holder, ids]);
+    return result.rowCount ?? 0;
+  }
+
+  async completeOutbox(id: number, posted?: { groupId: number; messageTs: string }): Promise<void> {
+    const done = "UPDATE outbox SET status = 'done', claimed_by = NULL, claimed_until = NULL WHERE id = $1";
+    if (!posted) {
+      await this.#query(done, [id]);
+      return;
+    }
+    await this.#transaction(async (sql) => {
+      await sql('UPDATE alert_group SET message_ts = $1 WHERE id = $2', [posted.messageTs, posted.groupId]);
+      await sql(done, [id]);
+    });
   }
 
   async retryOutbox(id: number, notBefore: Date, error: string): Promise<void> {
     await this.#query(
-      'UPDATE outbox SET attempts = attempts + 1, not_before = $1, last_error = $2 WHERE id = $3',
+      `UPDATE outbox SET status = 'pending', attempts = attempts + 1, not_before = $1, last_error = $2,
+         claimed_by = NULL, claimed_until = NULL
+       WHERE id = $3 AND status IN ('pending', 'sending')`,
       [notBefore.getTime(), error, id],
     );
   }
 
+  async failOutbox(id: number, failure: { error: string; scope: FailureScope; at: Date }): Promise<void> {
+    await this.#query(
+      `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $1, failure_scope = $2,
+         failed_at = $3, claimed_by = NULL, claimed_until = NULL
+       WHERE id = $4 AND status IN ('pending', 'sending')`,
+      [failure.error, failure.scope, failure.at.getTime(), id],
+    );
+  }
+
+  async requeueFailed(
+    which: { deliveredTo: string } | { scopes: readonly FailureScope[] },
+    at: Date,
+  ): Promise<string[]> {
+    const [where, param] =
+      'deliveredTo' in which
+        ? [
+            "failure_scope = 'workspace' OR (failure_scope = 'channel' AND channel_id = $2)",
+            which.deliveredTo,
+          ]
+        : ['failure_scope = ANY($2::text[])', [...which.scopes]];
+    const { rows } = await this.#query<{ channel_id: string }>(
+      `UPDATE outbox SET status = 'pending', not_before = $1, failure_scope = NULL, failed_at = NULL
+       WHERE status = 'failed' AND (${where})
+       RETURNING channel_id`,
+      [at.getTime(), param],
+    );
+    return [...new Set(rows.map((row) => row.channel_id))].sort();
+  }
+
+  async undeliveredSummary(): Promise<UndeliveredMessages[]> {
+    const { rows } = await this.#query<UndeliveredRow>(
+      `SELECT channel_id, last_error, failure_scope, COUNT(*) AS count, MIN(failed_at) AS since
+       FROM outbox WHERE status = 'failed'
+       GROUP BY channel_id, last_error, failure_scope
+       ORDER BY since, channel_id, last_error`,
+    );
+    return rows.map(toUndelivered);
+  }
+
   async outboxDepth(): Promise<number> {
     const { rows } = await this.#query<{ depth: Int8 }>(
-      "SELECT COUNT(*) AS depth FROM outbox WHERE status = 'pending'",
+      "SELECT COUNT(*) AS depth FROM outbox WHERE status IN ('pending', 'sending')",
     );
     return Number(rows[0]?.depth ?? 0);
   }

@@ -158,4 +158,98 @@ describe('SqliteStore on a file', () => {
       await store.close();
     }
   });
+
+  test('an outbox from before delivery claims keeps its messages, ids and order when upgraded', async () => {
+    const file = freshFile();
+    const legacy = new DatabaseSync(file);
+    legacy.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);');
+    for (const migration of SQLITE_MIGRATIONS.filter((m) => m.version <= 2)) {
+      legacy.exec(migration.sql);
+      legacy
+        .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)')
+        .run(migration.version);
+    }
+    const insert = legacy.prepare(
+      `INSERT INTO outbox (kind, channel_id, group_id, payload, attempts, not_before, created_at, last_error, status)
+       VALUES ('notice', ?, NULL, '{}', ?, 0, 0, ?, ?)`,
+    );
+    insert.run('C0A', 0, null, 'done');
+    insert.run('C0A', 2, 'not_in_channel', 'pending');
+    insert.run('C0B', 0, null, 'pending');
+    legacy.close();
+
+    const store = SqliteStore.open(file);
+    try {
+      const pendingItems = await store.dueOutbox(NOW, 10);
+      assert.deepEqual(
+        pendingItems.map((item) => [item.id, item.channelId, item.attempts]),
+        [
+          [2, 'C0A', 2],
+          [3, 'C0B', 0],
+        ],
+      );
+      await store.recordPoll({
+        stageArn: STAGE,
+        at: NOW,
+        ok: false,
+        error: 'denied',
+        lagSeconds: 0,
+        channelIds: ['C0A'],
+      });
+      const claimed = await store.claimOutbox({
+        holder: 'h',
+        now: NOW,
+        leaseMs: 1_000,
+        perChannel: 10,
+        limit: 10,
+      });
+      assert.deepEqual(
+        claimed.map((item) => item.id),
+        [2, 3, 4],
+        'new messages come after the old ones',
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('messages a dead process was sending are given back when the file is opened again', async () => {
+    const file = freshFile();
+    const first = SqliteStore.open(file);
+    await first.recordPoll({
+      stageArn: STAGE,
+      at: NOW,
+      ok: false,
+      error: 'denied',
+      lagSeconds: 0,
+      channelIds: ['C0A'],
+    });
+    const [claimed] = await first.claimOutbox({
+      holder: 'dead',
+      now: NOW,
+      leaseMs: 60_000,
+      perChannel: 10,
+      limit: 10,
+    });
+    assert.ok(claimed);
+    await first.close();
+
+    const second = SqliteStore.open(file);
+    try {
+      // The file is one process's alone, so the claim cannot belong to anyone alive: no lease to wait out.
+      const again = await second.claimOutbox({
+        holder: 'alive',
+        now: NOW,
+        leaseMs: 60_000,
+        perChannel: 10,
+        limit: 10,
+      });
+      assert.deepEqual(
+        again.map((item) => item.id),
+        [claimed.id],
+      );
+    } finally {
+      await second.close();
+    }
+  });
 });
