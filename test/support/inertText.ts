@@ -21,7 +21,10 @@ export function mrkdwnTexts(blocks: unknown): string[] {
   return textObjects(blocks, 'mrkdwn').map((object) => object.text as string);
 }
 
-/** Every plain_text text and button value of the blocks, in order. */
+/**
+ * Every plain_text text and button value of the blocks, in order, except inside confirm dialogs
+ * (plain text shown to the one person about to click, as typed, never parsed or copied).
+ */
 export function plainTexts(blocks: unknown): string[] {
   const values: string[] = [];
   const walk = (value: unknown): void => {
@@ -31,7 +34,7 @@ export function plainTexts(blocks: unknown): string[] {
       if (object.type === 'plain_text' && typeof object.text === 'string') values.push(object.text);
       else {
         if (object.type === 'button' && typeof object.value === 'string') values.push(object.value);
-        for (const child of Object.values(object)) walk(child);
+        for (const [key, child] of Object.entries(object)) if (key !== 'confirm') walk(child);
       }
     }
   };
@@ -42,6 +45,9 @@ export function plainTexts(blocks: unknown): string[] {
 /** Our own `<!date^…|…>` tokens (see slackDate), the only control sequences the views write. */
 export const DATE_TOKEN = /<!date\^\d+\^\{date_short_pretty\} \{time_secs\}\|[^<>]*>/g;
 
+/** Mentions and channel links the views write for IDs they validated as Slack's (`<@U…>`, `<#C…>`). */
+export const MENTION_TOKEN = /<@[UW][A-Z0-9]{2,30}>|<#[CGD][A-Z0-9]{2,30}>/g;
+
 /** The text without our own date tokens (truncation keeps them whole or drops them). */
 export function withoutDateTokens(text: string): string {
   return text.replace(DATE_TOKEN, '');
@@ -51,18 +57,20 @@ export function withoutDateTokens(text: string): string {
  * Fails when a mrkdwn text holds a `<`, `>` or a bare `&` that is not ours: after removing our date
  * tokens, the only ones left must be escapes (&amp; &lt; &gt;).
  */
-export function assertNoRawControlCharacters(text: string): void {
-  const rest = withoutDateTokens(text);
+export function assertNoRawControlCharacters(text: string, options: { mentions?: boolean } = {}): void {
+  const dated = withoutDateTokens(text);
+  const rest = options.mentions ? dated.replace(MENTION_TOKEN, '') : dated;
   assert.doesNotMatch(rest, /[<>]/, `raw < or > in ${JSON.stringify(text.slice(0, 400))}`);
   assert.doesNotMatch(rest, /&(?!amp;|lt;|gt;)/, `bare & in ${JSON.stringify(text.slice(0, 400))}`);
 }
 
 /**
- * No text from data can act as markup: mrkdwn texts hold only escapes besides our date tokens, and
- * plain texts and button values (never parsed, but copied around) hold no < or > at all.
+ * No text from data can act as markup: mrkdwn texts hold only escapes besides our date tokens (and,
+ * with `mentions`, our mentions of validated IDs), and plain texts and button values (never parsed,
+ * but copied around) hold no < or > at all.
  */
-export function assertDataEscaped(message: { blocks?: unknown }): void {
-  for (const text of mrkdwnTexts(message.blocks)) assertNoRawControlCharacters(text);
+export function assertDataEscaped(message: { blocks?: unknown }, options: { mentions?: boolean } = {}): void {
+  for (const text of mrkdwnTexts(message.blocks)) assertNoRawControlCharacters(text, options);
   for (const text of plainTexts(message.blocks)) assert.doesNotMatch(text, /[<>]/, text);
 }
 

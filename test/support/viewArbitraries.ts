@@ -1,26 +1,73 @@
+import {
+  EventErrorCode,
+  EventName,
+  ParticipantProtocol,
+  ParticipantRecordingState,
+  ParticipantState,
+  ParticipantTokenCapability,
+  ReplicationState,
+  ReplicationType,
+} from '@aws-sdk/client-ivs-realtime';
 import fc from 'fast-check';
-import type { Paging } from '../../src/browse/BrowseService.ts';
-import { ERROR_CODES, EVENT_NAMES } from '../../src/ivs/eventCatalog.ts';
-import type { ExchangedToken, ParticipantDetails, ParticipantEvent } from '../../src/ivs/IvsGateway.ts';
+import type { BrowseView, Paging } from '../../src/browse/BrowseService.ts';
+import type {
+  ExchangedToken,
+  ParticipantDetails,
+  ParticipantEvent,
+  ParticipantFilter,
+  ParticipantSummary,
+  SessionSummary,
+  StageSummary,
+} from '../../src/ivs/IvsGateway.ts';
 import { parseStageArn, type StageArn } from '../../src/ivs/identifiers.ts';
 
-// Generators of model-valid IVS data for the view property tests. Strings draw on an alphabet rich in
-// Slack control characters (< > &, mentions, backticks) and unicode (astral, combining, RTL), at the
-// lengths the IVS model allows.
+// Generators of model-valid IVS data for the view property tests. Enumerations come from the SDK's
+// own model (every event name and error code it knows), plus values a newer IVS might send. Strings
+// draw on an alphabet rich in Slack control and mrkdwn characters (< > & * _ ~ `, mentions, URLs)
+// and unicode (emoji, surrogate pairs, combining, RTL), at the lengths the IVS model allows.
 
 const unit = fc.oneof(
   {
     weight: 4,
-    arbitrary: fc.constantFrom('<', '>', '&', '`', '*', '_', '~', '|', '"', '\n', ' ', ';', '!', '@'),
+    arbitrary: fc.constantFrom(
+      '<',
+      '>',
+      '&',
+      '`',
+      '*',
+      '_',
+      '~',
+      '|',
+      '"',
+      '\n',
+      ' ',
+      ';',
+      '!',
+      '@',
+      '#',
+      ':',
+    ),
   },
   {
     weight: 2,
-    arbitrary: fc.constantFrom('<!channel>', '<@U123|x>', '<!here>', '&amp;', '&lt;', '<!date^1^x|y>'),
+    arbitrary: fc.constantFrom(
+      '<!channel>',
+      '<@U123|x>',
+      '<!here>',
+      '&amp;',
+      '&lt;',
+      '<!date^1^x|y>',
+      'https://evil.example/login',
+      '<https://evil.example|click>',
+      '@channel',
+      '#general',
+      '```',
+    ),
   },
   { weight: 4, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 }) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom('😀', '👩‍👩‍👧', '🇫🇷', 'é', '\u0301', '\u202e', '\u200b', '\uFFFD'),
+    arbitrary: fc.constantFrom('😀', '👩‍👩‍👧', '🇫🇷', '𝒳', 'é', '\u0301', '\u202e', '\u200b', '\uFFFD'),
   },
 );
 
@@ -109,12 +156,12 @@ export const attributes: fc.Arbitrary<Record<string, string>> = fc
 export const participantDetails: fc.Arbitrary<ParticipantDetails> = fc.record({
   participantId,
   userId: optional(dataText(128)),
-  state: optional(enumLike(['CONNECTED', 'DISCONNECTED'])),
+  state: optional(enumLike(Object.values(ParticipantState))),
   firstJoinTime: date,
   published: optional(fc.boolean()),
-  recordingState: optional(enumLike(['STARTING', 'ACTIVE', 'STOPPING', 'STOPPED', 'FAILED', 'DISABLED'])),
-  replicationType: optional(enumLike(['SOURCE', 'REPLICA', 'NONE'])),
-  replicationState: optional(enumLike(['ACTIVE', 'STOPPED'])),
+  recordingState: optional(enumLike(Object.values(ParticipantRecordingState))),
+  replicationType: optional(enumLike(Object.values(ReplicationType))),
+  replicationState: optional(enumLike(Object.values(ReplicationState))),
   sourceStageArn: optional(stageArn.map((s) => s.arn)),
   sourceSessionId: optional(sessionId),
   redundantIngest: optional(fc.boolean()),
@@ -127,27 +174,96 @@ export const participantDetails: fc.Arbitrary<ParticipantDetails> = fc.record({
   sdkVersion: optional(dataText(128)),
   recordingS3BucketName: optional(fc.oneof(fc.stringMatching(/^[a-z0-9.-]{3,63}$/), dataText(63))),
   recordingS3Prefix: optional(dataText(256)),
-  protocol: optional(enumLike(['UNKNOWN', 'WHIP', 'RTMP', 'RTMPS'])),
+  protocol: optional(enumLike(Object.values(ParticipantProtocol))),
   ingestConfigurationArn: optional(dataText(128)),
 });
 
 // The view shows only a token's capabilities, so the rest stays small to keep generation fast.
 const exchangedToken: fc.Arbitrary<ExchangedToken> = fc.record({
   userId: optional(fc.constantFrom('alice', '<@U123|x> & co')),
-  capabilities: fc.array(enumLike(['PUBLISH', 'SUBSCRIBE']), { maxLength: 3 }),
+  capabilities: fc.array(enumLike(Object.values(ParticipantTokenCapability)), { maxLength: 3 }),
   attributes: fc.constantFrom({}, { role: '<!channel>' }),
   expirationTime: date,
 });
 
 export const participantEvent: fc.Arbitrary<ParticipantEvent> = fc.record({
-  name: enumLike(EVENT_NAMES),
+  name: enumLike(Object.values(EventName)),
   participantId: optional(participantId),
   eventTime: date,
   remoteParticipantId: optional(participantId),
-  errorCode: optional(enumLike(Object.keys(ERROR_CODES))),
+  errorCode: optional(enumLike(Object.values(EventErrorCode))),
   destinationStageArn: optional(stageArn.map((s) => s.arn)),
   destinationSessionId: optional(sessionId),
   replica: optional(fc.boolean()),
   previousToken: optional(exchangedToken),
   newToken: optional(exchangedToken),
 });
+
+/** A list page as BrowseService asks for it: at most 20 items, often full. */
+export const listPage = <T>(item: fc.Arbitrary<T>): fc.Arbitrary<T[]> =>
+  fc.oneof(fc.array(item, { maxLength: 20 }), fc.array(item, { minLength: 15, maxLength: 20, size: 'max' }));
+
+export const stageSummary: fc.Arbitrary<StageSummary> = fc.record({
+  arn: stageArn.map((s) => s.arn),
+  name: optional(dataText(128)),
+  activeSessionId: optional(sessionId),
+  tags: fc.dictionary(dataText(128, 1), dataText(256), { maxKeys: 50, size: 'small' }),
+});
+
+export const sessionSummary: fc.Arbitrary<SessionSummary> = fc.record({
+  sessionId,
+  startTime: date,
+  endTime: date,
+});
+
+export const participantSummary: fc.Arbitrary<ParticipantSummary> = fc.record({
+  participantId,
+  userId: optional(dataText(128)),
+  state: optional(enumLike(Object.values(ParticipantState))),
+  firstJoinTime: date,
+  published: optional(fc.boolean()),
+});
+
+export const participantFilter: fc.Arbitrary<ParticipantFilter> = fc.oneof(
+  fc.constant({ kind: 'none' as const }),
+  fc.constant({ kind: 'published' as const }),
+  fc
+    .constantFrom('CONNECTED' as const, 'DISCONNECTED' as const)
+    .map((state) => ({ kind: 'state' as const, state })),
+  dataText(128, 1).map((userId) => ({ kind: 'user' as const, userId })),
+);
+
+/** Any view the browse service can produce, with up to 100 events on a participant page. */
+export const browseView: fc.Arbitrary<BrowseView> = fc.oneof(
+  fc.record({
+    kind: fc.constant('stages' as const),
+    region: fc.constantFrom('us-east-1', 'eu-west-1'),
+    stages: listPage(stageSummary),
+    paging,
+  }),
+  fc.record({
+    kind: fc.constant('sessions' as const),
+    stage: stageArn,
+    sessions: listPage(sessionSummary),
+    paging,
+  }),
+  fc.record({
+    kind: fc.constant('participants' as const),
+    stage: stageArn,
+    sessionId,
+    filter: participantFilter,
+    participants: listPage(participantSummary),
+    paging,
+  }),
+  fc.record({
+    kind: fc.constant('participant' as const),
+    stage: stageArn,
+    sessionId,
+    participant: participantDetails,
+    events: fc.oneof(
+      fc.array(participantEvent, { maxLength: 100 }),
+      fc.array(participantEvent, { minLength: 80, maxLength: 100, size: 'max' }),
+    ),
+    paging,
+  }),
+);

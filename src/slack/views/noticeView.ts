@@ -78,6 +78,6 @@ export function renderWatchStarted(data: {
     section(
       `:eyes: ${mention(data.userId)} started watching IVS stage ${name}\`${escapeMrkdwn(data.stageArn)}\` for ${what}. Alerts will arrive in this channel.`,
     ),
-    context('`/ivs watches` lists watches · `/ivs unwatch <stage>` stops this one.'),
+    context(escapeMrkdwn('`/ivs watches` lists watches · `/ivs unwatch <stage>` stops this one.')),
   ]);
 }
