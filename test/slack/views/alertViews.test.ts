@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { EventErrorCode, EventName } from '@aws-sdk/client-ivs-realtime';
 import fc from 'fast-check';
 import type { AffectedParticipant, AlertGroup, Mute, StageHealth, Watch } from '../../../src/alerts/model.ts';
 import type { ReplyPayload } from '../../../src/alerts/planDetections.ts';
@@ -484,8 +485,12 @@ const participant: fc.Arbitrary<AffectedParticipant> = fc.record({
   userId: fc.option(fc.oneof(outside(128), fc.string({ unit, minLength: 128, maxLength: 128 }))),
   remoteParticipantId: fc.option(outside(64)),
 });
+// Every error code and *_ERROR event name of the SDK model, and codes newer than it.
 const code = fc.oneof(
-  fc.constantFrom('QUOTA_EXCEEDED', 'PUBLISHER_NOT_FOUND', 'B_FRAME_PRESENT'),
+  fc.constantFrom(
+    ...Object.values(EventErrorCode),
+    ...Object.values(EventName).filter((name) => name.endsWith('_ERROR')),
+  ),
   outside(300),
 );
 const alertGroup: fc.Arbitrary<AlertGroup> = fc.record({

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { EventErrorCode } from '@aws-sdk/client-ivs-realtime';
 import fc from 'fast-check';
 import type { AlertGroup, Mute, StageHealth, Watch } from '../../../src/alerts/model.ts';
 import { type Block, context, section } from '../../../src/slack/views/blocks.ts';
@@ -211,7 +212,7 @@ describe('property: any data keeps the Home tab within Slack’s limits and neve
     fc.stringMatching(/^[A-Za-z0-9]{12}$/).map((id) => `arn:aws:ivs:us-east-1:123456789012:stage/${id}`),
     outside(200),
   );
-  const code = fc.oneof(fc.constantFrom('QUOTA_EXCEEDED', 'PUBLISHER_NOT_FOUND'), outside(300));
+  const code = fc.oneof(fc.constantFrom(...Object.values(EventErrorCode)), outside(300));
   const user = fc.oneof(fc.stringMatching(/^U[A-Z0-9]{8,10}$/), outside(100));
   const watchArb: fc.Arbitrary<Watch> = fc.record({
     stageArn,
