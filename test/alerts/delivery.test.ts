@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { webApi } from '@slack/bolt';
-import { DEFAULT_GROUPING, type DetectedEvent, type OutboxItem } from '../../src/alerts/model.ts';
+import fc from 'fast-check';
+import {
+  DEFAULT_GROUPING,
+  type DetectedEvent,
+  type OutboxItem,
+  type UndeliveredMessages,
+} from '../../src/alerts/model.ts';
 import { OutboxSender, type SendOutcome } from '../../src/alerts/OutboxSender.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createMetrics } from '../../src/metrics.ts';
@@ -15,9 +21,12 @@ import { renderHome } from '../../src/slack/views/homeView.ts';
 import { PostgresStore } from '../../src/store/postgres/PostgresStore.ts';
 import type { Store } from '../../src/store/Store.ts';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
+import { blockKitViolations } from '../support/blockKit.ts';
 import { FakeSlack, type RecordedCall } from '../support/fakeSlack.ts';
+import { assertDataEscaped, assertVerbatim } from '../support/inertText.ts';
 import { freshDatabase, NO_POSTGRES } from '../support/postgres.ts';
 import { TcpProxy } from '../support/tcpProxy.ts';
+import { dataText } from '../support/viewArbitraries.ts';
 
 // The outbox against Slack's documented answers: the real WebClient talks to the fake Slack, the
 // store is a real SQLite file, and the clock is the test's.
@@ -678,5 +687,35 @@ describe('double sends on PostgreSQL', { skip: NO_POSTGRES }, () => {
       await second.close();
       await database.drop();
     }
+  });
+});
+
+describe('delivery problems in the views', () => {
+  const undeliveredArb: fc.Arbitrary<UndeliveredMessages> = fc.record({
+    channelId: fc.oneof(fc.stringMatching(/^C[A-Z0-9]{8,10}$/), dataText(60)),
+    error: fc.oneof(
+      fc.constantFrom('not_in_channel', 'invalid_auth', 'invalid_blocks', 'is_archived', 'http_404'),
+      dataText(200),
+    ),
+    scope: fc.constantFrom('channel' as const, 'workspace' as const, 'message' as const),
+    count: fc.integer({ min: 1, max: 1_000_000 }),
+    since: fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }),
+  });
+
+  test('any number of causes, with any text from Slack or the store, keep Slack’s rules and stay inert', () => {
+    fc.assert(
+      fc.property(fc.array(undeliveredArb, { maxLength: 60 }), (undelivered) => {
+        const now = new Date(T0);
+        const watches = renderWatches([], [], now, undelivered);
+        const home = renderHome({ watches: [], health: [], mutes: [], groups: [], undelivered, now });
+        assert.deepEqual(blockKitViolations(watches, 'message'), []);
+        assert.deepEqual(blockKitViolations(home, 'home'), []);
+        for (const view of [watches, home]) {
+          assertDataEscaped(view, { mentions: true });
+          assertVerbatim(view);
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });
