@@ -184,7 +184,7 @@ export function fitMessage(text: string, blocks: readonly (Block | undefined)[])
  * Keeps at most 50 blocks (the last ones — context and buttons — are kept), then shortens the
  * longest texts until the whole message is under the character budget.
  */
-export function fitMessageBlocks(blocks: readonly (Block | undefined)[]): Block[] {
+function fitMessageBlocks(blocks: readonly (Block | undefined)[]): Block[] {
   const all = blocks
     .filter((block): block is Block => block !== undefined)
     .map((block) => structuredClone(block));
