@@ -1,15 +1,11 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Config } from '../config.ts';
+import { HttpFront, type HttpRoute } from '../HttpFront.ts';
 import type { Logger } from '../logger.ts';
 import { toBoltLogger } from './boltLogger.ts';
 
-/** Plain HTTP routes served beside Slack's endpoint (health, readiness, metrics). */
-export interface HttpRoute {
-  path: string;
-  handle(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
-}
+export type { HttpRoute } from '../HttpFront.ts';
 
 export interface SlackAppHandle {
   app: App;
@@ -42,16 +38,6 @@ export function createSlackApp(
   routes: readonly HttpRoute[],
 ): SlackAppHandle {
   const boltLogger = toBoltLogger(logger);
-  const customRoutes = routes.map((route) => ({
-    path: route.path,
-    method: ['GET'],
-    handler: (req: IncomingMessage, res: ServerResponse) => {
-      Promise.resolve(route.handle(req, res)).catch((error: unknown) => {
-        logger.error({ err: error, path: route.path }, 'route failed');
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    },
-  }));
   // Rate limits and retries are the outbox's job (it honours Retry-After per channel and never drops a
   // message), so the Web API client fails fast instead of sleeping inside a request for minutes.
   const clientOptions = {
@@ -72,24 +58,25 @@ export function createSlackApp(
   };
 
   if (config.slackAppToken) {
+    // No customRoutes for Bolt's Socket Mode server: it crashes on some request targets (an
+    // unhandled rejection on `GET //`) and ignores HOST. The bot's own front serves the routes.
     const receiver = new SocketModeReceiver({
       appToken: config.slackAppToken,
       logger: boltLogger,
       logLevel: LogLevel.INFO,
-      customRoutes,
-      installerOptions: { port: config.port },
     });
     const app = new App({ authorize, receiver, logger: boltLogger, clientOptions });
+    const front = new HttpFront({ routes, logger });
     return {
       app,
       client,
       identity,
       async start() {
         await app.start();
-        return config.port;
+        return front.listen(config.port, config.host);
       },
       async stop() {
-        await app.stop();
+        await Promise.all([app.stop(), front.close()]);
       },
     };
   }
@@ -97,52 +84,51 @@ export function createSlackApp(
   const receiver = new HTTPReceiver({
     signingSecret: config.slackSigningSecret ?? '',
     endpoints: SLACK_EVENTS_PATH,
-    customRoutes,
     logger: boltLogger,
     // Slack bodies are small; refusing big ones early keeps memory flat under abuse.
     bodyLimit: BODY_LIMIT_BYTES,
   });
   const app = new App({ authorize, receiver, logger: boltLogger, clientOptions });
-  // Our own server in front of Bolt's listener: Bolt refuses stale timestamps but not ones from the
-  // future, and Slack's replay window is ±5 minutes.
-  const server = createServer((req, res) => {
-    // A declared size over the limit is refused before a byte is read, and the connection closed so
-    // the rest of the upload is never buffered.
-    if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT_BYTES) {
-      logger.warn(
-        { path: req.url, bytes: req.headers['content-length'] },
-        'refused an oversized request body',
-      );
-      res.writeHead(413, { connection: 'close' }).end();
-      req.destroy();
-      return;
-    }
-    if (
-      req.method === 'POST' &&
-      isOutsideReplayWindow(req.headers['x-slack-request-timestamp'], Date.now())
-    ) {
-      logger.warn({ path: req.url }, 'refused a Slack request outside the ±5 minute replay window');
-      res.writeHead(401).end();
-      req.resume();
-      return;
-    }
-    receiver.requestListener(req, res);
+  // Our own server in front of Bolt's listener, which only ever sees POST /slack/events: Bolt throws
+  // on any other request (its own server catches that, a custom one must), and it refuses stale
+  // timestamps but not ones from the future, while Slack's replay window is ±5 minutes.
+  const front = new HttpFront({
+    routes,
+    logger,
+    post: {
+      path: SLACK_EVENTS_PATH,
+      handle: (req, res) => {
+        if (refusedBeforeBolt(req, res, logger)) return;
+        receiver.requestListener(req, res);
+      },
+    },
   });
   return {
     app,
     client,
     identity,
-    start: () =>
-      new Promise<number>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, config.host, () => resolve((server.address() as AddressInfo).port));
-      }),
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-      }),
+    start: () => front.listen(config.port, config.host),
+    stop: () => front.close(),
   };
+}
+
+/** The checks made before Bolt reads a byte; true when the request was answered here. */
+function refusedBeforeBolt(req: IncomingMessage, res: ServerResponse, logger: Logger): boolean {
+  // A declared size over the limit is refused before a byte is read, and the connection closed so
+  // the rest of the upload is never buffered.
+  if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT_BYTES) {
+    logger.warn({ path: req.url, bytes: req.headers['content-length'] }, 'refused an oversized request body');
+    res.writeHead(413, { connection: 'close' }).end();
+    req.destroy();
+    return true;
+  }
+  if (isOutsideReplayWindow(req.headers['x-slack-request-timestamp'], Date.now())) {
+    logger.warn({ path: req.url }, 'refused a Slack request outside the ±5 minute replay window');
+    res.writeHead(401).end();
+    req.resume();
+    return true;
+  }
+  return false;
 }
 
 const REPLAY_WINDOW_SEC = 5 * 60;

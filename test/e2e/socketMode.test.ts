@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import nock from 'nock';
 import { WebSocketServer } from 'ws';
@@ -74,4 +74,28 @@ test('GET /healthz answers on PORT in Socket Mode too', async () => {
   const res = await fetch(`http://127.0.0.1:${port}/healthz`);
   assert.equal(res.status, 200);
   assert.equal((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 200);
+});
+
+test('the routes on PORT answer any request in Socket Mode without ending the bot', async () => {
+  const head = await fetch(`http://127.0.0.1:${port}/healthz`, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), '');
+  assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 404);
+  assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`, { method: 'POST' })).status, 405);
+  // Bolt's own Socket Mode server rejected a promise nobody handled on this target.
+  // Raw bytes, with nock's interception off for a moment: it cannot parse that target either.
+  nock.restore();
+  const slashes = await new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.end('GET // HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+    );
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString('latin1');
+    });
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  }).finally(() => nock.activate());
+  assert.match(slashes, /^HTTP\/1\.1 404 /);
+  assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
 });
