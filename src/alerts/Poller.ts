@@ -1,17 +1,20 @@
 import { isErrorEvent } from '../ivs/eventCatalog.ts';
 import { describeIvsFailure, type IvsFailure } from '../ivs/IvsFailure.ts';
-import type { IvsGateway, ParticipantEvent, ParticipantSummary } from '../ivs/IvsGateway.ts';
+import type { IvsGateway, ParticipantEvent } from '../ivs/IvsGateway.ts';
 import { parseStageArn, type StageArn } from '../ivs/identifiers.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/Store.ts';
+import { discoverStage, participantKey } from './discoverStage.ts';
 import type { DetectedEvent, GroupingPolicy, ParticipantCursor, SessionCursor, Watch } from './model.ts';
+import { type ReadProgress, readNewEvents } from './readNewEvents.ts';
+import { orderReads, type ReadTiming, readUrgency } from './readOrder.ts';
 
 export interface PollerOptions {
   ivs: IvsGateway;
   store: Store;
   logger: Logger;
   policy: GroupingPolicy;
-  /** Seconds between cycles: with the rate it bounds how many participants one cycle can read. */
+  /** Seconds between cycles: with the rate it bounds how many calls one cycle makes per operation. */
   intervalSeconds: number;
   /** Calls per second per operation (IVS_MAX_TPS). */
   maxTps: number;
@@ -43,37 +46,96 @@ export interface CycleReport {
   readonly durationMs: number;
 }
 
-// Pages as large as the API allows: fewer calls per cycle.
-const MAX_RESULTS = 100;
-
-interface StageWork {
-  stage: StageArn;
-  watches: Watch[];
-  sessions: Map<string, SessionCursor>;
-  participants: Map<string, ParticipantCursor>;
-  failure: IvsFailure | null;
-  /** Sessions seen this cycle that may have changed. */
-  activeSessions: Set<string>;
-}
-
-type ReadResult = { ok: true; events: ParticipantEvent[] } | { ok: false; failure: IvsFailure };
-
-const participantKey = (sessionId: string, participantId: string) => `${sessionId}/${participantId}`;
+type DiscoveryOperation = 'GetStage' | 'ListStageSessions' | 'ListParticipants';
+type Operation = DiscoveryOperation | 'ListParticipantEvents';
 
 /**
- * One poll cycle over every watched stage. The cost grows with activity, not history:
- * - ListStageSessions pages only until it meets sessions already known to be finished;
- * - ListParticipants runs only for live sessions and sessions not yet finished;
- * - ListParticipantEvents runs only for participants whose events can still change (connected, or
- *   left but not read to the end since), most likely first, at most one interval's worth of calls
- *   (interval × IVS_MAX_TPS − 1); the rest wait for the next cycle and the wait is reported as lag.
- *   Participants already known start being read while discovery runs, so that budget never idles.
+ * Calls one cycle may make per operation: one interval's worth less one (interval × IVS_MAX_TPS − 1),
+ * so that the cycle ends before the next tick; none is started after the deadline.
+ */
+class CycleBudget {
+  readonly #left = new Map<Operation, number>();
+  readonly #deadline: number | undefined;
+  calls = 0;
+
+  constructor(perOperation: number, deadline: number | undefined) {
+    for (const op of [
+      'GetStage',
+      'ListStageSessions',
+      'ListParticipants',
+      'ListParticipantEvents',
+    ] as const) {
+      this.#left.set(op, perOperation);
+    }
+    this.#deadline = deadline;
+  }
+
+  available(operation: Operation): boolean {
+    return (
+      (this.#left.get(operation) ?? 0) > 0 && (this.#deadline === undefined || Date.now() < this.#deadline)
+    );
+  }
+
+  take(operation: Operation): boolean {
+    if (!this.available(operation)) return false;
+    this.spend(operation);
+    return true;
+  }
+
+  /** Counts a call that goes out anyway (the pages of a listing already begun). */
+  spend(operation: Operation): void {
+    this.#left.set(operation, (this.#left.get(operation) ?? 0) - 1);
+    this.calls++;
+  }
+}
+
+interface StageWork {
+  readonly stage: StageArn;
+  readonly watches: Watch[];
+  readonly watchedSince: number;
+  sessions: Map<string, SessionCursor>;
+  /** By participantKey. */
+  participants: Map<string, ParticipantCursor>;
+  listed: boolean;
+  discoveryFailure: IvsFailure | null;
+  readFailures: IvsFailure[];
+  readsOk: number;
+  newEvents: number;
+  /** Error events read this cycle of groups already alerted this cycle: stored at its end, together. */
+  readonly heldBack: DetectedEvent[];
+  /** (session, code) of the error events stored this cycle. */
+  readonly storedGroups: Set<string>;
+  /** Participants read to the end this cycle (by participantKey). */
+  readonly completed: Set<string>;
+}
+
+interface QueuedRead {
+  readonly work: StageWork;
+  readonly participant: ParticipantCursor;
+  readonly watchedSince: number;
+}
+
+/**
+ * One poll cycle over every watched stage; the cost grows with activity, not history.
+ *
+ * Discovery (GetStage, ListStageSessions, ListParticipants; see discoverStage) lists the stages least
+ * recently listed first, as far as the cycle's budget of each operation goes. Meanwhile two readers
+ * take participants from one queue (see readOrder): new arrivals, then connected participants one
+ * interval after their last read, then the backlog of participants who joined before the watch began
+ * (only once discovery is over, as it may still find arrivals). Each read costs what can be new
+ * (readNewEvents), counted in calls, not participants; a read that runs out of calls goes on next
+ * cycle. What is left waits for the next cycle and the wait is reported as lag.
  */
 export class Poller {
   readonly #options: PollerOptions;
   readonly #now: () => Date;
   #running = false;
-  #calls = 0;
+  /** When each stage was last listed (epoch ms), so that a budget too small for all of them rotates. */
+  readonly #listedAt = new Map<string, number>();
+  /** Stages whose ListStageSessions broke the newest-first order: logged once each. */
+  readonly #unorderedStages = new Set<string>();
+  /** Reads that ran out of calls, by stage ARN and participantKey. */
+  readonly #progress = new Map<string, ReadProgress>();
 
   constructor(options: PollerOptions) {
     this.#options = options;
@@ -86,8 +148,8 @@ export class Poller {
 
   /**
    * Runs a cycle unless one is still running (a late cycle is skipped and logged, never
-   * overlapped). `deadline` (epoch ms, from the schedule's next tick) stops starting event reads in
-   * time for the cycle to end before that tick.
+   * overlapped). `deadline` (epoch ms, from the schedule's next tick) stops starting calls in time for
+   * the cycle to end before that tick.
    */
   async runCycle(options: { deadline?: number } = {}): Promise<CycleReport> {
     if (this.#running) {
@@ -96,17 +158,21 @@ export class Poller {
     }
     this.#running = true;
     const started = performance.now();
-    this.#calls = 0;
+    const budget = new CycleBudget(
+      Math.max(1, Math.floor(this.#options.intervalSeconds * this.#options.maxTps) - 1),
+      options.deadline,
+    );
     try {
-      const stages = await this.#cycle(options.deadline);
-      return { skipped: false, stages, apiCalls: this.#calls, durationMs: performance.now() - started };
+      const stages = await this.#cycle(budget);
+      return { skipped: false, stages, apiCalls: budget.calls, durationMs: performance.now() - started };
     } finally {
       this.#running = false;
     }
   }
 
-  async #cycle(deadline: number | undefined): Promise<StageCycleReport[]> {
+  async #cycle(budget: CycleBudget): Promise<StageCycleReport[]> {
     const now = this.#now();
+    const timing: ReadTiming = { now, intervalMs: this.#options.intervalSeconds * 1000 };
     const byStage = new Map<string, Watch[]>();
     for (const watch of await this.#options.store.listWatches()) {
       const list = byStage.get(watch.stageArn) ?? [];
@@ -116,64 +182,68 @@ export class Poller {
     const work: StageWork[] = [];
     for (const [arn, watches] of byStage) {
       const stage = parseStageArn(arn);
-      if (stage) work.push(await this.#load(stage, watches));
+      if (stage) work.push(await this.#load(stage, watches, now));
     }
 
-    // At most one interval's worth of ListParticipantEvents calls (less one), started until the
-    // deadline. Two readers keep the events budget busy: participants known from earlier cycles are
-    // read while discovery lists sessions and participants (other operations, other budgets), and
-    // the ones discovery finds join the queue.
-    const results = new Map<StageWork, Array<{ p: ParticipantCursor; result: ReadResult }>>(
-      work.map((w) => [w, []]),
-    );
-    let budget = Math.max(1, Math.floor(this.#options.intervalSeconds * this.#options.maxTps) - 1);
-    let queue = this.#byPriority(
-      work.flatMap((w) =>
-        [...w.participants.values()]
-          .filter((p) => !p.done && w.sessions.get(p.sessionId)?.finished === false)
-          .map((p) => ({ w, p })),
-      ),
-      now,
-    );
-    const started = new Set<string>();
+    let queue: QueuedRead[] = [];
+    const enqueue = (w: StageWork) => {
+      queue = orderReads(
+        [
+          ...queue.filter((q) => q.work !== w),
+          ...[...w.participants.values()]
+            .filter(
+              (p) =>
+                w.sessions.get(p.sessionId)?.finished === false &&
+                !w.completed.has(participantKey(p.sessionId, p.participantId)) &&
+                !inFlight.has(readKey(w, p)),
+            )
+            .map((participant) => ({ work: w, participant, watchedSince: w.watchedSince })),
+        ],
+        timing,
+      );
+    };
+    const inFlight = new Set<string>();
+    for (const w of work) enqueue(w);
+
     let discovering = true;
     const waiting: Array<() => void> = [];
     const wake = () => {
       for (const resolve of waiting.splice(0)) resolve();
     };
     const reader = async () => {
-      while (budget > 0 && (deadline === undefined || Date.now() < deadline)) {
-        const next = queue.shift();
+      for (;;) {
+        if (!budget.available('ListParticipantEvents')) return;
+        // The backlog waits until discovery is over: it may still find arrivals, which come first.
+        const index = queue.findIndex(
+          (q) => !discovering || readUrgency(q.participant, q.watchedSince, timing)?.reason !== 'backlog',
+        );
+        const next = index < 0 ? undefined : queue.splice(index, 1)[0];
         if (!next) {
           if (!discovering) return;
           await new Promise<void>((resolve) => waiting.push(resolve));
           continue;
         }
-        budget--;
-        started.add(`${next.w.stage.arn} ${participantKey(next.p.sessionId, next.p.participantId)}`);
-        results.get(next.w)?.push({ p: next.p, result: await this.#readEvents(next.w.stage, next.p) });
+        inFlight.add(readKey(next.work, next.participant));
+        try {
+          await this.#read(next.work, next.participant, budget, now);
+        } finally {
+          inFlight.delete(readKey(next.work, next.participant));
+        }
       }
     };
-    const queued = new Set(
-      queue.map(({ w, p }) => `${w.stage.arn} ${participantKey(p.sessionId, p.participantId)}`),
-    );
     const discovery = (async () => {
-      // Each stage's new participants join the queue as soon as that stage is listed.
-      for (const w of work) {
-        await this.#discover(w);
-        if (w.failure) continue;
-        const found = [...w.participants.entries()]
-          .filter(([key, p]) => {
-            const id = `${w.stage.arn} ${key}`;
-            return !p.done && w.activeSessions.has(p.sessionId) && !started.has(id) && !queued.has(id);
-          })
-          .map(([key, p]) => {
-            queued.add(`${w.stage.arn} ${key}`);
-            return { w, p };
-          });
-        if (found.length === 0) continue;
-        queue = this.#byPriority([...queue, ...found], now);
-        wake();
+      const order = [...work].sort(
+        (a, b) =>
+          (this.#listedAt.get(a.stage.arn) ?? Number.NEGATIVE_INFINITY) -
+          (this.#listedAt.get(b.stage.arn) ?? Number.NEGATIVE_INFINITY),
+      );
+      for (const w of order) {
+        if (!budget.available('GetStage') || !budget.available('ListParticipants')) break;
+        await this.#discover(w, budget, now);
+        if (w.listed) {
+          enqueue(w);
+          wake();
+        }
       }
       discovering = false;
       wake();
@@ -181,12 +251,12 @@ export class Poller {
     await Promise.all([discovery, reader(), reader()]);
 
     const reports: StageCycleReport[] = [];
-    for (const w of work) reports.push(await this.#readAndRecord(w, results.get(w) ?? [], now));
+    for (const w of work) reports.push(await this.#record(w, now, timing));
     return reports;
   }
 
   /** What the store remembers of a stage: its sessions and the participants still to settle. */
-  async #load(stage: StageArn, watches: Watch[]): Promise<StageWork> {
+  async #load(stage: StageArn, watches: Watch[], now: Date): Promise<StageWork> {
     const store = this.#options.store;
     const sessions = new Map((await store.loadSessionCursors(stage.arn)).map((s) => [s.sessionId, s]));
     const participants = new Map(
@@ -195,241 +265,232 @@ export class Poller {
         p,
       ]),
     );
-    return { stage, watches, sessions, participants, failure: null, activeSessions: new Set() };
-  }
-
-  /** Sessions and participants of one stage from IVS, updating the cursors in memory. */
-  async #discover(work: StageWork): Promise<void> {
-    const { stage, watches, sessions, participants } = work;
-    const notYetListed = new Set([...sessions.values()].filter((s) => !s.finished).map((s) => s.sessionId));
     // History from before the first watch of the stage, or older than retention, is not alerted on.
     const watchedSince = Math.max(
       Math.min(...watches.map((w) => w.createdAt.getTime())),
-      this.#now().getTime() - (this.#options.historyMs ?? Number.POSITIVE_INFINITY),
+      now.getTime() - (this.#options.historyMs ?? Number.POSITIVE_INFINITY),
     );
+    return {
+      stage,
+      watches,
+      watchedSince,
+      sessions,
+      participants,
+      listed: false,
+      discoveryFailure: null,
+      readFailures: [],
+      readsOk: 0,
+      newEvents: 0,
+      heldBack: [],
+      storedGroups: new Set(),
+      completed: new Set(),
+    };
+  }
 
-    let nextToken: string | undefined;
-    do {
-      this.#calls++;
-      const page = await this.#options.ivs.listStageSessions(
-        stage,
-        { nextToken, maxResults: MAX_RESULTS },
-        'background',
-      );
-      if (!page.ok) {
-        work.failure = page.failure;
+  /** Lists one stage and takes in what IVS said. */
+  async #discover(w: StageWork, budget: CycleBudget, now: Date): Promise<void> {
+    const listing = await discoverStage({
+      ivs: this.#options.ivs,
+      known: {
+        stage: w.stage,
+        sessions: w.sessions,
+        participants: w.participants,
+        watchedSince: w.watchedSince,
+        listedBefore: this.#listedAt.has(w.stage.arn),
+      },
+      // Once a stage's listing has begun, its calls go out even past the budget: a half listing is
+      // worth nothing.
+      spend: (operation) => budget.spend(operation),
+      logger: this.#options.logger,
+      onUnorderedSessions: () => {
+        if (this.#unorderedStages.has(w.stage.arn)) return;
+        this.#unorderedStages.add(w.stage.arn);
+        this.#options.logger.warn(
+          { stage: w.stage.arn },
+          'ListStageSessions did not list sessions newest first; reading every page of it',
+        );
+      },
+    });
+    if (!listing.ok) {
+      w.discoveryFailure = listing.failure;
+      return;
+    }
+    w.sessions = listing.value.sessions;
+    // Reads that finished while the stage was listed moved w.participants on: keep what they read,
+    // take what the listing says.
+    for (const [key, listed] of listing.value.participants) {
+      const current = w.participants.get(key);
+      if (!current) {
+        w.participants.set(key, listed);
+        continue;
+      }
+      w.participants.set(key, {
+        ...listed,
+        lastReadAt: current.lastReadAt,
+        lastErrorAt: current.lastErrorAt,
+        readListing: current.readListing,
+        eventOrder: current.eventOrder,
+        resumeToken: current.resumeToken,
+        newestEventAt: current.newestEventAt,
+        done: current.done && listed.state !== 'CONNECTED' && current.listing === listed.listing,
+      });
+    }
+    w.listed = true;
+    this.#listedAt.set(w.stage.arn, now.getTime());
+  }
+
+  /** Reads one participant's new events, stores the errors among them at once, and moves its cursor. */
+  async #read(w: StageWork, p: ParticipantCursor, budget: CycleBudget, now: Date): Promise<void> {
+    const { logger } = this.#options;
+    const progressKey = `${w.stage.arn} ${participantKey(p.sessionId, p.participantId)}`;
+    const result = await readNewEvents({
+      ivs: this.#options.ivs,
+      stage: w.stage,
+      participant: p,
+      progress: this.#progress.get(progressKey),
+      takeCall: () => budget.take('ListParticipantEvents'),
+      logger,
+    });
+    if (result.status === 'partial') {
+      if (result.progress) this.#progress.set(progressKey, result.progress);
+    } else {
+      this.#progress.delete(progressKey);
+    }
+    await this.#detect(w, p, result.events, now);
+
+    const key = participantKey(p.sessionId, p.participantId);
+    const latest = w.participants.get(key) ?? p;
+    const lastErrorAt = latestError(result.events, latest.lastErrorAt, now);
+    if (result.status === 'failed') {
+      if (result.failure.kind === 'not_found') {
+        // IVS no longer knows this participant's events: there is nothing left to read.
+        logger.warn({ stage: w.stage.arn, participant: p.participantId }, 'participant events not found');
+        w.participants.set(key, { ...latest, lastErrorAt, done: true });
         return;
       }
-      let sawUnfinished = false;
-      for (const session of page.value.items) {
-        notYetListed.delete(session.sessionId);
-        const known = sessions.get(session.sessionId);
-        if (known?.finished) continue;
-        const endedBeforeWatch = session.endTime !== undefined && session.endTime.getTime() < watchedSince;
-        if (!known && endedBeforeWatch) {
-          sessions.set(session.sessionId, cursorOf(stage.arn, session, true));
-          continue;
-        }
-        sawUnfinished = true;
-        sessions.set(session.sessionId, cursorOf(stage.arn, session, false));
-        work.activeSessions.add(session.sessionId);
-      }
-      // IVS lists newest sessions first: a page with nothing unfinished means the rest is history,
-      // unless a session still open in the store is further back (its participants must settle).
-      nextToken = sawUnfinished || notYetListed.size > 0 ? page.value.nextToken : undefined;
-    } while (nextToken);
-
-    for (const sessionId of work.activeSessions) {
-      let token: string | undefined;
-      do {
-        this.#calls++;
-        const page = await this.#options.ivs.listParticipants(
-          stage,
-          sessionId,
-          { kind: 'none' },
-          { nextToken: token, maxResults: MAX_RESULTS },
-          'background',
-        );
-        if (!page.ok) {
-          work.failure = page.failure;
-          return;
-        }
-        for (const p of page.value.items) {
-          const key = participantKey(sessionId, p.participantId);
-          const known = participants.get(key);
-          const listing = listingOf(p);
-          participants.set(key, {
-            stageArn: stage.arn,
-            sessionId,
-            participantId: p.participantId,
-            userId: p.userId ?? known?.userId ?? null,
-            state: p.state ?? known?.state ?? null,
-            firstJoinTime: p.firstJoinTime ?? known?.firstJoinTime ?? null,
-            lastReadAt: known?.lastReadAt ?? null,
-            // A participant that left can come back with the same ID (IVS keeps firstJoinTime as the
-            // first join): seen CONNECTED again, or listed differently, its events can change again.
-            done: (known?.done ?? false) && p.state !== 'CONNECTED' && known?.listing === listing,
-            lastErrorAt: known?.lastErrorAt ?? null,
-            listing,
-            readListing: known?.readListing ?? null,
-            eventOrder: known?.eventOrder ?? null,
-            resumeToken: known?.resumeToken ?? null,
-            newestEventAt: known?.newestEventAt ?? null,
-          });
-        }
-        token = page.value.nextToken;
-      } while (token);
+      w.readFailures.push(result.failure);
+      logger.warn(
+        { stage: w.stage.arn, participant: p.participantId, kind: result.failure.kind },
+        'events not read',
+      );
+      w.participants.set(key, { ...latest, lastErrorAt });
+      return;
     }
+    w.readsOk++;
+    if (result.status === 'partial') {
+      w.participants.set(key, { ...latest, lastErrorAt });
+      return;
+    }
+    w.completed.add(key);
+    w.participants.set(key, {
+      ...latest,
+      ...result.cursor,
+      lastReadAt: now,
+      lastErrorAt,
+      readListing: p.listing,
+      // Read to the end after it had left, and listed the same since the read began: its events are
+      // final unless it comes back.
+      done: p.state === 'DISCONNECTED' && latest.listing === p.listing,
+    });
   }
 
   /**
-   * Earliest due first. Never-read participants (just joined) come first, then the recently
-   * erroring and those who left (one last read settles them), then connected ones one interval
-   * after their last read: nobody starves, because waiting moves everyone forward.
+   * Stores error events as soon as they are read when they are the first of their (session, code) this
+   * cycle, so the alert goes out at once; more of the same wait for the end of the cycle and make one
+   * update instead of one per participant.
    */
-  #byPriority<T extends { p: ParticipantCursor }>(candidates: T[], now: Date): T[] {
-    const recent = now.getTime() - this.#options.policy.burstWindowMs;
-    const intervalMs = this.#options.intervalSeconds * 1000;
-    const due = ({ p }: T): number => {
-      if (p.lastReadAt === null || p.listing !== p.readListing) return Number.NEGATIVE_INFINITY;
-      const read = p.lastReadAt.getTime();
-      if (p.lastErrorAt && p.lastErrorAt.getTime() >= recent) return read;
-      if (p.state !== 'CONNECTED') return read;
-      return read + intervalMs;
-    };
-    return [...candidates].sort(
-      (a, b) => due(a) - due(b) || (b.p.firstJoinTime?.getTime() ?? 0) - (a.p.firstJoinTime?.getTime() ?? 0),
-    );
+  async #detect(w: StageWork, p: ParticipantCursor, events: readonly ParticipantEvent[], now: Date) {
+    const detected = events.filter(isErrorEvent).map((event) => toDetected(w.stage.arn, p, event));
+    const groups = detected.map((event) => `${event.sessionId}|${event.code}`);
+    if (groups.every((group) => w.storedGroups.has(group))) {
+      w.heldBack.push(...detected);
+      return;
+    }
+    for (const group of groups) w.storedGroups.add(group);
+    await this.#store(w, detected, now);
   }
 
-  async #readAndRecord(
-    work: StageWork,
-    results: ReadonlyArray<{ p: ParticipantCursor; result: ReadResult }>,
-    now: Date,
-  ): Promise<StageCycleReport> {
-    const { store, logger } = this.#options;
-    const channelIds = work.watches.map((w) => w.channelId);
-    if (work.failure) {
-      const error = describeIvsFailure(work.failure);
-      await store.recordPoll({
-        stageArn: work.stage.arn,
-        at: now,
-        ok: false,
-        error,
-        transient: isTransient(work.failure),
-        lagSeconds: 0,
-        channelIds,
-      });
-      return {
-        stageArn: work.stage.arn,
-        ok: false,
-        error,
-        newEvents: 0,
-        participantsRead: 0,
-        participantsBehind: 0,
-        lagSeconds: 0,
-      };
-    }
-
-    const detected: DetectedEvent[] = [];
-    let failure: IvsFailure | null = null;
-    for (const { p, result } of results) {
-      if (!result.ok) {
-        // Throttled or unavailable: this participant simply waits for the next cycle.
-        if (result.failure.kind === 'access_denied') failure = result.failure;
-        logger.warn(
-          { stage: work.stage.arn, participant: p.participantId, kind: result.failure.kind },
-          'events not read',
-        );
-        continue;
-      }
-      const errors = result.events.filter(isErrorEvent);
-      for (const event of errors) detected.push(toDetected(work.stage.arn, p, event));
-      const lastError = errors.reduce<Date | null>((latest, e) => {
-        const at = e.eventTime ?? now;
-        return latest && latest > at ? latest : at;
-      }, p.lastErrorAt);
-      const key = participantKey(p.sessionId, p.participantId);
-      work.participants.set(key, {
-        // Discovery may have refreshed the cursor while its events were being read.
-        ...(work.participants.get(key) ?? p),
-        lastReadAt: now,
-        // Read to the end after it had left (as known when the read began): its events are final
-        // unless it comes back.
-        done: p.state === 'DISCONNECTED',
-        lastErrorAt: lastError,
-        readListing: p.listing,
-      });
-    }
-
-    // Detections are stored before cursors move on: a crash in between re-reads, never loses.
-    const result = await store.recordDetections({
-      stageArn: work.stage.arn,
+  async #store(w: StageWork, detected: readonly DetectedEvent[], now: Date): Promise<void> {
+    if (detected.length === 0) return;
+    const result = await this.#options.store.recordDetections({
+      stageArn: w.stage.arn,
       events: detected,
-      watches: work.watches,
+      watches: w.watches,
       now,
       policy: this.#options.policy,
     });
+    w.newEvents += result.newEvents;
     if (result.newEvents > 0) this.#options.onDetections?.();
+  }
 
-    const sessions = [...work.sessions.values()].map((s) => {
+  /** Saves a stage's cursors (detections are already stored) and records how its poll went. */
+  async #record(w: StageWork, now: Date, timing: ReadTiming): Promise<StageCycleReport> {
+    const { store, logger } = this.#options;
+    // Detections are stored before cursors move on: a crash in between re-reads, never loses.
+    await this.#store(w, w.heldBack.splice(0), now);
+    const sessions = [...w.sessions.values()].map((s) => {
       if (s.finished || s.endTime === null) return s;
-      const open = [...work.participants.values()].some((p) => p.sessionId === s.sessionId && !p.done);
+      const open = [...w.participants.values()].some((p) => p.sessionId === s.sessionId && !p.done);
       return open ? s : { ...s, finished: true };
     });
-    await store.saveCursors(work.stage.arn, sessions, [...work.participants.values()]);
+    await store.saveCursors(w.stage.arn, sessions, [...w.participants.values()]);
 
-    const behind = [...work.participants.values()].filter(
-      (p) => !p.done && work.activeSessions.has(p.sessionId) && p.lastReadAt?.getTime() !== now.getTime(),
-    );
-    const lagSeconds = behind.reduce((max, p) => {
-      const since = p.lastReadAt ?? p.firstJoinTime ?? now;
-      return Math.max(max, Math.round((now.getTime() - since.getTime()) / 1000));
-    }, 0);
-    const error = failure ? describeIvsFailure(failure) : null;
-    await store.recordPoll({
-      stageArn: work.stage.arn,
-      at: now,
-      ok: error === null,
-      error,
-      lagSeconds,
-      channelIds,
+    const waiting = [...w.participants.values()].filter((p) => {
+      if (w.sessions.get(p.sessionId)?.finished !== false) return false;
+      if (w.completed.has(participantKey(p.sessionId, p.participantId))) return false;
+      const reason = readUrgency(p, w.watchedSince, timing)?.reason;
+      return reason !== undefined && reason !== 'early';
     });
-    if (behind.length > 0) {
+    const lagSeconds = waiting.reduce((max, p) => {
+      const since = p.lastReadAt?.getTime() ?? Math.max(p.firstJoinTime?.getTime() ?? 0, w.watchedSince);
+      return Math.max(max, Math.round((now.getTime() - Math.min(since, now.getTime())) / 1000));
+    }, 0);
+    if (waiting.length > 0) {
       logger.warn(
-        { stage: work.stage.arn, participantsBehind: behind.length, lagSeconds },
+        { stage: w.stage.arn, participantsBehind: waiting.length, lagSeconds },
         'poller behind: more participants than the IVS quota can read in one interval',
       );
     }
+
+    const failure = stageFailure(w);
+    const attempted = w.listed || w.discoveryFailure !== null || w.readsOk > 0 || w.readFailures.length > 0;
+    const error = failure ? describeIvsFailure(failure) : null;
+    if (attempted) {
+      await store.recordPoll({
+        stageArn: w.stage.arn,
+        at: now,
+        ok: failure === null,
+        error,
+        ...(failure && isTransient(failure) ? { transient: true } : {}),
+        lagSeconds,
+        channelIds: w.watches.map((watch) => watch.channelId),
+      });
+    }
     return {
-      stageArn: work.stage.arn,
-      ok: error === null,
+      stageArn: w.stage.arn,
+      ok: failure === null,
       error,
-      newEvents: result.newEvents,
-      participantsRead: results.length,
-      participantsBehind: behind.length,
+      newEvents: w.newEvents,
+      participantsRead: w.completed.size,
+      participantsBehind: waiting.length,
       lagSeconds,
     };
   }
+}
 
-  async #readEvents(stage: StageArn, p: ParticipantCursor): Promise<ReadResult> {
-    const events: ParticipantEvent[] = [];
-    let nextToken: string | undefined;
-    do {
-      this.#calls++;
-      const page = await this.#options.ivs.listParticipantEvents(
-        stage,
-        p.sessionId,
-        p.participantId,
-        { nextToken, maxResults: MAX_RESULTS },
-        'background',
-      );
-      if (!page.ok) return page;
-      events.push(...page.value.items);
-      nextToken = page.value.nextToken;
-    } while (nextToken);
-    return { ok: true, events };
-  }
+const readKey = (w: StageWork, p: ParticipantCursor) =>
+  `${w.stage.arn} ${participantKey(p.sessionId, p.participantId)}`;
+
+/**
+ * What failed about a stage this cycle: its listing, else a lasting cause of an events read (access
+ * denied), else transient read failures when no read of it succeeded.
+ */
+function stageFailure(w: StageWork): IvsFailure | null {
+  if (w.discoveryFailure) return w.discoveryFailure;
+  const lasting = w.readFailures.find((f) => !isTransient(f));
+  if (lasting) return lasting;
+  if (w.readsOk === 0 && !w.listed) return w.readFailures[0] ?? null;
+  return null;
 }
 
 /** Throttling, 5xx and time-outs usually pass by themselves; not found and access denied do not. */
@@ -437,30 +498,11 @@ function isTransient(failure: IvsFailure): boolean {
   return failure.kind === 'throttled' || failure.kind === 'unavailable';
 }
 
-/** What of a participant's listing, when it changes, means its events must be read again. */
-export function listingOf(p: ParticipantSummary): string {
-  return JSON.stringify([
-    p.state ?? null,
-    p.userId ?? null,
-    p.published ?? null,
-    p.recordingState ?? null,
-    p.replicationType ?? null,
-    p.replicationState ?? null,
-  ]);
-}
-
-function cursorOf(
-  stageArn: string,
-  session: { sessionId: string; startTime?: Date | undefined; endTime?: Date | undefined },
-  finished: boolean,
-): SessionCursor {
-  return {
-    stageArn,
-    sessionId: session.sessionId,
-    startTime: session.startTime ?? null,
-    endTime: session.endTime ?? null,
-    finished,
-  };
+function latestError(events: readonly ParticipantEvent[], known: Date | null, now: Date): Date | null {
+  return events.filter(isErrorEvent).reduce<Date | null>((latest, e) => {
+    const at = e.eventTime ?? now;
+    return latest && latest > at ? latest : at;
+  }, known);
 }
 
 function toDetected(stageArn: string, p: ParticipantCursor, event: ParticipantEvent): DetectedEvent {

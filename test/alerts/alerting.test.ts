@@ -284,7 +284,10 @@ describe('storms', () => {
     await watch(p, stageArn);
     await cycle(p);
     assert.equal(alertPosts().length, 1, 'one message for 5,000 events');
-    assert.equal(replies().length, 0);
+    // The first participant's errors are stored as soon as they are read (the alert goes out at once);
+    // the other 49 participants' come at the end of the cycle as one update and one reply.
+    assert.ok(updates().length <= 1);
+    assert.ok(replies().length <= 1);
     const [group] = await p.store.latestGroups(5);
     assert.equal(group?.eventCount, 5_000);
     assert.equal(group?.participantCount, 50);
@@ -298,7 +301,8 @@ describe('storms', () => {
     assert.equal(alertPosts().length, 1);
     assert.ok(replies().length <= DEFAULT_GROUPING.maxReplies);
     assert.ok(
-      slack.callsTo('chat.postMessage').length + updates().length <= 1 + 5 + DEFAULT_GROUPING.maxReplies,
+      slack.callsTo('chat.postMessage').length + updates().length <= 1 + 6 + DEFAULT_GROUPING.maxReplies,
+      'one post, at most one update per cycle, capped replies',
     );
     await p.close();
   });

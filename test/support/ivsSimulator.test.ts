@@ -891,3 +891,28 @@ test('rejoinParticipant keeps the participantId and first join, sets CONNECTED a
   );
   assert.throws(() => sim.rejoinParticipant(stageArn, sessionId, participantId), /not DISCONNECTED/);
 });
+
+test('a session that ends disconnects the participants still in it, each with a LEFT event', async () => {
+  const { sim } = await startWithClock();
+  after(() => sim.close());
+  const stageArn = sim.addStage();
+  const first = sim.startSession(stageArn, { startTime: T0 - 60_000 });
+  const stayed = sim.addParticipant(stageArn, first);
+  const left = sim.addParticipant(stageArn, first, { state: 'DISCONNECTED' });
+  const second = sim.startSession(stageArn, { startTime: T0 + 1_000 }); // ends the first
+  const host = sim.addParticipant(stageArn, second);
+  sim.endSession(stageArn, second, T0 + 5_000);
+  const client = clientFor(sim);
+  const stateOf = async (sessionId: string, participantId: string) =>
+    (await client.send(new GetParticipantCommand({ stageArn, sessionId, participantId }))).participant?.state;
+  const namesOf = async (sessionId: string, participantId: string) =>
+    (
+      (await client.send(new ListParticipantEventsCommand({ stageArn, sessionId, participantId }))).events ??
+      []
+    ).map((e) => [e.name, e.eventTime?.getTime()]);
+  assert.equal(await stateOf(first, stayed), 'DISCONNECTED');
+  assert.deepEqual(await namesOf(first, stayed), [['LEFT', T0 + 1_000]]);
+  assert.deepEqual(await namesOf(first, left), [], 'who had left already gets no second LEFT');
+  assert.equal(await stateOf(second, host), 'DISCONNECTED');
+  assert.deepEqual(await namesOf(second, host), [['LEFT', T0 + 5_000]]);
+});

@@ -302,7 +302,7 @@ export class IvsSimulator {
     const startTime = init.startTime === undefined ? new Date(this.clock()) : toDate(init.startTime);
     const previous =
       stage.activeSessionId === undefined ? undefined : stage.sessions.get(stage.activeSessionId);
-    if (previous && previous.endTime === undefined) previous.endTime = startTime;
+    if (previous && previous.endTime === undefined) this.closeSession(previous, startTime);
     stage.sessions.set(sessionId, { sessionId, startTime, endTime: undefined, participants: new Map() });
     stage.activeSessionId = sessionId;
     return sessionId;
@@ -311,8 +311,23 @@ export class IvsSimulator {
   endSession(stageArn: string, sessionId: string, endTime?: TimeInput): void {
     const stage = this.seededStage(stageArn);
     const session = this.seededSession(stage, sessionId);
-    session.endTime = endTime === undefined ? new Date(this.clock()) : toDate(endTime);
+    this.closeSession(session, endTime === undefined ? new Date(this.clock()) : toDate(endTime));
     if (stage.activeSessionId === sessionId) stage.activeSessionId = undefined;
+  }
+
+  /** A session that ends disconnects everyone still in it, each with a LEFT event. */
+  private closeSession(session: SessionRecord, endTime: Date): void {
+    session.endTime = endTime;
+    for (const record of session.participants.values()) {
+      if (record.participant.state !== 'CONNECTED') continue;
+      record.participant.state = 'DISCONNECTED';
+      record.events.push({
+        name: 'LEFT',
+        participantId: record.participant.participantId,
+        eventTime: endTime,
+        replica: false,
+      });
+    }
   }
 
   /** Adds a participant with a default for every field of the model; `fields` override them. */
