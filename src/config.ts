@@ -215,6 +215,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
   }
   if (!parsed.success || problems.length > 0) return { ok: false, problems: [...new Set(problems)] };
   const e = parsed.data;
+  const conflicts = settingConflicts(e);
+  if (conflicts.length > 0) return { ok: false, problems: conflicts };
   return {
     ok: true,
     config: Object.freeze({
@@ -241,6 +243,20 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       watches: Object.freeze(e.IVS_WATCHES),
     }),
   };
+}
+
+/** Settings that are each valid but contradict one another; one line each, naming the variable. */
+function settingConflicts(e: z.output<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  const channels = e.IVS_ALLOWED_CHANNELS;
+  e.IVS_WATCHES.forEach((watch, index) => {
+    if (channels !== null && !channels.has(watch.channelId)) {
+      problems.push(
+        `IVS_WATCHES: entry [${index}].channel ${watch.channelId} is not on IVS_ALLOWED_CHANNELS; alerts only go to listed channels`,
+      );
+    }
+  });
+  return problems;
 }
 
 const watchEntrySchema = z.object({

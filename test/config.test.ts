@@ -306,6 +306,23 @@ describe('alert settings', () => {
     assert.ok(!lines.some((line) => /entry \[0\]/.test(line)));
   });
 
+  test('an IVS_WATCHES channel must be on IVS_ALLOWED_CHANNELS when that list is set', () => {
+    const watches = JSON.stringify([
+      { stage: ARN, channel: 'C0123ABCDEF' },
+      { stage: ARN, channel: 'COTHER12345' },
+    ]);
+    const line = lineFor(
+      problemsOf({ ...HTTP_MODE, IVS_ALLOWED_CHANNELS: 'C0123ABCDEF', IVS_WATCHES: watches }),
+      'IVS_WATCHES',
+    );
+    assert.match(line, /entry \[1\]\.channel COTHER12345 is not on IVS_ALLOWED_CHANNELS/);
+    assert.equal(
+      configOf({ ...HTTP_MODE, IVS_ALLOWED_CHANNELS: 'C0123ABCDEF,COTHER12345', IVS_WATCHES: watches })
+        .watches.length,
+      2,
+    );
+  });
+
   test('IVS_WATCHES that is not a JSON array says what it must be', () => {
     assert.match(lineFor(problemsOf({ ...HTTP_MODE, IVS_WATCHES: '{oops' }), 'IVS_WATCHES'), /JSON array/);
     assert.match(

@@ -20,8 +20,10 @@ export function isAdmin(policy: AccessPolicy, userId: string): boolean {
 }
 
 /**
- * Read: allowed users in allowed channels (admins always). Change: an admin when admins are set,
- * otherwise as read. Admin (Disconnect, the one action that changes IVS): only listed admins.
+ * Read: allowed users (admins always). Change: an admin when admins are set, otherwise as read.
+ * Admin (Disconnect, the one action that changes IVS): only listed admins. Whatever the level, the
+ * channel must be on IVS_ALLOWED_CHANNELS, for admins too: admins may do more, not in more places,
+ * so participant data never shows up in a channel outside the list.
  */
 export function decideAccess(
   policy: AccessPolicy,
@@ -30,19 +32,31 @@ export function decideAccess(
 ): AccessDecision {
   const admin = isAdmin(policy, who.userId);
   if (level === 'admin' || (level === 'change' && policy.adminUsers !== null)) {
-    return admin
-      ? { ok: true }
-      : { ok: false, reason: 'Only the bot’s admins (IVS_ADMIN_USERS) may do that.' };
-  }
-  if (admin) return { ok: true };
-  if (policy.allowedUsers !== null && !policy.allowedUsers.has(who.userId)) {
+    if (!admin) return { ok: false, reason: 'Only the bot’s admins (IVS_ADMIN_USERS) may do that.' };
+  } else if (!admin && policy.allowedUsers !== null && !policy.allowedUsers.has(who.userId)) {
     return { ok: false, reason: 'You are not on this bot’s list of allowed users (IVS_ALLOWED_USERS).' };
   }
-  if (
-    policy.allowedChannels !== null &&
-    (who.channelId === undefined || !policy.allowedChannels.has(who.channelId))
-  ) {
-    return { ok: false, reason: 'This bot does not answer in this channel (IVS_ALLOWED_CHANNELS).' };
-  }
-  return { ok: true };
+  return channelAllowed(policy, who.channelId)
+    ? { ok: true }
+    : { ok: false, reason: 'This bot does not answer in this channel (IVS_ALLOWED_CHANNELS).' };
+}
+
+/**
+ * The channel a watch posts to (or an unwatch removes from) passes the same list as the channel the
+ * command was typed in: otherwise `/ivs watch <stage> #elsewhere` would send alerts outside it.
+ */
+export function decideTargetChannel(policy: AccessPolicy, channelId: string): AccessDecision {
+  return channelAllowed(policy, channelId)
+    ? { ok: true }
+    : {
+        ok: false,
+        reason:
+          'That channel is not on this bot’s list of channels (IVS_ALLOWED_CHANNELS): watches can only post in listed channels.',
+      };
+}
+
+function channelAllowed(policy: AccessPolicy, channelId: string | undefined): boolean {
+  return (
+    policy.allowedChannels === null || (channelId !== undefined && policy.allowedChannels.has(channelId))
+  );
 }

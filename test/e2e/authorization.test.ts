@@ -66,6 +66,7 @@ async function clickAnswer(
   actionId: string,
   value: string,
   userId: string,
+  channelId = ALLOWED_CHANNEL,
 ): Promise<Record<string, unknown>> {
   const name = `c${++n}`;
   const res = await postSigned(
@@ -75,7 +76,7 @@ async function clickAnswer(
       value,
       responseUrl: t.slack.responseUrl(name),
       userId,
-      channelId: ALLOWED_CHANNEL,
+      channelId,
     }),
     SIGNING_SECRET,
   );
@@ -136,6 +137,45 @@ describe('who may change', () => {
     assert.ok(refusal, 'refusal logged');
     assert.match(refusal, /"user":"UREADER001"/);
     assert.match(refusal, /"channel":"CALLOWED01"/);
+  });
+});
+
+describe('the channel list holds for where things go, admins included', () => {
+  const postsTo = (channel: string) =>
+    t.slack.callsTo('chat.postMessage').filter((call) => call.body.channel === channel);
+
+  test('watch typed in an allowed channel cannot send alerts to a channel not on the list', async () => {
+    const answer = await answerOf(`watch ${STAGE_ARN} <#${OTHER_CHANNEL}|elsewhere>`, ADMIN);
+    assert.match(answer, /Not watching: That channel is not on this bot’s list of channels/);
+    assert.deepEqual(aws.unmatched, [], 'no IVS call');
+    assert.equal(postsTo(OTHER_CHANNEL).length, 0, 'nothing announced there');
+    assert.doesNotMatch(await answerOf('watches', ADMIN), new RegExp(OTHER_CHANNEL));
+  });
+
+  test('unwatch typed in an allowed channel cannot remove another channel’s watches', async () => {
+    const answer = await answerOf(`unwatch ${STAGE_ARN} ${OTHER_CHANNEL}`, ADMIN);
+    assert.match(answer, /Not unwatching: That channel is not on this bot’s list of channels/);
+  });
+
+  test('watch into the allowed channel itself still works', async () => {
+    nock(IVS_ENDPOINT)
+      .post('/GetStage')
+      .reply(200, { stage: { arn: STAGE_ARN, name: 'allowed-stage', activeSessionId: SESSION_ID } });
+    const before = postsTo(ALLOWED_CHANNEL).length;
+    const answer = await answerOf(`watch ${STAGE_ARN} <#${ALLOWED_CHANNEL}|oncall>`, ADMIN);
+    assert.match(answer, /Now watching/);
+    assert.equal(postsTo(ALLOWED_CHANNEL).length, before + 1, 'announced in the allowed channel');
+    assert.match(await answerOf(`unwatch ${STAGE_ARN}`, ADMIN), /Stopped watching/);
+  });
+
+  test('an admin in a channel not on the list reads nothing and shares nothing there', async () => {
+    assert.match(await answerOf(participantCommand, ADMIN, OTHER_CHANNEL), /does not answer in this channel/);
+    const shared = await clickAnswer('ivs_share', 'abc:0', ADMIN, OTHER_CHANNEL);
+    assert.match(JSON.stringify(shared), /does not answer in this channel/);
+    const disconnect = await clickAnswer('ivs_disconnect_participant', target, ADMIN, OTHER_CHANNEL);
+    assert.match(JSON.stringify(disconnect), /does not answer in this channel/);
+    assert.equal(postsTo(OTHER_CHANNEL).length, 0);
+    assert.deepEqual(aws.unmatched, []);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { WatchService } from '../../alerts/WatchService.ts';
+import { type AccessPolicy, decideTargetChannel, OPEN_POLICY } from '../access.ts';
 import { renderMutes, renderWatches } from '../views/alertViews.ts';
 import type { SlackMessage } from '../views/blocks.ts';
 import { renderNotice } from '../views/noticeView.ts';
@@ -12,10 +13,13 @@ export async function runAlertCommand(
   caller: { userId: string; channelId: string },
   watches: WatchService,
   now: Date,
+  access: AccessPolicy = OPEN_POLICY,
 ): Promise<SlackMessage> {
   switch (command.name) {
     case 'watch': {
       const channelId = command.channelId ?? caller.channelId;
+      const target = decideTargetChannel(access, channelId);
+      if (!target.ok) return renderNotice(`Not watching: ${target.reason}`);
       const outcome = await watches.watch({
         stage: command.stage,
         channelId,
@@ -30,6 +34,8 @@ export async function runAlertCommand(
     }
     case 'unwatch': {
       const channelId = command.channelId ?? caller.channelId;
+      const target = decideTargetChannel(access, channelId);
+      if (!target.ok) return renderNotice(`Not unwatching: ${target.reason}`);
       const outcome = await watches.unwatch(command.stage, channelId);
       if (!outcome.ok) return renderNotice(outcome.problem);
       return renderNotice(

@@ -94,7 +94,13 @@ function runCommand(command: Command, caller: Caller, deps: CommandDeps): Promis
     case 'unwatch':
     case 'watches':
     case 'mutes':
-      return runAlertCommand(command, caller, deps.watches, deps.now?.() ?? new Date());
+      return runAlertCommand(
+        command,
+        caller,
+        deps.watches,
+        deps.now?.() ?? new Date(),
+        deps.access ?? OPEN_POLICY,
+      );
     default:
       return runBrowseCommand(command, deps.browse, {
         isAdmin: isAdmin(deps.access ?? OPEN_POLICY, caller.userId),
