@@ -14,7 +14,11 @@ export interface LeaderElectorOptions {
   ttlMs: number;
   logger: Logger;
   onChange?: (leader: boolean) => void;
-  now?: () => number;
+  /**
+   * Monotonic milliseconds (default performance.now()): how long ago the lease was renewed must not
+   * follow the wall clock, which NTP or an operator can move back (a leader for ever) or forward.
+   */
+  clock?: () => number;
 }
 
 /**
@@ -25,7 +29,7 @@ export interface LeaderElectorOptions {
  */
 export class LeaderElector {
   readonly #options: LeaderElectorOptions;
-  readonly #now: () => number;
+  readonly #clock: () => number;
   #leader = false;
   #renewedAt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -34,12 +38,12 @@ export class LeaderElector {
 
   constructor(options: LeaderElectorOptions) {
     this.#options = options;
-    this.#now = options.now ?? (() => Date.now());
+    this.#clock = options.clock ?? (() => performance.now());
   }
 
   /** True only while the lease is held and was renewed recently enough to still be ours. */
   get isLeader(): boolean {
-    return this.#leader && this.#now() - this.#renewedAt < this.#leaseMs * 0.8;
+    return this.#leader && this.#clock() - this.#renewedAt < this.#leaseMs * 0.8;
   }
 
   get #leaseMs(): number {
@@ -73,7 +77,7 @@ export class LeaderElector {
   }
 
   async #attempt(): Promise<void> {
-    const started = this.#now();
+    const started = this.#clock();
     try {
       const held = await timeBoxed(
         this.#options.store.acquireLeadership(this.#options.holder, this.#leaseMs),
@@ -85,7 +89,7 @@ export class LeaderElector {
       this.#options.logger.warn({ err: error }, 'leader lease check failed');
       // Unreachable or silent store: step down once our lease might have run out.
       const unanswered = error instanceof LeaseAttemptTimeout;
-      if (this.#leader && (unanswered || this.#now() - this.#renewedAt >= this.#leaseMs * 0.8)) {
+      if (this.#leader && (unanswered || this.#clock() - this.#renewedAt >= this.#leaseMs * 0.8)) {
         this.#set(false);
       }
     }
