@@ -8,8 +8,10 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { alertStorm } from './scenarios/alertStorm.ts';
+import { backlogLatency } from './scenarios/backlogLatency.ts';
 import { commandLatency } from './scenarios/commandLatency.ts';
 import { detectionLatency } from './scenarios/detectionLatency.ts';
+import { historyCost } from './scenarios/historyCost.ts';
 import { interactiveUnderLoad } from './scenarios/interactiveUnderLoad.ts';
 import { pollerCost } from './scenarios/pollerCost.ts';
 import { quotaThroughput } from './scenarios/quotaThroughput.ts';
@@ -28,6 +30,8 @@ const SCENARIOS: ReadonlyArray<{
   { id: 'interactive', run: interactiveUnderLoad },
   { id: 'storm', run: alertStorm },
   { id: 'detection', run: detectionLatency },
+  { id: 'history', run: historyCost },
+  { id: 'backlog', run: backlogLatency },
 ];
 
 const { values } = parseArgs({

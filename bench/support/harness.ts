@@ -139,14 +139,13 @@ export function countByOperation(calls: readonly SimulatorCall[]): Record<string
 }
 
 /**
- * Arrival times of poll cycle starts. A cycle begins with ListStageSessions (no nextToken) of the
- * first watched stage, so the first such call's stage marks every later cycle.
+ * Arrival times of poll cycle starts. A cycle begins with GetStage of the stage listed least recently;
+ * while every cycle lists every stage (a budget that covers them all), that is the same stage each
+ * time, so the first GetStage's stage marks every later cycle.
  */
 export function cycleStarts(calls: readonly SimulatorCall[]): number[] {
-  const isListStart = (c: SimulatorCall) =>
-    c.operation === 'ListStageSessions' && c.body !== undefined && c.body.nextToken === undefined;
-  const first = calls.find(isListStart);
+  const first = calls.find((c) => c.operation === 'GetStage');
   if (!first) return [];
-  const stage = first.body?.stageArn;
-  return calls.filter((c) => isListStart(c) && c.body?.stageArn === stage).map((c) => c.at);
+  const stage = first.body?.arn;
+  return calls.filter((c) => c.operation === 'GetStage' && c.body?.arn === stage).map((c) => c.at);
 }
