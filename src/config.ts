@@ -17,6 +17,10 @@ export interface Config {
   readonly port: number;
   /** Interface to listen on; undefined = all. */
   readonly host: string | undefined;
+  /** METRICS_PORT: when set, /metrics is served there only (with /healthz and /readyz), not on PORT. */
+  readonly metricsPort: number | undefined;
+  /** METRICS_HOST: interface of the metrics listener; undefined = all. */
+  readonly metricsHost: string | undefined;
   readonly slackApiUrl: string | undefined;
   readonly awsRegion: string;
   readonly store: StoreLocation;
@@ -93,6 +97,12 @@ function slackIdList(pattern: RegExp, what: string) {
     });
 }
 
+const tcpPort = z.coerce
+  .number({ error: 'must be a TCP port number' })
+  .int('must be a whole number')
+  .min(0, 'must be between 0 and 65535')
+  .max(65535, 'must be between 0 and 65535');
+
 const envSchema = z.object({
   SLACK_BOT_TOKEN: z.string().trim().min(1).startsWith('xoxb-', 'must be a bot token starting with "xoxb-"'),
   SLACK_SIGNING_SECRET: optionalText,
@@ -100,13 +110,10 @@ const envSchema = z.object({
     message:
       'must be an app-level token starting with "xapp-" (Basic Information → App-Level Tokens, scope connections:write)',
   }),
-  PORT: z.coerce
-    .number({ error: 'must be a TCP port number' })
-    .int('must be a whole number')
-    .min(0, 'must be between 0 and 65535')
-    .max(65535, 'must be between 0 and 65535')
-    .default(3000),
+  PORT: tcpPort.default(3000),
   HOST: optionalText,
+  METRICS_PORT: tcpPort.optional(),
+  METRICS_HOST: optionalText,
   SLACK_API_URL: optionalText.refine((value) => value === undefined || URL.canParse(value), {
     message: 'must be an absolute URL such as https://slack.com/api/',
   }),
@@ -225,6 +232,8 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       slackAppToken: e.SLACK_APP_TOKEN,
       port: e.PORT,
       host: e.HOST,
+      metricsPort: e.METRICS_PORT,
+      metricsHost: e.METRICS_HOST,
       slackApiUrl: e.SLACK_API_URL,
       awsRegion: e.AWS_REGION,
       store: Object.freeze(e.DATABASE_URL),
@@ -248,6 +257,12 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
 /** Settings that are each valid but contradict one another; one line each, naming the variable. */
 function settingConflicts(e: z.output<typeof envSchema>): string[] {
   const problems: string[] = [];
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT !== 0 && e.METRICS_PORT === e.PORT) {
+    problems.push('METRICS_PORT: must differ from PORT; leave it unset to serve /metrics on PORT');
+  }
+  if (e.METRICS_HOST !== undefined && e.METRICS_PORT === undefined) {
+    problems.push('METRICS_HOST: only used with METRICS_PORT; set METRICS_PORT too, or leave both unset');
+  }
   const channels = e.IVS_ALLOWED_CHANNELS;
   e.IVS_WATCHES.forEach((watch, index) => {
     if (channels !== null && !channels.has(watch.channelId)) {

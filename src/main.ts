@@ -9,7 +9,8 @@ import { scheduleIntervalSeconds, startPollSchedule } from './alerts/PollSchedul
 import { WatchService } from './alerts/WatchService.ts';
 import { BrowseService, PAGING_TTL_MS } from './browse/BrowseService.ts';
 import { type Config, loadConfig } from './config.ts';
-import { healthRoute, metricsRoute, readyRoute } from './health.ts';
+import { HttpFront } from './HttpFront.ts';
+import { cachedGauges, healthRoute, metricsRoute, readyRoute } from './health.ts';
 import { createIvsClientFactory } from './ivs/ivsClients.ts';
 import { ReplicaBudget } from './ivs/ReplicaBudget.ts';
 import { RequestBudget, systemClock } from './ivs/RequestBudget.ts';
@@ -30,6 +31,8 @@ import { purgeExpired } from './store/purgeExpired.ts';
 
 export interface RunningBot {
   port: number;
+  /** The metrics listener's port when METRICS_PORT is set. */
+  metricsPort: number | undefined;
   /** Graceful stop: no new requests, in-flight answers and the current cycle's sends finish, leadership released. */
   stop(): Promise<void>;
 }
@@ -43,10 +46,7 @@ export const SHUTDOWN_BUDGET_MS = 20_000;
 /** Starts the bot with a validated config; used by the CLI below and by end-to-end tests. */
 export async function startBot(config: Config, logger: Logger): Promise<RunningBot> {
   const store = await openStore(config.store);
-  const metrics = createMetrics({
-    outboxDepth: () => store.outboxDepth(),
-    undelivered: () => store.undeliveredSummary(),
-  });
+  const metrics = createMetrics(cachedGauges(store));
   const ivsClients = createIvsClientFactory({ maxAttempts: 3, requestTimeoutMs: 10_000 });
   const budget = new RequestBudget(config.maxTps, systemClock, { backgroundShare: config.pollerShare });
   const ivs = new SdkIvsGateway({
@@ -62,11 +62,17 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   const browse = new BrowseService({ ivs, store });
 
   let stopping = false;
-  const slack = createSlackApp(config, logger, [
-    healthRoute(),
-    readyRoute(store, () => stopping),
-    metricsRoute(metrics.registry),
-  ]);
+  // Probes stay on PORT (load balancers check it); /metrics moves to METRICS_PORT when that is set.
+  const probes = [healthRoute(), readyRoute(store, () => stopping)];
+  const metricsFront =
+    config.metricsPort === undefined
+      ? undefined
+      : new HttpFront({ routes: [metricsRoute(metrics.registry), ...probes], logger });
+  const slack = createSlackApp(
+    config,
+    logger,
+    metricsFront ? probes : [...probes, metricsRoute(metrics.registry)],
+  );
   const onFailure = (failure: PostFailure) => metrics.slackErrors.inc({ error: failure.error });
   let sender: OutboxSender | undefined;
   // A message Slack accepts in a channel (a watch confirmation, a Share) puts the alerts it refused
@@ -181,6 +187,10 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   firstPurge.unref();
 
   const port = await slack.start();
+  const metricsPort =
+    config.metricsPort === undefined
+      ? undefined
+      : await metricsFront?.listen(config.metricsPort, config.metricsHost);
   await elector.start();
   const schedule = startPollSchedule({
     expression: config.pollSchedule,
@@ -195,11 +205,12 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     },
   });
   logger.info(
-    { port, mode: config.slackAppToken ? 'socket' : 'http', store: config.store.kind, holder },
+    { port, metricsPort, mode: config.slackAppToken ? 'socket' : 'http', store: config.store.kind, holder },
     'ivs-realtime-bot started',
   );
   return {
     port,
+    metricsPort,
     async stop() {
       stopping = true;
       const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
@@ -208,7 +219,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
       clearInterval(purgeTimer);
       clearTimeout(firstPurge);
       await schedule.stop(left() / 2);
-      const closing = slack.stop();
+      const closing = Promise.all([slack.stop(), metricsFront?.close()]);
       await inFlight.settle(left() / 2);
       await sender?.stop(left());
       await elector.stop();

@@ -306,6 +306,37 @@ describe('alert settings', () => {
     assert.ok(!lines.some((line) => /entry \[0\]/.test(line)));
   });
 
+  test('METRICS_PORT and METRICS_HOST: unset by default, a port and an interface when set', () => {
+    const plain = configOf(HTTP_MODE);
+    assert.equal(plain.metricsPort, undefined);
+    assert.equal(plain.metricsHost, undefined);
+    const separate = configOf({ ...HTTP_MODE, METRICS_PORT: ' 9464 ', METRICS_HOST: '10.0.0.5' });
+    assert.equal(separate.metricsPort, 9464);
+    assert.equal(separate.metricsHost, '10.0.0.5');
+    assert.equal(configOf({ ...HTTP_MODE, PORT: '0', METRICS_PORT: '0' }).metricsPort, 0);
+  });
+
+  test('METRICS_PORT and METRICS_HOST problems are named', () => {
+    for (const bad of ['http', '70000', '-1', '1.5']) {
+      assert.match(
+        lineFor(problemsOf({ ...HTTP_MODE, METRICS_PORT: bad }), 'METRICS_PORT'),
+        /port number|whole number|between 0 and 65535/,
+      );
+    }
+    assert.match(
+      lineFor(problemsOf({ ...HTTP_MODE, PORT: '8080', METRICS_PORT: '8080' }), 'METRICS_PORT'),
+      /must differ from PORT/,
+    );
+    assert.match(
+      lineFor(problemsOf({ ...HTTP_MODE, METRICS_PORT: '3000' }), 'METRICS_PORT'),
+      /must differ from PORT/,
+    );
+    assert.match(
+      lineFor(problemsOf({ ...HTTP_MODE, METRICS_HOST: '127.0.0.1' }), 'METRICS_HOST'),
+      /only used with METRICS_PORT/,
+    );
+  });
+
   test('an IVS_WATCHES channel must be on IVS_ALLOWED_CHANNELS when that list is set', () => {
     const watches = JSON.stringify([
       { stage: ARN, channel: 'C0123ABCDEF' },
