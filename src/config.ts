@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { VALID_ALERT_CODES } from './ivs/eventCatalog.ts';
-import { parseStageArn } from './ivs/identifiers.ts';
+import { IVS_REALTIME_REGIONS, parseStageArn, REGION_NAME } from './ivs/identifiers.ts';
 import { DEFAULT_POLLER_SHARE } from './ivs/RequestBudget.ts';
 
 /** Where the bot keeps its state: an embedded SQLite file or a shared PostgreSQL database. */
@@ -23,6 +23,8 @@ export interface Config {
   readonly metricsHost: string | undefined;
   readonly slackApiUrl: string | undefined;
   readonly awsRegion: string;
+  /** IVS_REGIONS: the regions the bot calls; others are refused before any AWS call. */
+  readonly ivsRegions: ReadonlySet<string>;
   readonly store: StoreLocation;
   readonly logLevel: LogLevel;
   /** node-cron expression for the alert poller. */
@@ -121,7 +123,26 @@ const envSchema = z.object({
     .string()
     .trim()
     .min(1)
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region name such as us-east-1'),
+    .regex(REGION_NAME, 'must be an AWS region name such as us-east-1'),
+  IVS_REGIONS: z
+    .string()
+    .optional()
+    .transform((value, ctx): ReadonlySet<string> => {
+      if (value === undefined) return IVS_REALTIME_REGIONS;
+      const regions = value
+        .split(',')
+        .map((region) => region.trim())
+        .filter(Boolean);
+      const bad = regions.filter((region) => !REGION_NAME.test(region));
+      if (regions.length === 0 || bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a comma-separated list of AWS region names like us-east-1,eu-west-1${bad.length > 0 ? `; not valid: ${bad.join(', ')}` : ''}`,
+        });
+        return z.NEVER;
+      }
+      return new Set(regions);
+    }),
   DATABASE_URL: z
     .string()
     .trim()
@@ -236,6 +257,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       metricsHost: e.METRICS_HOST,
       slackApiUrl: e.SLACK_API_URL,
       awsRegion: e.AWS_REGION,
+      ivsRegions: e.IVS_REGIONS,
       store: Object.freeze(e.DATABASE_URL),
       logLevel: e.LOG_LEVEL,
       pollSchedule: e.IVS_POLL_SCHEDULE,
@@ -263,6 +285,20 @@ function settingConflicts(e: z.output<typeof envSchema>): string[] {
   if (e.METRICS_HOST !== undefined && e.METRICS_PORT === undefined) {
     problems.push('METRICS_HOST: only used with METRICS_PORT; set METRICS_PORT too, or leave both unset');
   }
+  const regions = [...e.IVS_REGIONS].join(', ');
+  if (!e.IVS_REGIONS.has(e.AWS_REGION)) {
+    problems.push(
+      `AWS_REGION: IVS Real-Time is not offered in ${e.AWS_REGION}; the bot calls ${regions} (IVS_REGIONS, to add a region AWS opened since)`,
+    );
+  }
+  e.IVS_WATCHES.forEach((watch, index) => {
+    const region = parseStageArn(watch.stageArn)?.region;
+    if (region !== undefined && !e.IVS_REGIONS.has(region)) {
+      problems.push(
+        `IVS_WATCHES: entry [${index}].stage is in ${region}, not one of IVS_REGIONS (${regions})`,
+      );
+    }
+  });
   const channels = e.IVS_ALLOWED_CHANNELS;
   e.IVS_WATCHES.forEach((watch, index) => {
     if (channels !== null && !channels.has(watch.channelId)) {

@@ -47,7 +47,11 @@ export const SHUTDOWN_BUDGET_MS = 20_000;
 export async function startBot(config: Config, logger: Logger): Promise<RunningBot> {
   const store = await openStore(config.store);
   const metrics = createMetrics(cachedGauges(store));
-  const ivsClients = createIvsClientFactory({ maxAttempts: 3, requestTimeoutMs: 10_000 });
+  const ivsClients = createIvsClientFactory({
+    maxAttempts: 3,
+    requestTimeoutMs: 10_000,
+    regions: config.ivsRegions,
+  });
   const budget = new RequestBudget(config.maxTps, systemClock, { backgroundShare: config.pollerShare });
   const ivs = new SdkIvsGateway({
     clientFor: ivsClients.clientFor,
@@ -142,6 +146,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     browse,
     watches,
     defaultRegion: config.awsRegion,
+    regions: config.ivsRegions,
     logger,
     metrics,
     access: config.access,

@@ -142,13 +142,13 @@ describe('loadConfig', () => {
       ...HTTP_MODE,
       PORT: ' 8080 ',
       SLACK_API_URL: 'http://localhost:9999/api/',
-      AWS_REGION: ' us-gov-west-1 ',
+      AWS_REGION: ' eu-central-1 ',
       DATABASE_URL: 'postgres://bot:secret@db.internal:5432/ivs',
       LOG_LEVEL: 'debug',
     });
     assert.equal(config.port, 8080);
     assert.equal(config.slackApiUrl, 'http://localhost:9999/api/');
-    assert.equal(config.awsRegion, 'us-gov-west-1');
+    assert.equal(config.awsRegion, 'eu-central-1');
     assert.deepEqual(config.store, { kind: 'postgres', url: 'postgres://bot:secret@db.internal:5432/ivs' });
     assert.equal(config.logLevel, 'debug');
   });
@@ -304,6 +304,43 @@ describe('alert settings', () => {
       lines.some((line) => /entry \[1\]\.codes must only contain known codes: .*QUOTA_EXCEEDED/.test(line)),
     );
     assert.ok(!lines.some((line) => /entry \[0\]/.test(line)));
+  });
+
+  test('IVS_REGIONS: IVS Real-Time’s regions by default, a comma-separated list when set', () => {
+    assert.deepEqual([...configOf(HTTP_MODE).ivsRegions].sort(), [
+      'ap-northeast-1',
+      'ap-northeast-2',
+      'ap-south-1',
+      'eu-central-1',
+      'eu-west-1',
+      'us-east-1',
+      'us-west-2',
+    ]);
+    const listed = configOf({ ...HTTP_MODE, IVS_REGIONS: ' us-east-1, ap-southeast-2 ,' });
+    assert.deepEqual([...listed.ivsRegions], ['us-east-1', 'ap-southeast-2']);
+  });
+
+  test('IVS_REGIONS problems, and AWS_REGION or IVS_WATCHES outside it, are named', () => {
+    assert.match(
+      lineFor(problemsOf({ ...HTTP_MODE, IVS_REGIONS: 'us-east-1,moon' }), 'IVS_REGIONS'),
+      /comma-separated list of AWS region names.*not valid: moon/,
+    );
+    assert.match(lineFor(problemsOf({ ...HTTP_MODE, IVS_REGIONS: ',' }), 'IVS_REGIONS'), /region names/);
+    assert.match(
+      lineFor(problemsOf({ ...HTTP_MODE, AWS_REGION: 'us-gov-west-1' }), 'AWS_REGION'),
+      /IVS Real-Time is not offered in us-gov-west-1.*IVS_REGIONS/,
+    );
+    assert.match(
+      lineFor(problemsOf({ ...HTTP_MODE, IVS_REGIONS: 'eu-west-1' }), 'AWS_REGION'),
+      /not offered in us-east-1; the bot calls eu-west-1/,
+    );
+    const watches = JSON.stringify([
+      { stage: ARN.replace('us-east-1', 'ap-southeast-2'), channel: 'C0123ABCDEF' },
+    ]);
+    assert.match(
+      lineFor(problemsOf({ ...HTTP_MODE, IVS_WATCHES: watches }), 'IVS_WATCHES'),
+      /entry \[0\]\.stage is in ap-southeast-2, not one of IVS_REGIONS/,
+    );
   });
 
   test('METRICS_PORT and METRICS_HOST: unset by default, a port and an interface when set', () => {

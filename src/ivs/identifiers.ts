@@ -14,6 +14,25 @@ export type StageRef = { kind: 'arn'; stage: StageArn } | { kind: 'id'; id: stri
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problem: string };
 
+/**
+ * The regions with an IVS Real-Time endpoint (ivsrealtime.<region>.amazonaws.com), from the AWS
+ * General Reference, "Amazon Interactive Video Service endpoints and quotas". The SDK cannot tell:
+ * its endpoint rules build a host name for any region name its partitions' patterns accept.
+ * IVS_REGIONS replaces this list when AWS adds a region.
+ */
+export const IVS_REALTIME_REGIONS: ReadonlySet<string> = new Set([
+  'us-east-1',
+  'us-west-2',
+  'eu-central-1',
+  'eu-west-1',
+  'ap-northeast-1',
+  'ap-northeast-2',
+  'ap-south-1',
+]);
+
+/** The form of an AWS region name (us-east-1, ap-northeast-2, us-gov-west-1). */
+export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
 const STAGE_ARN = /^arn:(aws[a-z-]*):ivs:([a-z0-9-]+):(\d{12}):stage\/([a-zA-Z0-9-]+)$/;
 const STAGE_ID = /^[a-zA-Z0-9]{12}$/;
 const SESSION_ID = /^st-[a-zA-Z0-9]{13}$/;
@@ -35,12 +54,41 @@ export function parseStageArn(input: string): StageArn | undefined {
   return { arn: input, region, accountId, id };
 }
 
-export function parseStageRef(input: string, defaultRegion: string): Parsed<StageRef> {
+/**
+ * A region the bot calls: typed by a person, so it must be one of `regions` (IVS_REGIONS); each
+ * region costs a client and quota buckets, and an unknown one would cost an AWS call to say so.
+ */
+export function parseRegion(input: string, regions: ReadonlySet<string>): Parsed<string> {
+  const region = input.trim().toLowerCase();
+  if (!REGION_NAME.test(region)) {
+    return { ok: false, problem: `“${input}” is not an AWS region name such as us-east-1.` };
+  }
+  return regions.has(region)
+    ? { ok: true, value: region }
+    : { ok: false, problem: `IVS Real-Time is not offered in ${region}; ${theBotCalls(regions)}` };
+}
+
+export function parseStageRef(
+  input: string,
+  defaultRegion: string,
+  regions: ReadonlySet<string> = IVS_REALTIME_REGIONS,
+): Parsed<StageRef> {
   const trimmed = input.trim();
   const stage = parseStageArn(trimmed);
-  if (stage) return { ok: true, value: { kind: 'arn', stage } };
+  if (stage) {
+    return regions.has(stage.region)
+      ? { ok: true, value: { kind: 'arn', stage } }
+      : {
+          ok: false,
+          problem: `The stage is in ${stage.region}, where IVS Real-Time is not offered; ${theBotCalls(regions)}`,
+        };
+  }
   if (STAGE_ID.test(trimmed)) return { ok: true, value: { kind: 'id', id: trimmed, region: defaultRegion } };
   return { ok: false, problem: `<stage> must be ${STAGE_FORM}.` };
+}
+
+function theBotCalls(regions: ReadonlySet<string>): string {
+  return `the bot calls ${[...regions].join(', ')} (IVS_REGIONS).`;
 }
 
 export function parseSessionId(input: string): Parsed<string> {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  IVS_REALTIME_REGIONS,
   isParticipantId,
   isSessionId,
   PARTICIPANT_FORM,
   parseParticipantId,
+  parseRegion,
   parseSessionId,
   parseStageArn,
   parseStageRef,
@@ -91,6 +93,56 @@ describe('parseStageRef', () => {
       });
     });
   }
+});
+
+describe('regions', () => {
+  test('the default list is the regions with an IVS Real-Time endpoint (AWS General Reference)', () => {
+    assert.deepEqual([...IVS_REALTIME_REGIONS].sort(), [
+      'ap-northeast-1',
+      'ap-northeast-2',
+      'ap-south-1',
+      'eu-central-1',
+      'eu-west-1',
+      'us-east-1',
+      'us-west-2',
+    ]);
+  });
+
+  test('parseRegion takes a listed region, lower-cased and trimmed', () => {
+    assert.deepEqual(parseRegion(' EU-WEST-1 ', IVS_REALTIME_REGIONS), { ok: true, value: 'eu-west-1' });
+  });
+
+  test('parseRegion refuses a region name that is not listed, saying which are', () => {
+    for (const region of ['xx-fake-9', 'ap-southeast-2', 'us-gov-west-1', 'cn-north-1']) {
+      const parsed = parseRegion(region, IVS_REALTIME_REGIONS);
+      assert.equal(parsed.ok, false, region);
+      assert.match(
+        parsed.ok ? '' : parsed.problem,
+        new RegExp(`not offered in ${region}; the bot calls us-east-1, `),
+      );
+    }
+    assert.deepEqual(parseRegion('ap-southeast-2', new Set(['ap-southeast-2'])), {
+      ok: true,
+      value: 'ap-southeast-2',
+    });
+  });
+
+  test('parseRegion refuses what is not a region name', () => {
+    for (const text of ['moon', '', 'us-east', 'us_east_1', 'a'.repeat(300)]) {
+      const parsed = parseRegion(text, IVS_REALTIME_REGIONS);
+      assert.match(parsed.ok ? '' : parsed.problem, /is not an AWS region name such as us-east-1/);
+    }
+  });
+
+  test('parseStageRef refuses a stage ARN outside the regions, before any call', () => {
+    const parsed = parseStageRef(ARN.replace('us-east-1', 'xx-fake-9'), 'us-east-1');
+    assert.equal(parsed.ok, false);
+    assert.match(
+      parsed.ok ? '' : parsed.problem,
+      /The stage is in xx-fake-9, where IVS Real-Time is not offered/,
+    );
+    assert.ok(parseStageRef(ARN.replace('us-east-1', 'xx-fake-9'), 'us-east-1', new Set(['xx-fake-9'])).ok);
+  });
 });
 
 describe('parseSessionId', () => {

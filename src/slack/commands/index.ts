@@ -16,6 +16,8 @@ export interface CommandDeps {
   browse: BrowseService;
   watches: WatchService;
   defaultRegion: string;
+  /** IVS_REGIONS: the regions a command may name (default: IVS Real-Time's). */
+  regions?: ReadonlySet<string>;
   logger: Logger;
   metrics?: Pick<Metrics, 'commands'>;
   access?: AccessPolicy;
@@ -51,7 +53,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
       await reply(renderNotice('Slack sent a command the bot could not read. Try again.'));
       return;
     }
-    const parsed = parseCommand(payload.data.text, deps.defaultRegion);
+    const parsed = parseCommand(payload.data.text, deps.defaultRegion, deps.regions);
     const log = deps.logger.child({ user: payload.data.user_id, channel: payload.data.channel_id });
     if (!parsed.ok) {
       log.info({ command: 'usage_error' }, 'slash command rejected');

@@ -1,8 +1,10 @@
 import { VALID_ALERT_CODES } from '../../ivs/eventCatalog.ts';
 import type { ParticipantFilter } from '../../ivs/IvsGateway.ts';
 import {
+  IVS_REALTIME_REGIONS,
   type Parsed,
   parseParticipantId,
+  parseRegion,
   parseSessionId,
   parseStageRef,
   parseUserId,
@@ -48,7 +50,6 @@ export const EXAMPLES: Record<Exclude<Command['name'], 'help'>, string> = {
 };
 
 const MAX_TEXT = 2_000;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 /**
  * Splits command text into words, honouring "double", “smart” and 'single' quotes. Slack escapes
@@ -89,8 +90,15 @@ function usageError(name: keyof typeof USAGE, problem: string): CommandParse {
   return { ok: false, problem, usage: `Usage: ${USAGE[name]}\nExample: ${EXAMPLES[name]}` };
 }
 
-/** Parses the text after `/ivs`. Never throws: anything unexpected becomes a usage answer. */
-export function parseCommand(text: string, defaultRegion: string): CommandParse {
+/**
+ * Parses the text after `/ivs`. Never throws: anything unexpected becomes a usage answer. Regions
+ * (typed or in a stage ARN) must be among `regions` (IVS_REGIONS), refused before any AWS call.
+ */
+export function parseCommand(
+  text: string,
+  defaultRegion: string,
+  regions: ReadonlySet<string> = IVS_REALTIME_REGIONS,
+): CommandParse {
   if (text.length > MAX_TEXT) {
     return {
       ok: false,
@@ -105,16 +113,16 @@ export function parseCommand(text: string, defaultRegion: string): CommandParse 
   }
   switch (name) {
     case 'stages':
-      return parseStages(args, defaultRegion);
+      return parseStages(args, defaultRegion, regions);
     case 'sessions':
-      return parseSessions(args, defaultRegion);
+      return parseSessions(args, defaultRegion, regions);
     case 'participants':
-      return parseParticipants(args, defaultRegion);
+      return parseParticipants(args, defaultRegion, regions);
     case 'participant':
-      return parseParticipant(args, defaultRegion);
+      return parseParticipant(args, defaultRegion, regions);
     case 'watch':
     case 'unwatch':
-      return parseWatch(name, args, defaultRegion);
+      return parseWatch(name, args, defaultRegion, regions);
     case 'watches':
     case 'mutes':
       return args.length === 0
@@ -133,23 +141,22 @@ export function helpUsage(): string {
   return Object.values(USAGE).join('\n');
 }
 
-function parseStages(args: string[], defaultRegion: string): CommandParse {
+function parseStages(args: string[], defaultRegion: string, regions: ReadonlySet<string>): CommandParse {
   if (args.length > 1) return usageError('stages', 'Too many arguments.');
-  const region = args[0]?.toLowerCase() ?? defaultRegion;
-  if (!REGION.test(region))
-    return usageError('stages', `“${args[0] ?? ''}” is not an AWS region name such as us-east-1.`);
-  return { ok: true, command: { name: 'stages', region } };
+  const region = parseRegion(args[0] ?? defaultRegion, regions);
+  if (!region.ok) return usageError('stages', region.problem);
+  return { ok: true, command: { name: 'stages', region: region.value } };
 }
 
-function parseSessions(args: string[], defaultRegion: string): CommandParse {
+function parseSessions(args: string[], defaultRegion: string, regions: ReadonlySet<string>): CommandParse {
   if (args.length !== 1)
     return usageError('sessions', args.length === 0 ? 'Missing <stage>.' : 'Too many arguments.');
-  const stage = parseStageRef(args[0] ?? '', defaultRegion);
+  const stage = parseStageRef(args[0] ?? '', defaultRegion, regions);
   if (!stage.ok) return usageError('sessions', stage.problem);
   return { ok: true, command: { name: 'sessions', stage: stage.value } };
 }
 
-function parseParticipant(args: string[], defaultRegion: string): CommandParse {
+function parseParticipant(args: string[], defaultRegion: string, regions: ReadonlySet<string>): CommandParse {
   if (args.length !== 3) {
     const missing = ['<stage>', '<session-id>', '<participant-id>'].slice(args.length);
     return usageError(
@@ -159,7 +166,7 @@ function parseParticipant(args: string[], defaultRegion: string): CommandParse {
   }
   const [stageText, sessionText, participantText] = args as [string, string, string];
   const checks = [
-    parseStageRef(stageText, defaultRegion),
+    parseStageRef(stageText, defaultRegion, regions),
     parseSessionId(sessionText),
     parseParticipantId(participantText),
   ] as const;
@@ -179,7 +186,11 @@ function parseParticipant(args: string[], defaultRegion: string): CommandParse {
   };
 }
 
-function parseParticipants(args: string[], defaultRegion: string): CommandParse {
+function parseParticipants(
+  args: string[],
+  defaultRegion: string,
+  regions: ReadonlySet<string>,
+): CommandParse {
   const positional: string[] = [];
   const filters: ParticipantFilter[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -224,7 +235,7 @@ function parseParticipants(args: string[], defaultRegion: string): CommandParse 
         : 'Too many arguments.',
     );
   }
-  const stage = parseStageRef(positional[0] ?? '', defaultRegion);
+  const stage = parseStageRef(positional[0] ?? '', defaultRegion, regions);
   const sessionId = parseSessionId(positional[1] ?? '');
   const problem = firstProblem(stage, sessionId);
   if (problem !== undefined || !stage.ok || !sessionId.ok)
@@ -240,10 +251,15 @@ function parseParticipants(args: string[], defaultRegion: string): CommandParse 
   };
 }
 
-function parseWatch(name: 'watch' | 'unwatch', args: string[], defaultRegion: string): CommandParse {
+function parseWatch(
+  name: 'watch' | 'unwatch',
+  args: string[],
+  defaultRegion: string,
+  regions: ReadonlySet<string>,
+): CommandParse {
   const [stageText, ...rest] = args;
   if (stageText === undefined) return usageError(name, 'Missing <stage>.');
-  const stage = parseStageRef(stageText, defaultRegion);
+  const stage = parseStageRef(stageText, defaultRegion, regions);
   if (!stage.ok) return usageError(name, stage.problem);
   let channelId: string | undefined;
   let codes: string[] | null = null;
