@@ -119,11 +119,7 @@ const envSchema = z.object({
   SLACK_API_URL: optionalText.refine((value) => value === undefined || URL.canParse(value), {
     message: 'must be an absolute URL such as https://slack.com/api/',
   }),
-  AWS_REGION: z
-    .string()
-    .trim()
-    .min(1)
-    .regex(REGION_NAME, 'must be an AWS region name such as us-east-1'),
+  AWS_REGION: z.string().trim().min(1).regex(REGION_NAME, 'must be an AWS region name such as us-east-1'),
   IVS_REGIONS: z
     .string()
     .optional()
