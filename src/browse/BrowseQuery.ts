@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RECORDING_FILTER_STATES } from '../ivs/IvsGateway.ts';
 import { isParticipantId, isSessionId, parseStageArn } from '../ivs/identifiers.ts';
 
 // What a paged view shows. Stored in the paging state and read back on every click, so it is
@@ -12,6 +13,7 @@ export const participantFilterSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('state'), state: z.enum(['CONNECTED', 'DISCONNECTED']) }),
   z.object({ kind: z.literal('published') }),
   z.object({ kind: z.literal('user'), userId: z.string().min(1).max(128) }),
+  z.object({ kind: z.literal('recording'), state: z.enum(RECORDING_FILTER_STATES) }),
 ]);
 
 export const browseQuerySchema = z.discriminatedUnion('view', [

@@ -30,6 +30,7 @@ export interface ParticipantSummary {
   readonly sourceStageArn?: string | undefined;
   readonly sourceSessionId?: string | undefined;
   readonly redundantIngest?: boolean | undefined;
+  readonly ingestConfigurationArn?: string | undefined;
 }
 
 export interface ParticipantDetails extends ParticipantSummary {
@@ -43,7 +44,6 @@ export interface ParticipantDetails extends ParticipantSummary {
   readonly recordingS3BucketName?: string | undefined;
   readonly recordingS3Prefix?: string | undefined;
   readonly protocol?: string | undefined;
-  readonly ingestConfigurationArn?: string | undefined;
 }
 
 export interface ExchangedToken {
@@ -76,12 +76,17 @@ export interface PageRequest {
   readonly maxResults: number;
 }
 
+/** The states ListParticipants' filterByRecordingState takes (the model's enum). */
+export const RECORDING_FILTER_STATES = ['STARTING', 'ACTIVE', 'STOPPING', 'STOPPED', 'FAILED'] as const;
+export type RecordingFilterState = (typeof RECORDING_FILTER_STATES)[number];
+
 /** ListParticipants takes at most one filter per request (API rule). */
 export type ParticipantFilter =
   | { kind: 'none' }
   | { kind: 'state'; state: 'CONNECTED' | 'DISCONNECTED' }
   | { kind: 'published' }
-  | { kind: 'user'; userId: string };
+  | { kind: 'user'; userId: string }
+  | { kind: 'recording'; state: RecordingFilterState };
 
 /** The IVS adapter: every call is budgeted per (region, operation) and returns failures as values. */
 export interface IvsGateway {

@@ -57,6 +57,7 @@ const participantSummaryShape = {
   sourceStageArn: text,
   sourceSessionId: text,
   redundantIngest: flag,
+  ingestConfigurationArn: text,
 };
 const participantSummarySchema = z.object(participantSummaryShape);
 const participantSchema = z.object({
@@ -71,7 +72,6 @@ const participantSchema = z.object({
   recordingS3BucketName: text,
   recordingS3Prefix: text,
   protocol: text,
-  ingestConfigurationArn: text,
 });
 
 const exchangedTokenSchema = z
@@ -398,5 +398,7 @@ function filterInput(filter: ParticipantFilter) {
       return { filterByPublished: true };
     case 'user':
       return { filterByUserId: filter.userId };
+    case 'recording':
+      return { filterByRecordingState: filter.state };
   }
 }

@@ -36,13 +36,14 @@ export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const STAGE_ARN = /^arn:(aws[a-z-]*):ivs:([a-z0-9-]+):(\d{12}):stage\/([a-zA-Z0-9-]+)$/;
 const STAGE_ID = /^[a-zA-Z0-9]{12}$/;
 const SESSION_ID = /^st-[a-zA-Z0-9]{13}$/;
-const PARTICIPANT_ID = /^[a-zA-Z0-9_-]{1,64}$/;
+// The API's pattern for participantId: [a-zA-Z0-9-]*, at most 64.
+const PARTICIPANT_ID = /^[a-zA-Z0-9-]{1,64}$/;
 const USER_ID_MAX = 128;
 
 export const STAGE_FORM =
   'a stage ARN like `arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456` or its 12-character ID';
 export const SESSION_FORM = 'a session ID like `st-AbCdEf1234567` (st- followed by 13 letters or digits)';
-export const PARTICIPANT_FORM = 'a participant ID of letters, digits, - or _ (at most 64)';
+export const PARTICIPANT_FORM = 'a participant ID of letters, digits and - (at most 64)';
 
 /** Parses a stage ARN only (values coming back from buttons or the store). */
 export function parseStageArn(input: string): StageArn | undefined {

@@ -2,6 +2,7 @@ import {
   EventErrorCode,
   EventName,
   ParticipantProtocol,
+  ParticipantRecordingFilterByRecordingState,
   ParticipantRecordingState,
   ParticipantState,
   ParticipantTokenCapability,
@@ -115,7 +116,8 @@ export const stageArn: fc.Arbitrary<StageArn> = fc
   });
 
 export const sessionId = fc.stringMatching(/^st-[A-Za-z0-9]{13}$/);
-export const participantId = idText(64);
+/** IVS's participantId pattern: [a-zA-Z0-9-]*, at most 64. */
+export const participantId = fc.stringMatching(/^[A-Za-z0-9-]{1,64}$/);
 
 /** Paging as BrowseService makes it: a previous page exactly when this is not the first. */
 export const paging: fc.Arbitrary<Paging> = fc
@@ -222,6 +224,8 @@ export const participantSummary: fc.Arbitrary<ParticipantSummary> = fc.record({
   state: optional(enumLike(Object.values(ParticipantState))),
   firstJoinTime: date,
   published: optional(fc.boolean()),
+  // An ARN from IVS, up to the model's 128 characters, that could hold anything.
+  ingestConfigurationArn: optional(dataText(128)),
 });
 
 export const participantFilter: fc.Arbitrary<ParticipantFilter> = fc.oneof(
@@ -231,6 +235,9 @@ export const participantFilter: fc.Arbitrary<ParticipantFilter> = fc.oneof(
     .constantFrom('CONNECTED' as const, 'DISCONNECTED' as const)
     .map((state) => ({ kind: 'state' as const, state })),
   dataText(128, 1).map((userId) => ({ kind: 'user' as const, userId })),
+  fc
+    .constantFrom(...Object.values(ParticipantRecordingFilterByRecordingState))
+    .map((state) => ({ kind: 'recording' as const, state })),
 );
 
 /** Any view the browse service can produce, with up to 100 events on a participant page. */

@@ -1,5 +1,5 @@
 import { VALID_ALERT_CODES } from '../../ivs/eventCatalog.ts';
-import type { ParticipantFilter } from '../../ivs/IvsGateway.ts';
+import { type ParticipantFilter, RECORDING_FILTER_STATES } from '../../ivs/IvsGateway.ts';
 import {
   IVS_REALTIME_REGIONS,
   type Parsed,
@@ -28,7 +28,7 @@ export type CommandParse = { ok: true; command: Command } | { ok: false; problem
 export const USAGE: Record<Exclude<Command['name'], 'help'>, string> = {
   participant: '/ivs participant <stage> <session-id> <participant-id>',
   participants:
-    '/ivs participants <stage> <session-id> [--state connected|disconnected] [--published] [--user <userId>]',
+    '/ivs participants <stage> <session-id> [--state connected|disconnected] [--published] [--user <userId>] [--recording <state>]',
   sessions: '/ivs sessions <stage>',
   stages: '/ivs stages [region]',
   watch: '/ivs watch <stage> [#channel] [codes=QUOTA_EXCEEDED,PUBLISHER_NOT_FOUND,…]',
@@ -203,10 +203,19 @@ function parseParticipants(
     if (flag === '--published') {
       if (inline !== undefined) return usageError('participants', '--published takes no value.');
       filters.push({ kind: 'published' });
-    } else if (flag === '--state' || flag === '--user') {
+    } else if (flag === '--state' || flag === '--user' || flag === '--recording') {
       const value = inline ?? args[++i];
       if (value === undefined || value === '') return usageError('participants', `${flag} needs a value.`);
-      if (flag === '--state') {
+      if (flag === '--recording') {
+        const state = RECORDING_FILTER_STATES.find((s) => s === value.toUpperCase());
+        if (state === undefined) {
+          return usageError(
+            'participants',
+            `--recording takes ${RECORDING_FILTER_STATES.map((s) => s.toLowerCase()).join(', ')}.`,
+          );
+        }
+        filters.push({ kind: 'recording', state });
+      } else if (flag === '--state') {
         const state = value.toUpperCase();
         if (state !== 'CONNECTED' && state !== 'DISCONNECTED') {
           return usageError('participants', '--state takes connected or disconnected.');
@@ -224,7 +233,7 @@ function parseParticipants(
   if (filters.length > 1) {
     return usageError(
       'participants',
-      'IVS filters by one thing at a time: use only one of --state, --published, --user.',
+      'IVS filters by one thing at a time: use only one of --state, --published, --user, --recording.',
     );
   }
   if (positional.length !== 2) {

@@ -82,6 +82,8 @@ export function describeFilter(filter: ParticipantFilter): string {
       return ' · published only';
     case 'user':
       return ` · userId ${code(filter.userId)}`;
+    case 'recording':
+      return ` · recording ${filter.state.toLowerCase()}`;
   }
 }
 
@@ -103,8 +105,9 @@ export function renderParticipants(
         : escapeMrkdwn((p.state ?? 'unknown').toLowerCase());
     const user = p.userId ? code(p.userId) : '_no userId_';
     const published = p.published ? ' · published' : '';
+    const ingest = p.ingestConfigurationArn ? ` · ingest ${code(p.ingestConfigurationArn)}` : '';
     return section(
-      `${user} · ${code(p.participantId)} · ${state}${published}\njoined ${slackDate(p.firstJoinTime)}`,
+      `${user} · ${code(p.participantId)} · ${state}${published}\njoined ${slackDate(p.firstJoinTime)}${ingest}`,
       button({
         text: 'Details',
         actionId: ACTION.openParticipant,

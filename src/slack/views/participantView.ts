@@ -16,7 +16,7 @@ import {
 } from './blocks.ts';
 import { mention } from './noticeView.ts';
 import { pagingActions, type Snapshot, snapshotNote } from './pagingActions.ts';
-import { code, escapeMrkdwn, formatTime, slackDate } from './text.ts';
+import { code, escapeMrkdwn, formatTime, slackDate, truncate } from './text.ts';
 
 export interface ParticipantViewData {
   stage: StageArn;
@@ -159,19 +159,55 @@ export function renderEventLine(event: ParticipantEvent): string {
       `to ${code(event.destinationStageArn)}${event.destinationSessionId ? ` ${code(event.destinationSessionId)}` : ''}`,
     );
   }
-  if (event.replica) parts.push('_(replica)_');
+  // On a subscribe event `replica` is about the remote participant (the publisher), per the model.
+  if (event.replica) {
+    parts.push(
+      event.name.startsWith('SUBSCRIBE') ? '_(the remote participant is a replica)_' : '_(replica)_',
+    );
+  }
   if (event.previousToken || event.newToken)
     parts.push(describeTokenExchange(event.previousToken, event.newToken));
   return parts.join(' · ');
 }
 
-function describeTokenExchange(
+// Attribute values are the token creator's (1 KB in all): a few, shortened, keep the line readable.
+const TOKEN_VALUE_MAX = 40;
+const TOKEN_ATTRIBUTES_SHOWN = 3;
+
+/** What a TOKEN_EXCHANGED event changed: capabilities, userId, attributes and expiry. */
+export function describeTokenExchange(
   previous: ExchangedToken | undefined,
   next: ExchangedToken | undefined,
 ): string {
-  const caps = (token: ExchangedToken | undefined) =>
-    token?.capabilities.length ? token.capabilities.join('+') : '—';
-  return `capabilities ${escapeMrkdwn(caps(previous))} → ${escapeMrkdwn(caps(next))}`;
+  const caps = (token: ExchangedToken) =>
+    token.capabilities.length ? [...token.capabilities].sort().join('+') : 'none';
+  const value = (text: string | undefined) =>
+    text === undefined || text === '' ? '_none_' : code(truncate(text, TOKEN_VALUE_MAX));
+  if (!previous || !next) {
+    const token = (next ?? previous) as ExchangedToken;
+    return `${next ? 'new' : 'previous'} token: capabilities ${escapeMrkdwn(caps(token))}, user ${value(token.userId)}, expires ${formatTime(token.expirationTime)}`;
+  }
+  const changes: string[] = [];
+  if (caps(previous) !== caps(next)) {
+    changes.push(`capabilities ${escapeMrkdwn(caps(previous))} → ${escapeMrkdwn(caps(next))}`);
+  }
+  if ((previous.userId ?? '') !== (next.userId ?? '')) {
+    changes.push(`user ${value(previous.userId)} → ${value(next.userId)}`);
+  }
+  const keys = [...new Set([...Object.keys(previous.attributes), ...Object.keys(next.attributes)])].sort();
+  const changed = keys.filter((key) => previous.attributes[key] !== next.attributes[key]);
+  for (const key of changed.slice(0, TOKEN_ATTRIBUTES_SHOWN)) {
+    changes.push(
+      `attribute ${code(truncate(key, TOKEN_VALUE_MAX))} ${value(previous.attributes[key])} → ${value(next.attributes[key])}`,
+    );
+  }
+  if (changed.length > TOKEN_ATTRIBUTES_SHOWN) {
+    changes.push(`${changed.length - TOKEN_ATTRIBUTES_SHOWN} more attributes`);
+  }
+  if (previous.expirationTime?.getTime() !== next.expirationTime?.getTime()) {
+    changes.push(`expires ${formatTime(previous.expirationTime)} → ${formatTime(next.expirationTime)}`);
+  }
+  return changes.length > 0 ? `token changed: ${changes.join(', ')}` : 'token renewed, nothing changed';
 }
 
 /** Event lines packed into as few sections as Slack's 3,000-character limit allows. */

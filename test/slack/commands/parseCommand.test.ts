@@ -147,6 +147,14 @@ describe('parseCommand: participant', () => {
     );
     assertUsage('participant x y z', 'participant', /^<stage> must be/);
   });
+
+  test('an underscore is refused before any AWS call: the API takes [a-zA-Z0-9-]*, at most 64', () => {
+    assertUsage(
+      `participant ${ARN} ${SESSION} pAbc_12345678`,
+      'participant',
+      /^<participant-id> must be a participant ID of letters, digits and - \(at most 64\)\.$/,
+    );
+  });
 });
 
 describe('parseCommand: participants', () => {
@@ -171,6 +179,9 @@ describe('parseCommand: participants', () => {
     ['--user “Alice Smith”', { kind: 'user', userId: 'Alice Smith' }],
     ["--user 'Alice Smith'", { kind: 'user', userId: 'Alice Smith' }],
     ['--user a=b', { kind: 'user', userId: 'a=b' }],
+    ['--recording active', { kind: 'recording', state: 'ACTIVE' }],
+    ['--recording=FAILED', { kind: 'recording', state: 'FAILED' }],
+    ['--recording Stopping', { kind: 'recording', state: 'STOPPING' }],
   ];
   for (const [options, filter] of filters) {
     test(`${options}`, () => {
@@ -216,6 +227,20 @@ describe('parseCommand: participants', () => {
 
   test('a bad state', () => {
     assertUsage(`${prefix} --state live`, 'participants', /--state takes connected or disconnected/);
+  });
+
+  test('--recording takes the recording states IVS filters by, one filter at a time', () => {
+    assertUsage(
+      `${prefix} --recording disabled`,
+      'participants',
+      /^--recording takes starting, active, stopping, stopped, failed\.$/,
+    );
+    assertUsage(`${prefix} --recording`, 'participants', /^--recording needs a value\.$/);
+    assertUsage(
+      `${prefix} --recording active --state connected`,
+      'participants',
+      /use only one of --state, --published, --user, --recording\./,
+    );
   });
 
   test('--published takes no value', () => {

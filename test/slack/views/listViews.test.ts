@@ -22,8 +22,8 @@ import { assertValidBlockKit } from '../../support/blockKit.ts';
 import { assertDataEscaped, assertVerbatim, DATE_TOKEN, mrkdwnTexts } from '../../support/inertText.ts';
 import {
   dataText,
-  idText,
   paging as pagingArbitrary,
+  participantId,
   sessionId,
   stageArn,
 } from '../../support/viewArbitraries.ts';
@@ -289,6 +289,7 @@ describe('renderParticipants', () => {
     [{ kind: 'state', state: 'DISCONNECTED' }, ' · state disconnected'],
     [{ kind: 'published' }, ' · published only'],
     [{ kind: 'user', userId: '<!channel> `x`' }, ' · userId `&lt;!channel&gt; ˋxˋ`'],
+    [{ kind: 'recording', state: 'ACTIVE' }, ' · recording active'],
   ];
   for (const [filter, described] of filters) {
     test(`the context names the filter ${filter.kind}`, () => {
@@ -305,6 +306,26 @@ describe('renderParticipants', () => {
       assertDataEscaped(filtered);
     });
   }
+});
+
+describe('participant rows', () => {
+  test('keep the ingest configuration ARN of participants publishing through one (RTMP, WHIP ingest)', () => {
+    const ingest = 'arn:aws:ivs:us-east-1:123456789012:ingest-configuration/AbCdEf123456';
+    const message = renderParticipants({
+      stage: STAGE,
+      sessionId: SESSION,
+      filter: { kind: 'none' },
+      participants: [
+        { participantId: 'pAbc12345678', state: 'CONNECTED', ingestConfigurationArn: ingest },
+        { participantId: 'pDef12345678', state: 'CONNECTED' },
+      ],
+      paging: PAGING,
+    });
+    const text = allMrkdwn(message);
+    assert.ok(text.includes(`ingest \`${ingest}\``));
+    assert.equal(text.split('ingest `').length - 1, 1, 'only where there is one');
+    assertValidBlockKit(message);
+  });
 });
 
 describe('list views near the message size limit', () => {
@@ -389,7 +410,7 @@ describe('list views with arbitrary data (property)', () => {
 
   test('renderParticipants', () => {
     const participant: fc.Arbitrary<ParticipantSummary> = fc.record({
-      participantId: idText(64),
+      participantId,
       userId: fc.option(dataText(128), { nil: undefined }),
       state: fc.option(fc.oneof(fc.constantFrom('CONNECTED', 'DISCONNECTED'), dataText(40)), {
         nil: undefined,
@@ -404,6 +425,15 @@ describe('list views with arbitrary data (property)', () => {
         .constantFrom('CONNECTED' as const, 'DISCONNECTED' as const)
         .map((state) => ({ kind: 'state' as const, state })),
       dataText(128, 1).map((userId) => ({ kind: 'user' as const, userId })),
+      fc
+        .constantFrom(
+          'STARTING' as const,
+          'ACTIVE' as const,
+          'STOPPING' as const,
+          'STOPPED' as const,
+          'FAILED' as const,
+        )
+        .map((state) => ({ kind: 'recording' as const, state })),
     );
     fc.assert(
       fc.property(

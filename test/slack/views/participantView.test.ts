@@ -224,12 +224,15 @@ describe('renderParticipant with a full participant', () => {
     assert.equal(line, '`2026-11-25 10:00:00 UTC` · JOINED');
   });
 
-  test('TOKEN_EXCHANGED shows the capabilities before and after', () => {
+  test('TOKEN_EXCHANGED shows what changed: capabilities, attributes, expiry', () => {
     const line = renderEventLine(ALL_EVENTS.find((e) => e.name === 'TOKEN_EXCHANGED') ?? { name: '' });
-    assert.match(line, /TOKEN_EXCHANGED · capabilities PUBLISH\+SUBSCRIBE → SUBSCRIBE$/);
+    assert.match(
+      line,
+      /TOKEN_EXCHANGED · token changed: capabilities PUBLISH\+SUBSCRIBE → SUBSCRIBE, attribute `role` `host` → `viewer`, expires — → \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/,
+    );
     assert.match(
       renderEventLine({ name: 'TOKEN_EXCHANGED', newToken: { capabilities: [], attributes: {} } }),
-      /capabilities — → —/,
+      /new token: capabilities none, user _none_, expires —$/,
     );
   });
 
