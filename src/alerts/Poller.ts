@@ -101,10 +101,8 @@ interface StageWork {
   readFailures: IvsFailure[];
   readsOk: number;
   newEvents: number;
-  /** Error events read this cycle of groups already alerted this cycle: stored at its end, together. */
+  /** Error events of (session, code)s stored before: stored at the end of the cycle, together. */
   readonly heldBack: DetectedEvent[];
-  /** (session, code) of the error events stored this cycle. */
-  readonly storedGroups: Set<string>;
   /** Participants read to the end this cycle (by participantKey). */
   readonly completed: Set<string>;
 }
@@ -136,6 +134,8 @@ export class Poller {
   readonly #unorderedStages = new Set<string>();
   /** Reads that ran out of calls, by stage ARN and participantKey. */
   readonly #progress = new Map<string, ReadProgress>();
+  /** (stage, session, code) of the error events stored so far, for sessions not finished. */
+  readonly #storedCodes = new Set<string>();
 
   constructor(options: PollerOptions) {
     this.#options = options;
@@ -282,7 +282,6 @@ export class Poller {
       readsOk: 0,
       newEvents: 0,
       heldBack: [],
-      storedGroups: new Set(),
       completed: new Set(),
     };
   }
@@ -395,18 +394,18 @@ export class Poller {
   }
 
   /**
-   * Stores error events as soon as they are read when they are the first of their (session, code) this
-   * cycle, so the alert goes out at once; more of the same wait for the end of the cycle and make one
-   * update instead of one per participant.
+   * Stores error events as soon as they are read when one is the first of its (session, code), so the
+   * alert goes out at once; more of the same wait for the end of the cycle, where they make one update
+   * of the alert instead of one per participant read.
    */
   async #detect(w: StageWork, p: ParticipantCursor, events: readonly ParticipantEvent[], now: Date) {
     const detected = events.filter(isErrorEvent).map((event) => toDetected(w.stage.arn, p, event));
-    const groups = detected.map((event) => `${event.sessionId}|${event.code}`);
-    if (groups.every((group) => w.storedGroups.has(group))) {
+    const codes = detected.map((event) => `${w.stage.arn}|${event.sessionId}|${event.code}`);
+    if (codes.every((code) => this.#storedCodes.has(code))) {
       w.heldBack.push(...detected);
       return;
     }
-    for (const group of groups) w.storedGroups.add(group);
+    for (const code of codes) this.#storedCodes.add(code);
     await this.#store(w, detected, now);
   }
 
@@ -434,6 +433,10 @@ export class Poller {
       return open ? s : { ...s, finished: true };
     });
     await store.saveCursors(w.stage.arn, sessions, [...w.participants.values()]);
+    for (const session of sessions.filter((s) => s.finished)) {
+      const prefix = `${w.stage.arn}|${session.sessionId}|`;
+      for (const code of this.#storedCodes) if (code.startsWith(prefix)) this.#storedCodes.delete(code);
+    }
 
     const waiting = [...w.participants.values()].filter((p) => {
       if (w.sessions.get(p.sessionId)?.finished !== false) return false;
