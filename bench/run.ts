@@ -1,12 +1,13 @@
 // `npm run bench`: runs the bot as a real process against the IVS simulator and a rate-limited fake
 // Slack, one fresh bot per scenario, and prints what it measured beside the goals. Results also go to
-// bench/results/<time>.json. Options: --only=commands,poller,quota,interactive,storm,detection,
+// bench/results/<time>.json. Options: --only=commands,poller,quota,interactive,storm,detection,burst,
 // --cpu-prof (a V8 CPU profile of every bot process, written to a temporary directory) and
 // --bot-node-args="<flags>" (extra Node.js flags for the bot, for experiments).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { alertDuringBurst } from './scenarios/alertDuringBurst.ts';
 import { alertStorm } from './scenarios/alertStorm.ts';
 import { backlogLatency } from './scenarios/backlogLatency.ts';
 import { commandLatency } from './scenarios/commandLatency.ts';
@@ -16,6 +17,7 @@ import { interactiveUnderLoad } from './scenarios/interactiveUnderLoad.ts';
 import { pollerCost } from './scenarios/pollerCost.ts';
 import { quotaThroughput } from './scenarios/quotaThroughput.ts';
 import type { ScenarioOptions } from './scenarios/scenarioOptions.ts';
+import { buildBot } from './support/botProcess.ts';
 import { type Figure, renderTable, type ScenarioResult } from './support/resultTable.ts';
 
 const SCENARIOS: ReadonlyArray<{
@@ -30,6 +32,7 @@ const SCENARIOS: ReadonlyArray<{
   { id: 'interactive', run: interactiveUnderLoad },
   { id: 'storm', run: alertStorm },
   { id: 'detection', run: detectionLatency },
+  { id: 'burst', run: alertDuringBurst },
   { id: 'history', run: historyCost },
   { id: 'backlog', run: backlogLatency },
 ];
@@ -64,6 +67,8 @@ process.stderr.write(
   `ivs-realtime-bot bench on ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}\n`,
 );
 
+// The bot runs as `npm start` runs it: compiled first.
+buildBot();
 const startedAt = new Date();
 const results: ScenarioResult[] = [];
 for (const scenario of SCENARIOS) {

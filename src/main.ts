@@ -17,6 +17,7 @@ import { RequestBudget, systemClock } from './ivs/RequestBudget.ts';
 import { SdkIvsGateway } from './ivs/SdkIvsGateway.ts';
 import { SharedReads } from './ivs/SharedReads.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { noteRequest } from './LoopTurns.ts';
 import { createMetrics, recordCycle } from './metrics.ts';
 import { InFlight } from './replicas/InFlight.ts';
 import { LeaderElector } from './replicas/LeaderElector.ts';
@@ -132,6 +133,8 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   // Answers are sent after the ack; shutdown waits for them.
   const inFlight = new InFlight();
   slack.app.use(async ({ next }) => {
+    // Answers already acked wait while requests keep arriving (src/LoopTurns.ts).
+    noteRequest();
     await inFlight.track(next());
   });
   registerWorkspaceGuard(slack.app, {

@@ -1,39 +1,58 @@
-import { withHarness } from '../support/harness.ts';
+import { botIvsCalls, callsSince, total } from '../support/botMetrics.ts';
+import { countByOperation, withHarness } from '../support/harness.ts';
 import { formatMs, type LatencySummary, summarize } from '../support/latencyStats.ts';
 import { figuresOf, type ScenarioResult } from '../support/resultTable.ts';
-import { type CommandTiming, participantCommand } from '../support/slashCommands.ts';
+import { type CommandTiming, type ParticipantRef, participantCommand } from '../support/slashCommands.ts';
 import { sleep } from '../support/timing.ts';
 import type { ScenarioOptions } from './scenarioOptions.ts';
 
 const MAX_TPS = 4;
-// One at a time, a pause longer than the bucket's spacing (1 / MAX_TPS) between requests, so each
-// meets an idle bot as a person typing would; then 50 and 200 sent at once.
-const WAVES = [
-  { concurrency: 1, requests: 20, pauseMs: 300 },
-  { concurrency: 50, requests: 50, pauseMs: 0 },
-  { concurrency: 200, requests: 200, pauseMs: 0 },
-] as const;
-const SLACK_ACK_DEADLINE_MS = 3_000;
+const CACHE_SECONDS = 5;
+const PARTICIPANTS = 20;
+const READS = ['GetParticipant', 'ListParticipantEvents'];
+const ACK_GOAL_SEQUENTIAL_MS = 10;
+const ACK_GOAL_BURST_MS = 250;
+const IDENTICAL_GOAL_MS = 5_000;
+const IDLE_RSS_GOAL_MB = 100;
 
 /**
- * 1. Slash-command latency: `/ivs participant …` signed like Slack, one at a time and then 50 and 200
- * at once. The ack must beat Slack's 3 s deadline whatever the load; the full answer waits for IVS
- * quota (two calls per command, each operation at IVS_MAX_TPS), so N at once take about N / rate.
+ * 1. Slash commands, signed like Slack's, against a bot with the read cache on (5 s):
+ * - one at a time, 300 ms apart, each for another participant (a person typing; every read is new);
+ * - 200 identical commands at once (an incident: everyone asks about the same participant);
+ * - 200 commands at once over 20 participants.
+ * Waves are 6 s apart, so each starts with nothing cached. The simulator's own count of the requests
+ * it received is compared with the bot's (its /metrics).
  */
 export async function commandLatency(options: ScenarioOptions): Promise<ScenarioResult> {
   const started = Date.now();
   const f = figuresOf('1 commands');
-  const details: Record<string, unknown> = { maxTps: MAX_TPS };
+  const details: Record<string, unknown> = { maxTps: MAX_TPS, cacheSeconds: CACHE_SECONDS };
   let error: string | null = null;
   try {
     await withHarness('commands', options, async (h) => {
-      const seeded = h.sim.seedStage({ participants: 20, eventsPerParticipant: 30 });
-      const bot = await h.startBot({ maxTps: MAX_TPS, schedule: '*/5 * * * * *', watches: [] });
-      const target = (i: number) => ({
+      const seeded = h.sim.seedStage({ participants: PARTICIPANTS, eventsPerParticipant: 30 });
+      const bot = await h.startBot({
+        maxTps: MAX_TPS,
+        schedule: '*/5 * * * * *',
+        watches: [],
+        env: { IVS_READ_CACHE_SECONDS: String(CACHE_SECONDS) },
+      });
+      const target = (i: number): ParticipantRef => ({
         stageArn: seeded.stageArn,
         sessionId: seeded.sessionId,
         participantId: seeded.participantIds[i % seeded.participantIds.length] as string,
       });
+      await sleep(3_000);
+      const idleKb = bot.peakRssKb();
+      details.idleRssKb = idleKb;
+      f.goal(
+        'idle RSS after start (VmHWM)',
+        `${(idleKb / 1024).toFixed(0)} MB`,
+        idleKb / 1024,
+        `< ${IDLE_RSS_GOAL_MB} MB`,
+        idleKb / 1024 < IDLE_RSS_GOAL_MB,
+      );
+
       // The first request pays for lazy loading and connection set-up; reported, not mixed in.
       const cold = await participantCommand(bot.url, h.slack, target(0), 'cold', 30_000);
       details.cold = cold;
@@ -41,41 +60,69 @@ export async function commandLatency(options: ScenarioOptions): Promise<Scenario
         'cold first command: ack / answer',
         `${formatMs(cold.ackMs)} / ${formatMs(cold.answerMs ?? Number.NaN)}`,
       );
+      await sleep((CACHE_SECONDS + 1) * 1000);
 
-      for (const wave of WAVES) {
-        const timings = await runWave(wave.concurrency, wave.requests, wave.pauseMs, (i) =>
-          participantCommand(bot.url, h.slack, target(i), `c${wave.concurrency}-${i}`, 180_000),
-        );
-        const ack = summarize(timings.map((t) => t.ackMs));
-        const answered = timings.filter((t) => t.answerMs !== null);
-        const answer = summarize(answered.map((t) => t.answerMs as number));
-        const ok = timings.filter((t) => t.status === 200 && t.answerOk).length;
-        // Each command needs one GetParticipant and one ListParticipantEvents; each operation's
-        // bucket lets MAX_TPS through per second, so the last of N answers waits about N / MAX_TPS.
-        const quotaFloorMs = ((wave.concurrency - 1) / MAX_TPS) * 1000;
-        details[`c${wave.concurrency}`] = { ack, answer, ok, requests: wave.requests, quotaFloorMs, timings };
-        f.goal(
-          `ack c=${wave.concurrency} p50/p99/max`,
-          triple(ack),
-          ack.max,
-          `max < ${SLACK_ACK_DEADLINE_MS / 1000} s (Slack deadline)`,
-          ack.max < SLACK_ACK_DEADLINE_MS && ack.count === wave.requests,
-        );
-        f.info(
-          `full answer c=${wave.concurrency} p50/p99/max`,
-          wave.concurrency === 1
-            ? triple(answer)
-            : `${triple(answer)} (quota floor for the last: ${formatMs(quotaFloorMs)})`,
-          answer.max,
-        );
-        f.goal(
-          `answers c=${wave.concurrency} correct`,
-          `${ok}/${wave.requests}`,
-          ok,
-          'all',
-          ok === wave.requests,
-        );
-      }
+      // One at a time, each for a participant not read in the last 5 s: every command calls IVS.
+      const sequential = await measureWave(h, bot.url, 'c1', async (send) => {
+        const timings: CommandTiming[] = [];
+        for (let i = 1; i <= PARTICIPANTS; i++) {
+          timings.push(await send(target(i), `seq-${i}`));
+          await sleep(300);
+        }
+        return timings;
+      });
+      details.sequential = sequential;
+      f.goal(
+        'ack one at a time p50/p99/max',
+        triple(sequential.ack),
+        sequential.ack.p99,
+        `p99 < ${ACK_GOAL_SEQUENTIAL_MS} ms`,
+        sequential.ack.p99 < ACK_GOAL_SEQUENTIAL_MS && sequential.ack.count === PARTICIPANTS,
+      );
+      f.info('full answer one at a time p50/p99/max', triple(sequential.answer), sequential.answer.max);
+      f.goal(
+        'answers one at a time correct',
+        `${sequential.ok}/${sequential.count}`,
+        sequential.ok,
+        'all',
+        sequential.ok === sequential.count,
+      );
+      await sleep((CACHE_SECONDS + 1) * 1000);
+
+      const identical = await measureWave(h, bot.url, 'same', (send) =>
+        Promise.all(Array.from({ length: 200 }, (_, i) => send(target(0), `same-${i}`))),
+      );
+      details.identical = identical;
+      burstFigures(f, '200 identical', identical, 2);
+      f.goal(
+        '200 identical: all answered after',
+        `${formatMs(identical.allAnsweredMs)} (${identical.ok}/${identical.count} correct)`,
+        identical.allAnsweredMs,
+        `< ${IDENTICAL_GOAL_MS / 1000} s, all correct`,
+        identical.allAnsweredMs < IDENTICAL_GOAL_MS && identical.ok === identical.count,
+      );
+      await sleep((CACHE_SECONDS + 1) * 1000);
+
+      const spread = await measureWave(h, bot.url, 'spread', (send) =>
+        Promise.all(Array.from({ length: 200 }, (_, i) => send(target(i), `spread-${i}`))),
+      );
+      details.spread = spread;
+      burstFigures(f, `200 over ${PARTICIPANTS}`, spread, PARTICIPANTS * READS.length);
+      // Each operation reads each participant once, at MAX_TPS; the first read of each goes at once.
+      const boundMs = (PARTICIPANTS / MAX_TPS) * 1000 + 1_000;
+      f.goal(
+        `200 over ${PARTICIPANTS}: all answered after`,
+        `${formatMs(spread.allAnsweredMs)} (${spread.ok}/${spread.count} correct)`,
+        spread.allAnsweredMs,
+        `≤ ${formatMs(boundMs)} (${PARTICIPANTS} reads ÷ ${MAX_TPS}/s + 1 s), all correct`,
+        spread.allAnsweredMs <= boundMs && spread.ok === spread.count,
+      );
+      details.peakRssKb = bot.peakRssKb();
+      f.info(
+        'peak RSS after the bursts (VmHWM)',
+        `${(bot.peakRssKb() / 1024).toFixed(0)} MB`,
+        bot.peakRssKb(),
+      );
       details.warnings = Object.fromEntries(bot.logCounts);
     });
   } catch (caught) {
@@ -83,7 +130,7 @@ export async function commandLatency(options: ScenarioOptions): Promise<Scenario
   }
   return {
     id: 'commands',
-    title: 'Slash-command latency',
+    title: 'Slash-command latency and shared reads',
     durationMs: Date.now() - started,
     figures: f.list,
     details,
@@ -91,23 +138,80 @@ export async function commandLatency(options: ScenarioOptions): Promise<Scenario
   };
 }
 
-/** Runs `total` commands with at most `concurrency` in flight, each worker pausing `pauseMs` between them. */
-async function runWave(
-  concurrency: number,
-  total: number,
-  pauseMs: number,
-  send: (i: number) => Promise<CommandTiming>,
-): Promise<CommandTiming[]> {
-  const timings: CommandTiming[] = [];
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < total; i = next++) {
-      timings.push(await send(i));
-      if (pauseMs > 0) await sleep(pauseMs);
-    }
+interface Wave {
+  readonly count: number;
+  readonly ok: number;
+  readonly ack: LatencySummary;
+  readonly answer: LatencySummary;
+  /** From the first request sent to the last answer received. */
+  readonly allAnsweredMs: number;
+  /** IVS requests the simulator received during the wave, by operation. */
+  readonly simulatorCalls: Record<string, number>;
+  /** IVS calls the bot counted (its /metrics) during the wave, by operation. */
+  readonly botCalls: Record<string, number>;
+  readonly timings: readonly CommandTiming[];
+}
+
+type Send = (target: ParticipantRef, name: string) => Promise<CommandTiming>;
+
+async function measureWave(
+  h: Parameters<Parameters<typeof withHarness>[2]>[0],
+  botUrl: string,
+  label: string,
+  run: (send: Send) => Promise<CommandTiming[]>,
+): Promise<Wave> {
+  const botBefore = await botIvsCalls(botUrl);
+  const from = Date.now();
+  const timings = await run((target, name) =>
+    participantCommand(botUrl, h.slack, target, `${label}-${name}`, 180_000),
+  );
+  const botCalls = callsSince(botBefore, await botIvsCalls(botUrl));
+  const simulatorCalls = countByOperation(h.sim.calls.filter((c) => c.at >= from));
+  const answered = timings.filter((t) => t.answerMs !== null);
+  const firstSent = Math.min(...timings.map((t) => t.sentAt));
+  const lastAnswer = Math.max(...answered.map((t) => t.sentAt + (t.answerMs as number)));
+  return {
+    count: timings.length,
+    ok: timings.filter((t) => t.status === 200 && t.answerOk).length,
+    ack: summarize(timings.map((t) => t.ackMs)),
+    answer: summarize(answered.map((t) => t.answerMs as number)),
+    allAnsweredMs: answered.length === timings.length ? lastAnswer - firstSent : Number.POSITIVE_INFINITY,
+    simulatorCalls,
+    botCalls,
+    timings,
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return timings;
+}
+
+/** Ack latency, IVS calls against the distinct reads, and the bot's count against the simulator's. */
+function burstFigures(
+  f: ReturnType<typeof figuresOf>,
+  label: string,
+  wave: Wave,
+  distinctReads: number,
+): void {
+  f.goal(
+    `${label}: ack p50/p99/max`,
+    triple(wave.ack),
+    wave.ack.p99,
+    `p99 < ${ACK_GOAL_BURST_MS} ms`,
+    wave.ack.p99 < ACK_GOAL_BURST_MS && wave.ack.count === wave.count,
+  );
+  const calls = total(wave.simulatorCalls, READS);
+  f.goal(
+    `${label}: IVS calls (simulator)`,
+    `${calls} (${READS.map((op) => `${op} ${wave.simulatorCalls[op] ?? 0}`).join(', ')})`,
+    calls,
+    `= ${distinctReads} (one per distinct read; ${wave.count * READS.length} without sharing)`,
+    calls === distinctReads,
+  );
+  const agree = READS.every((op) => (wave.botCalls[op] ?? 0) === (wave.simulatorCalls[op] ?? 0));
+  f.goal(
+    `${label}: bot's own call count`,
+    `${total(wave.botCalls, READS)} (${READS.map((op) => `${op} ${wave.botCalls[op] ?? 0}`).join(', ')})`,
+    total(wave.botCalls, READS),
+    'equal to the simulator’s, per operation',
+    agree,
+  );
 }
 
 function triple(s: LatencySummary): string {

@@ -1,9 +1,34 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The bot's command line exactly as `npm start` runs it (package.json's start script: Node's flags
+ * and the entry file), so the bench measures what production runs. `--env-file-if-exists` is dropped:
+ * the bench gives every setting in the environment.
+ */
+export function startCommand(): { nodeArgs: string[]; entry: string } {
+  const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: { start: string } };
+  const [node, ...words] = pkg.scripts.start.trim().split(/\s+/);
+  const entry = words.at(-1);
+  if (node !== 'node' || !entry) throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  const nodeArgs = words.slice(0, -1).filter((arg) => !arg.startsWith('--env-file'));
+  return { nodeArgs, entry: `${ROOT}${entry}` };
+}
+
+/** Builds what `npm start` runs (its prestart step), once per bench run. */
+export function buildBot(): void {
+  execFileSync(
+    process.execPath,
+    [`${ROOT}node_modules/typescript/bin/tsc`, '-p', `${ROOT}tsconfig.build.json`],
+    {
+      stdio: 'inherit',
+    },
+  );
+}
 const LEVELS: Record<number, string> = {
   10: 'trace',
   20: 'debug',
@@ -41,7 +66,7 @@ process.on('exit', () => {
   for (const child of live) child.kill('SIGKILL');
 });
 
-/** The bot as a real child process: `node src/main.ts` with its environment, like a user runs it. */
+/** The bot as a real child process, started like `npm start` with its environment. */
 export class BotProcess {
   readonly port: number;
   readonly url: string;
@@ -80,9 +105,10 @@ export class BotProcess {
 
   static async start(options: BotStartOptions): Promise<BotProcess> {
     const port = await freePort();
-    const args = ['--disable-warning=ExperimentalWarning', ...(options.nodeArgs ?? [])];
+    const start = startCommand();
+    const args = [...start.nodeArgs, ...(options.nodeArgs ?? [])];
     if (options.cpuProfileDir) args.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`);
-    args.push(MAIN);
+    args.push(start.entry);
     const child = spawn(process.execPath, args, {
       cwd: options.cwd,
       env: {

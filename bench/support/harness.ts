@@ -21,6 +21,8 @@ export interface BotSettings {
   schedule: string;
   watches: readonly WatchEntry[];
   logLevel?: 'warn' | 'info';
+  /** Further settings (IVS_READ_CACHE_SECONDS, IVS_POLLER_SHARE, …). */
+  env?: Readonly<Record<string, string>>;
 }
 
 export interface HarnessOptions {
@@ -84,6 +86,7 @@ export class Harness {
         IVS_MAX_TPS: String(settings.maxTps),
         IVS_WATCHES: JSON.stringify(settings.watches),
         LOG_LEVEL: settings.logLevel ?? 'warn',
+        ...settings.env,
       },
     });
     return this.bot;

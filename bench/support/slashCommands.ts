@@ -1,4 +1,5 @@
 import { sign, slashCommandBody } from '../../test/support/slackRequests.ts';
+import { AckClient } from './ackClient.ts';
 import { SIGNING_SECRET } from './harness.ts';
 import type { RateLimitedSlack } from './rateLimitedSlack.ts';
 
@@ -11,9 +12,11 @@ export interface ParticipantRef {
 /** What one `/ivs participant …` cost the person typing it. */
 export interface CommandTiming {
   readonly name: string;
+  /** When the request was sent (epoch ms). */
+  readonly sentAt: number;
   /** HTTP status of Slack's request: 200 when acknowledged. */
   readonly status: number;
-  /** From sending the signed request to the end of the bot's HTTP answer (the ack). */
+  /** From sending the signed request to the end of the bot's HTTP answer (the ack), timed by the client process. */
   readonly ackMs: number;
   /** From sending the request to the response_url post arriving at the fake Slack; null when none came. */
   readonly answerMs: number | null;
@@ -38,11 +41,7 @@ export async function participantCommand(
     channelId: 'CBENCHCMDS01',
   });
   const headers = sign(body, SIGNING_SECRET, Math.floor(Date.now() / 1000));
-  const sentAt = Date.now();
-  const started = performance.now();
-  const res = await fetch(`${botUrl}/slack/events`, { method: 'POST', headers, body });
-  await res.arrayBuffer();
-  const ackMs = performance.now() - started;
+  const { status, sentAt, ackMs } = await AckClient.shared().post(`${botUrl}/slack/events`, headers, body);
   let answerMs: number | null = null;
   try {
     answerMs = (await slack.responseArrival(name, answerTimeoutMs)) - sentAt;
@@ -52,5 +51,5 @@ export async function participantCommand(
   }
   const answer = JSON.stringify(slack.response(name)?.body ?? {});
   const answerOk = answer.includes(target.participantId) && answer.includes('*Events*');
-  return { name, status: res.status, ackMs, answerMs, answerOk };
+  return { name, sentAt, status, ackMs, answerMs, answerOk };
 }

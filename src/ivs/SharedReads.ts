@@ -1,3 +1,4 @@
+import { nextTurn } from '../LoopTurns.ts';
 import type { IvsResult } from './IvsFailure.ts';
 import type { CallPriority } from './RequestBudget.ts';
 
@@ -91,7 +92,12 @@ export class SharedReads {
         running.raise?.();
       }
       this.#onShared?.(spec.key, 'joined');
-      return running.result as Promise<IvsResult<T>>;
+      // Everyone who joined would otherwise resume in the same instant when the answer comes; one
+      // per turn of the event loop, so requests arriving meanwhile are still acked at once.
+      return (running.result as Promise<IvsResult<T>>).then(async (answer) => {
+        await nextTurn();
+        return answer;
+      });
     }
     return this.#start(spec, load);
   }

@@ -65,7 +65,7 @@ export function createSlackApp(
       logger: boltLogger,
       logLevel: LogLevel.INFO,
     });
-    const app = new App({ authorize, receiver, logger: boltLogger, clientOptions });
+    const app = new App({ authorize, receiver, logger: boltLogger, clientOptions, convoStore: false });
     const front = new HttpFront({ routes, logger });
     return {
       app,
@@ -88,7 +88,9 @@ export function createSlackApp(
     // Slack bodies are small; refusing big ones early keeps memory flat under abuse.
     bodyLimit: BODY_LIMIT_BYTES,
   });
-  const app = new App({ authorize, receiver, logger: boltLogger, clientOptions });
+  // No conversation store: the bot keeps no per-conversation state, and Bolt's default in-memory one
+  // builds an Error ("Conversation not found") with its stack trace on every request.
+  const app = new App({ authorize, receiver, logger: boltLogger, clientOptions, convoStore: false });
   // Our own server in front of Bolt's listener, which only ever sees POST /slack/events: Bolt throws
   // on any other request (its own server catches that, a custom one must), and it refuses stale
   // timestamps but not ones from the future, while Slack's replay window is ±5 minutes.

@@ -2,6 +2,7 @@ import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '
 import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Logger } from '../../logger.ts';
+import { nextTurn } from '../../LoopTurns.ts';
 import type { Metrics } from '../../metrics.ts';
 import { type AccessLevel, type AccessPolicy, decideAccess, isAdmin, OPEN_POLICY } from '../access.ts';
 import { blockActionsBodySchema, buttonActionSchema } from '../payloads.ts';
@@ -39,6 +40,8 @@ export function registerActions(app: App, deps: ActionDeps): void {
   ) => {
     app.action<BlockAction<ButtonAction>>(actionId, async (args) => {
       await args.ack();
+      // Requests already received get their acks before this click's answer is worked out.
+      await nextTurn();
       const action = buttonActionSchema.safeParse(args.action);
       const body = blockActionsBodySchema.safeParse(args.body);
       if (!action.success || !body.success) {

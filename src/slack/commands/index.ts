@@ -1,5 +1,6 @@
 import type { App } from '@slack/bolt';
 import type { WatchService } from '../../alerts/WatchService.ts';
+import { nextTurn } from '../../LoopTurns.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
@@ -46,6 +47,8 @@ export interface Caller {
 export function registerCommands(app: App, deps: CommandDeps): void {
   app.command('/ivs', async ({ command, ack, respond }) => {
     await ack();
+    // Requests already received get their acks before this one's answer is worked out.
+    await nextTurn();
     const reply = replyVia(respond, deps.logger);
     const payload = slashCommandSchema.safeParse(command);
     if (!payload.success) {
