@@ -185,24 +185,21 @@ export class Poller {
       if (stage) work.push(await this.#load(stage, watches, now));
     }
 
+    // Each participant is read at most once a cycle; a stage's listing re-queues its participants
+    // with what it found (state, listing), so their place in the queue is recomputed.
+    const started = new Set<string>();
     let queue: QueuedRead[] = [];
     const enqueue = (w: StageWork) => {
       queue = orderReads(
         [
           ...queue.filter((q) => q.work !== w),
           ...[...w.participants.values()]
-            .filter(
-              (p) =>
-                w.sessions.get(p.sessionId)?.finished === false &&
-                !w.completed.has(participantKey(p.sessionId, p.participantId)) &&
-                !inFlight.has(readKey(w, p)),
-            )
+            .filter((p) => w.sessions.get(p.sessionId)?.finished === false && !started.has(readKey(w, p)))
             .map((participant) => ({ work: w, participant, watchedSince: w.watchedSince })),
         ],
         timing,
       );
     };
-    const inFlight = new Set<string>();
     for (const w of work) enqueue(w);
 
     let discovering = true;
@@ -223,12 +220,8 @@ export class Poller {
           await new Promise<void>((resolve) => waiting.push(resolve));
           continue;
         }
-        inFlight.add(readKey(next.work, next.participant));
-        try {
-          await this.#read(next.work, next.participant, budget, now);
-        } finally {
-          inFlight.delete(readKey(next.work, next.participant));
-        }
+        started.add(readKey(next.work, next.participant));
+        await this.#read(next.work, next.participant, budget, now);
       }
     };
     const discovery = (async () => {
@@ -350,11 +343,9 @@ export class Poller {
       takeCall: () => budget.take('ListParticipantEvents'),
       logger,
     });
-    if (result.status === 'partial') {
-      if (result.progress) this.#progress.set(progressKey, result.progress);
-    } else {
-      this.#progress.delete(progressKey);
-    }
+    if (result.status === 'skipped') return;
+    if (result.status === 'partial' && result.progress) this.#progress.set(progressKey, result.progress);
+    else this.#progress.delete(progressKey);
     await this.#detect(w, p, result.events, now);
 
     const key = participantKey(p.sessionId, p.participantId);

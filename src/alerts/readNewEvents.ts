@@ -40,12 +40,14 @@ export interface ReadProgress {
 export type EventRead =
   /** Read to where nothing new can be: the cursor moves on. */
   | { readonly status: 'complete'; readonly events: ParticipantEvent[]; readonly cursor: EventsCursor }
-  /** The cycle's calls ran out on the way (or before the first call, with no events and no progress). */
+  /** The cycle's calls ran out on the way; `progress` says where to go on (null: from the start). */
   | {
       readonly status: 'partial';
       readonly events: ParticipantEvent[];
       readonly progress: ReadProgress | null;
     }
+  /** No call was left for it: nothing was read, nothing changes. */
+  | { readonly status: 'skipped' }
   | { readonly status: 'failed'; readonly events: ParticipantEvent[]; readonly failure: IvsFailure };
 
 export interface ReadNewEventsOptions {
@@ -112,11 +114,11 @@ export async function readNewEvents(options: ReadNewEventsOptions): Promise<Even
 
   for (;;) {
     if (!options.takeCall()) {
-      const goesOn = calls > 0 || options.progress !== undefined;
+      if (calls === 0) return { status: 'skipped' };
       return {
         status: 'partial',
         events,
-        progress: goesOn && state.token !== undefined ? progressOf(state, state.token) : null,
+        progress: state.token !== undefined ? progressOf(state, state.token) : null,
       };
     }
     calls++;
