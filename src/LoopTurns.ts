@@ -3,53 +3,74 @@
 // after its ack and before the next request is even read, so the last ack would wait for 199
 // answers. Work that waits for a turn goes behind the requests still arriving.
 
-/** How long answer work may be held back while requests keep arriving. */
-export const MAX_HOLD_MS = 300;
+/** What answer work waits on; main.ts makes one per process (it orders work on one event loop). */
+export interface Turns {
+  next(): Promise<void>;
+}
+
+export interface LoopTurnsOptions {
+  /** How long work may be held back while requests keep arriving. */
+  maxHoldMs?: number;
+  now?: () => number;
+}
+
+export const DEFAULT_MAX_HOLD_MS = 300;
 
 interface Waiter {
   readonly resolve: () => void;
   readonly since: number;
 }
 
-const waiting: Waiter[] = [];
-let pumping = false;
-let arrivals = 0;
-
-/** Called for every request received (before its ack): answers hold back while these keep coming. */
-export function noteRequest(): void {
-  arrivals += 1;
-}
-
 /**
- * Resolves on a later turn of the event loop, one caller per turn in the order they asked, and not
- * while requests are still arriving (unless the oldest caller has waited MAX_HOLD_MS): requests
- * already received are read and acked before the work that follows this call.
+ * Hands out turns of the event loop: `next()` resolves on a later turn, after the loop has polled
+ * for I/O again, one caller per turn in the order they asked, and not while requests are still
+ * arriving (`noteRequest`) unless the oldest caller has waited `maxHoldMs`. Requests already
+ * received are therefore read and acked before the work that follows `next()`.
  */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => {
-    waiting.push({ resolve, since: performance.now() });
-    if (!pumping) {
-      pumping = true;
-      setImmediate(releaseOne);
-    }
-  });
-}
+export class LoopTurns implements Turns {
+  readonly #maxHoldMs: number;
+  readonly #now: () => number;
+  readonly #waiting: Waiter[] = [];
+  #pumping = false;
+  #arrivals = 0;
 
-function releaseOne(): void {
-  const oldest = waiting[0];
-  if (!oldest) {
-    pumping = false;
-    return;
+  constructor(options: LoopTurnsOptions = {}) {
+    this.#maxHoldMs = options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
+    this.#now = options.now ?? (() => performance.now());
   }
-  if (arrivals > 0 && performance.now() - oldest.since < MAX_HOLD_MS) {
-    // Requests came in since the last look: give the loop a moment to read (and ack) any more.
-    arrivals = 0;
-    setTimeout(releaseOne, 1);
-    return;
+
+  /** Called for every request received, before its ack. */
+  noteRequest(): void {
+    this.#arrivals += 1;
   }
-  arrivals = 0;
-  waiting.shift();
-  oldest.resolve();
-  // Scheduled from inside an immediate, the next one runs on the next turn, after the I/O poll.
-  setImmediate(releaseOne);
+
+  next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiting.push({ resolve, since: this.#now() });
+      if (!this.#pumping) {
+        this.#pumping = true;
+        // Two hops: asked during the I/O poll, a single immediate would run before the next poll.
+        setImmediate(() => setImmediate(() => this.#releaseOne()));
+      }
+    });
+  }
+
+  #releaseOne(): void {
+    const oldest = this.#waiting[0];
+    if (!oldest) {
+      this.#pumping = false;
+      return;
+    }
+    if (this.#arrivals > 0 && this.#now() - oldest.since < this.#maxHoldMs) {
+      // Requests came in since the last look: give the loop a moment to read (and ack) any more.
+      this.#arrivals = 0;
+      setTimeout(() => this.#releaseOne(), 1);
+      return;
+    }
+    this.#arrivals = 0;
+    this.#waiting.shift();
+    oldest.resolve();
+    // Scheduled from inside an immediate, the next one runs on the next turn, after the I/O poll.
+    setImmediate(() => this.#releaseOne());
+  }
 }

@@ -16,8 +16,8 @@ import { ReplicaBudget } from './ivs/ReplicaBudget.ts';
 import { RequestBudget, systemClock } from './ivs/RequestBudget.ts';
 import { SdkIvsGateway } from './ivs/SdkIvsGateway.ts';
 import { SharedReads } from './ivs/SharedReads.ts';
+import { LoopTurns } from './LoopTurns.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { noteRequest } from './LoopTurns.ts';
 import { createMetrics, recordCycle } from './metrics.ts';
 import { InFlight } from './replicas/InFlight.ts';
 import { LeaderElector } from './replicas/LeaderElector.ts';
@@ -54,10 +54,12 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     regions: config.ivsRegions,
   });
   const budget = new RequestBudget(config.maxTps, systemClock, { backgroundShare: config.pollerShare });
+  // Acks first: answers wait for a turn of the event loop while requests keep arriving.
+  const turns = new LoopTurns();
   const ivs = new SdkIvsGateway({
     clientFor: ivsClients.clientFor,
     budget,
-    shared: new SharedReads({ ttlMs: config.readCacheMs }),
+    shared: new SharedReads({ ttlMs: config.readCacheMs, turns }),
     logger,
     onCall: (operation, outcome, durationMs) => {
       metrics.ivsCalls.inc({ operation, outcome });
@@ -133,8 +135,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   // Answers are sent after the ack; shutdown waits for them.
   const inFlight = new InFlight();
   slack.app.use(async ({ next }) => {
-    // Answers already acked wait while requests keep arriving (src/LoopTurns.ts).
-    noteRequest();
+    turns.noteRequest();
     await inFlight.track(next());
   });
   registerWorkspaceGuard(slack.app, {
@@ -153,8 +154,17 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     logger,
     metrics,
     access: config.access,
+    turns,
   });
-  registerActions(slack.app, { browse, watches, slack: poster, logger, metrics, access: config.access });
+  registerActions(slack.app, {
+    browse,
+    watches,
+    slack: poster,
+    logger,
+    metrics,
+    access: config.access,
+    turns,
+  });
   registerAppHome(slack.app, { watches, logger, access: config.access });
   slack.app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');

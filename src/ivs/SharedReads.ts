@@ -1,4 +1,4 @@
-import { nextTurn } from '../LoopTurns.ts';
+import type { Turns } from '../LoopTurns.ts';
 import type { IvsResult } from './IvsFailure.ts';
 import type { CallPriority } from './RequestBudget.ts';
 
@@ -28,6 +28,8 @@ export interface SharedReadsOptions {
   now?: () => number;
   /** Observes each read that made no call of its own (metrics). */
   onShared?: (key: string, how: 'joined' | 'cached') => void;
+  /** Those who joined a call resume one per turn (src/LoopTurns.ts), not all at once. */
+  turns?: Turns;
 }
 
 interface InFlightRead {
@@ -62,6 +64,7 @@ export class SharedReads {
   readonly #maxBytes: number;
   readonly #now: () => number;
   readonly #onShared: SharedReadsOptions['onShared'];
+  readonly #turns: Turns | undefined;
   readonly #inFlight = new Map<string, InFlightRead>();
   // Insertion order is expiry order (one TTL for all), so the oldest answer is always first.
   readonly #cache = new Map<string, CachedRead>();
@@ -74,6 +77,7 @@ export class SharedReads {
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_CACHED_BYTES;
     this.#now = options.now ?? (() => performance.now());
     this.#onShared = options.onShared;
+    this.#turns = options.turns;
   }
 
   /** Answers from the cache, from the same call in flight, or by calling `load` once for everyone. */
@@ -94,8 +98,10 @@ export class SharedReads {
       this.#onShared?.(spec.key, 'joined');
       // Everyone who joined would otherwise resume in the same instant when the answer comes; one
       // per turn of the event loop, so requests arriving meanwhile are still acked at once.
+      const turns = this.#turns;
+      if (!turns) return running.result as Promise<IvsResult<T>>;
       return (running.result as Promise<IvsResult<T>>).then(async (answer) => {
-        await nextTurn();
+        await turns.next();
         return answer;
       });
     }
