@@ -1,8 +1,8 @@
 import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
+import type { Turns } from '../../LoopTurns.ts';
 import type { Logger } from '../../logger.ts';
-import { nextTurn } from '../../LoopTurns.ts';
 import type { Metrics } from '../../metrics.ts';
 import { type AccessLevel, type AccessPolicy, decideAccess, isAdmin, OPEN_POLICY } from '../access.ts';
 import { blockActionsBodySchema, buttonActionSchema } from '../payloads.ts';
@@ -25,6 +25,8 @@ export interface ActionDeps {
   logger: Logger;
   metrics?: Pick<Metrics, 'commands'>;
   access?: AccessPolicy;
+  /** Answers wait for a turn, so that the acks of requests already received go first. */
+  turns?: Turns;
 }
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
@@ -41,7 +43,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
     app.action<BlockAction<ButtonAction>>(actionId, async (args) => {
       await args.ack();
       // Requests already received get their acks before this click's answer is worked out.
-      await nextTurn();
+      await deps.turns?.next();
       const action = buttonActionSchema.safeParse(args.action);
       const body = blockActionsBodySchema.safeParse(args.body);
       if (!action.success || !body.success) {

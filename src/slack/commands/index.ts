@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import type { WatchService } from '../../alerts/WatchService.ts';
-import { nextTurn } from '../../LoopTurns.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
+import type { Turns } from '../../LoopTurns.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics } from '../../metrics.ts';
 import { type AccessLevel, type AccessPolicy, decideAccess, isAdmin, OPEN_POLICY } from '../access.ts';
@@ -23,6 +23,8 @@ export interface CommandDeps {
   metrics?: Pick<Metrics, 'commands'>;
   access?: AccessPolicy;
   now?: () => Date;
+  /** Answers wait for a turn, so that the acks of requests already received go first. */
+  turns?: Turns;
 }
 
 /** What each subcommand needs: help is for everyone, reading IVS is "read", changing the bot is "change". */
@@ -48,7 +50,7 @@ export function registerCommands(app: App, deps: CommandDeps): void {
   app.command('/ivs', async ({ command, ack, respond }) => {
     await ack();
     // Requests already received get their acks before this one's answer is worked out.
-    await nextTurn();
+    await deps.turns?.next();
     const reply = replyVia(respond, deps.logger);
     const payload = slashCommandSchema.safeParse(command);
     if (!payload.success) {
