@@ -19,7 +19,8 @@ const CODES: readonly EventErrorCode[] = [
 ];
 const CODES_PER_STAGE = 3;
 const SEEDED_EVENTS = 10;
-const RSS_GOAL_MB = 200;
+const RSS_GOAL_MB = 150;
+const IDLE_RSS_GOAL_MB = 100;
 const QUIET_MS = 3_000;
 // Longer than the 250 ms between two calls of a busy bucket at 4/s.
 const QUIET_IVS_MS = 380;
@@ -59,7 +60,6 @@ export async function alertStorm(options: ScenarioOptions): Promise<ScenarioResu
         watches: stages.map((s) => ({ stage: s.stageArn, channel: ALERT_CHANNEL })),
       });
       bot.sampleRss(200);
-      const rssBeforeKb = bot.peakRssKb();
       const cpuBefore = bot.cpuSeconds();
 
       // The storm lands between cycles: after the first cycle read every participant once and went
@@ -70,6 +70,8 @@ export async function alertStorm(options: ScenarioOptions): Promise<ScenarioResu
         30_000,
         'the first poll cycle to finish',
       );
+      // Idle: watching 5 live stages, one cycle done, nothing to alert (VmRSS now, not the start-up peak).
+      const rssBeforeKb = bot.currentRssKb();
       const injectedAt = Date.now();
       const eventsOf = new Map<string, number>();
       const perStage = EVENTS / STAGES;
@@ -144,6 +146,13 @@ export async function alertStorm(options: ScenarioOptions): Promise<ScenarioResu
         'time to drain (storm → last message)',
         `${formatMs(drainMs)} (reading ${stormPages} pages at ${SATURATION.maxTps}/s takes ${formatMs(readFloorMs)})`,
         drainMs,
+      );
+      f.goal(
+        'idle RSS of the bot (VmRSS, watching 5 stages)',
+        `${(rssBeforeKb / 1024).toFixed(0)} MB`,
+        rssBeforeKb / 1024,
+        `< ${IDLE_RSS_GOAL_MB} MB`,
+        rssBeforeKb / 1024 < IDLE_RSS_GOAL_MB,
       );
       f.goal(
         'peak RSS of the bot (VmHWM)',

@@ -8,7 +8,12 @@ import type { ScenarioOptions } from './scenarioOptions.ts';
 
 const MAX_TPS = 4;
 const PARTICIPANTS_PER_STAGE = 200;
-const STEADY_GOAL = 0.2;
+// A cycle's cost follows activity: one GetStage per stage, one ListParticipants per live session and
+// one page of events per connected participant. A little over it allows a second page of events
+// when activity starts one; a poller that re-read history (the ones who left, ended sessions) or
+// re-listed what did not change would be far over. "≤ 0.2× naive" could not fail: the budget caps a
+// cycle far below it whatever the poller reads.
+const ACTIVITY_SLACK = 1.05;
 // A few live sessions in all; the schedule is long enough for a cycle to read every live participant
 // (discovery costs one ListStageSessions per stage at MAX_TPS, then the reads), so "steady state" is
 // the bot keeping up, not the bot falling behind.
@@ -106,7 +111,7 @@ async function measure(
   // Activity: a new ordinary event in every live session each second.
   const live = stages.filter((s) => s.connected.length > 0);
   let tick = 0;
-  const activity = setInterval(() => {
+  const events = setInterval(() => {
     tick += 1;
     for (const stage of live)
       addActivity(h.sim, stage, stage.connected[tick % stage.connected.length] as string, Date.now());
@@ -119,7 +124,7 @@ async function measure(
       100,
     );
   } finally {
-    clearInterval(activity);
+    clearInterval(events);
   }
   await bot.stop();
 
@@ -155,12 +160,40 @@ async function measure(
     naive.calls,
   );
   f.info(`${label}: bot first cycle`, `${first.calls} calls = ${firstRatio.toFixed(3)}× naive`, first.calls);
+  const activity = size.stages + live.length + connected;
   f.goal(
     `${label}: bot steady state`,
     `${steadyCalls.toFixed(1)} calls/cycle = ${steadyRatio.toFixed(3)}× naive`,
-    steadyRatio,
-    `≤ ${STEADY_GOAL}× naive`,
-    steadyRatio <= STEADY_GOAL,
+    steadyCalls,
+    `≤ ${(activity * ACTIVITY_SLACK).toFixed(1)} (${size.stages} stages + ${live.length} live + ${connected} connected, +5 %)`,
+    steadyCalls <= activity * ACTIVITY_SLACK,
+  );
+  const disagree = cycles.filter((c) => c.reportedCalls !== c.calls);
+  f.goal(
+    `${label}: bot's own count per cycle`,
+    disagree.length === 0
+      ? `equal on ${cycles.length} of ${cycles.length} cycles`
+      : `differs on ${disagree.length} of ${cycles.length} (${disagree.map((c) => `${c.reportedCalls ?? 'none'} vs ${c.calls}`).join(', ')})`,
+    disagree.length,
+    'equal to the simulator’s on every cycle',
+    disagree.length === 0,
+  );
+  const steadyFrom = steady[0]?.startedAt ?? Number.POSITIVE_INFINITY;
+  const behind = bot
+    .logsWith('poller behind: more participants than the IVS quota can read in one interval')
+    .filter((log) => log.time >= steadyFrom);
+  const participantsBehind = Math.max(
+    0,
+    ...behind.map((log) =>
+      typeof log.fields.participantsBehind === 'number' ? log.fields.participantsBehind : 0,
+    ),
+  );
+  f.goal(
+    `${label}: participants behind at steady state`,
+    String(participantsBehind),
+    participantsBehind,
+    '0',
+    participantsBehind === 0,
   );
   const skipped = bot.logCounts.get('warn: poll cycle skipped: the previous cycle is still running') ?? 0;
   return {

@@ -146,6 +146,11 @@ export class BotProcess {
     }, everyMs);
   }
 
+  /** The resident set size now (VmRSS), in kB; 0 once the process is gone. */
+  currentRssKb(): number {
+    return this.#readStatus().VmRSS ?? 0;
+  }
+
   /** The highest resident set size of the process so far (VmHWM), in kB. */
   peakRssKb(): number {
     const hwm = this.#readStatus().VmHWM;
