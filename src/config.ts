@@ -1,5 +1,5 @@
+import cron from 'node-cron';
 import { z } from 'zod';
-import { CronSchedule } from './alerts/CronSchedule.ts';
 import { VALID_ALERT_CODES } from './ivs/eventCatalog.ts';
 import { IVS_REALTIME_REGIONS, parseStageArn, REGION_NAME } from './ivs/identifiers.ts';
 import { DEFAULT_POLLER_SHARE } from './ivs/RequestBudget.ts';
@@ -160,7 +160,7 @@ const envSchema = z.object({
     .string()
     .trim()
     .default('* * * * *')
-    .refine((value) => CronSchedule.parse(value).ok, {
+    .refine((value) => cron.validate(value), {
       message:
         'must be a cron expression such as "* * * * *" (every minute) or "*/30 * * * * *" (every 30 seconds)',
     }),

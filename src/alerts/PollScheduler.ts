@@ -1,43 +1,14 @@
+import cron from 'node-cron';
 import type { Logger } from '../logger.ts';
-import { CronSchedule } from './CronSchedule.ts';
 import type { CycleReport, Poller } from './Poller.ts';
 
 /** Seconds between two runs of a cron expression (from its next two run times). */
 export function scheduleIntervalSeconds(expression: string): number {
-  const parsed = CronSchedule.parse(expression);
-  return parsed.ok ? parsed.schedule.intervalSeconds() : 60;
-}
-
-// setTimeout takes at most 2^31 - 1 ms (about 24.8 days); a later run re-arms on the way.
-const MAX_TIMER_MS = 2_147_483_647;
-
-/** Calls `onTick` at every run of the schedule, from a timer re-armed for the next run each time. */
-function scheduleRuns(expression: string, onTick: () => void): { nextRun(): Date | undefined; stop(): void } {
-  const parsed = CronSchedule.parse(expression);
-  if (!parsed.ok) throw new Error(`IVS_POLL_SCHEDULE ${parsed.problem}`);
-  const { schedule } = parsed;
-  let next = schedule.nextAfter(new Date());
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const arm = () => {
-    if (!next) return;
-    timer = setTimeout(fire, Math.min(MAX_TIMER_MS, Math.max(0, next.getTime() - Date.now())));
-  };
-  const fire = () => {
-    if (!next) return;
-    // Early (a clamped long wait): wait on. Late (a busy or paused process): one tick, not a burst.
-    if (Date.now() < next.getTime()) return arm();
-    next = schedule.nextAfter(new Date(Math.max(Date.now(), next.getTime())));
-    arm();
-    onTick();
-  };
-  arm();
-  return {
-    nextRun: () => next,
-    stop() {
-      next = undefined;
-      if (timer) clearTimeout(timer);
-    },
-  };
+  const probe = cron.createTask(expression, () => {});
+  const [first, second] = probe.getNextRuns(2);
+  void probe.destroy();
+  if (!first || !second) return 60;
+  return Math.max(1, Math.round((second.getTime() - first.getTime()) / 1000));
 }
 
 export interface PollScheduleOptions {
@@ -58,7 +29,7 @@ export function startPollSchedule(options: PollScheduleOptions): { stop(timeoutM
   const run = async () => {
     try {
       // Read until just before the next tick, so the cycle ends in time and the tick is not lost.
-      const nextTick = task.nextRun()?.getTime();
+      const nextTick = task.getNextRun()?.getTime();
       const report = await poller.runCycle(
         nextTick === undefined ? {} : { deadline: nextTick - options.endMarginMs },
       );
@@ -82,16 +53,21 @@ export function startPollSchedule(options: PollScheduleOptions): { stop(timeoutM
   };
   // The poller's own guard skips (and logs) a tick that falls inside a running cycle, so the
   // schedule just ticks; `current` keeps the cycle that is really running, for stop().
-  const task = scheduleRuns(options.expression, () => {
-    if (!options.shouldRun()) return;
-    const busy = poller.running;
-    const tick = run();
-    if (!busy) current = tick;
-  });
+  const task = cron.schedule(
+    options.expression,
+    () => {
+      if (!options.shouldRun()) return;
+      const busy = poller.running;
+      const tick = run();
+      if (!busy) current = tick;
+    },
+    { name: 'ivs-poller' },
+  );
   return {
     /** Stops scheduling and lets a running cycle finish, up to `timeoutMs`. */
     async stop(timeoutMs) {
-      task.stop();
+      await task.stop();
+      await task.destroy();
       if (current) {
         await Promise.race([current, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
       }
