@@ -127,7 +127,8 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     logger,
     policy: DEFAULT_GROUPING,
     intervalSeconds: scheduleIntervalSeconds(config.pollSchedule),
-    maxTps: config.maxTps,
+    // This replica's share of IVS_MAX_TPS, which changes as replicas come and go.
+    maxTps: () => budget.ratePerSecond,
     historyMs: config.retentionMs,
     onDetections: () => sender?.kick(),
   });
@@ -215,7 +216,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     poller,
     logger,
     shouldRun: () => elector.isLeader,
-    endMarginMs: 1000 / config.maxTps + 250,
+    endMarginMs: () => 1000 / budget.ratePerSecond + 250,
     onCycle: (report) => {
       recordCycle(metrics, report);
       // Notices, and messages put back in line by another replica, are sent without waiting for a detection.

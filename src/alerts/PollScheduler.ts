@@ -18,7 +18,7 @@ export interface PollScheduleOptions {
   /** Only the leader replica polls. */
   shouldRun: () => boolean;
   /** How long before the next tick a cycle stops starting reads (one call's spacing plus recording). */
-  endMarginMs: number;
+  endMarginMs: () => number;
   onCycle?: (report: CycleReport | 'failed') => void;
 }
 
@@ -31,7 +31,7 @@ export function startPollSchedule(options: PollScheduleOptions): { stop(timeoutM
       // Read until just before the next tick, so the cycle ends in time and the tick is not lost.
       const nextTick = task.getNextRun()?.getTime();
       const report = await poller.runCycle(
-        nextTick === undefined ? {} : { deadline: nextTick - options.endMarginMs },
+        nextTick === undefined ? {} : { deadline: nextTick - options.endMarginMs() },
       );
       options.onCycle?.(report);
       if (!report.skipped) {

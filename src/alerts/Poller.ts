@@ -16,8 +16,11 @@ export interface PollerOptions {
   policy: GroupingPolicy;
   /** Seconds between cycles: with the rate it bounds how many calls one cycle makes per operation. */
   intervalSeconds: number;
-  /** Calls per second per operation (IVS_MAX_TPS). */
-  maxTps: number;
+  /**
+   * Calls per second per operation this replica may make (IVS_MAX_TPS, or its share of it when
+   * several replicas run): read at every cycle, since the share changes as replicas come and go.
+   */
+  maxTps: number | (() => number);
   now?: () => Date;
   /**
    * IVS_RETENTION_DAYS in ms: a session that ended longer ago is history, like one that ended before
@@ -151,6 +154,11 @@ export class Poller {
    * overlapped). `deadline` (epoch ms, from the schedule's next tick) stops starting calls in time for
    * the cycle to end before that tick.
    */
+  #rate(): number {
+    const { maxTps } = this.#options;
+    return typeof maxTps === 'function' ? maxTps() : maxTps;
+  }
+
   async runCycle(options: { deadline?: number } = {}): Promise<CycleReport> {
     if (this.#running) {
       this.#options.logger.warn('poll cycle skipped: the previous cycle is still running');
@@ -159,7 +167,7 @@ export class Poller {
     this.#running = true;
     const started = performance.now();
     const budget = new CycleBudget(
-      Math.max(1, Math.floor(this.#options.intervalSeconds * this.#options.maxTps) - 1),
+      Math.max(1, Math.floor(this.#options.intervalSeconds * this.#rate()) - 1),
       options.deadline,
     );
     try {

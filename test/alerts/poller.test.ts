@@ -32,7 +32,7 @@ interface Rig {
 }
 
 /** A poller as main.ts builds one, at the given schedule interval and IVS_MAX_TPS. */
-function rig(options: { intervalSeconds: number; maxTps: number }): Rig {
+function rig(options: { intervalSeconds: number; maxTps: number | (() => number) }): Rig {
   const clock = { now: T0 };
   const logs: Array<Record<string, unknown>> = [];
   const logger = createLogger('info', {
@@ -245,6 +245,24 @@ describe('read order and detection latency', () => {
     r.clock.now += 2_000;
     const third = await r.cycle();
     assert.equal(third.calls.ListParticipantEvents ?? 0, 0, 'everyone left and was read to the end');
+    await r.close();
+  });
+  test("the cycle's budget follows this replica's share of IVS_MAX_TPS as replicas come and go", async () => {
+    sim = await IvsSimulator.start();
+    let rate = 3; // alone: 2 s × 3/s − 1 = 5 reads a cycle
+    const r = rig({ intervalSeconds: 2, maxTps: () => rate });
+    const stageArn = sim.addStage();
+    const sessionId = sim.startSession(stageArn, { startTime: T0 - 60_000 });
+    for (let p = 0; p < 12; p++) {
+      sim.addParticipant(stageArn, sessionId, { state: 'DISCONNECTED', firstJoinTime: T0 - 30_000 + p });
+    }
+    await watch(r, stageArn, T0 - 120_000);
+    const alone = await r.cycle();
+    assert.equal(alone.calls.ListParticipantEvents, 5);
+    rate = 1.5; // a second replica joined: 2 s × 1.5/s − 1 = 2 reads a cycle
+    r.clock.now += 2_000;
+    const shared = await r.cycle();
+    assert.equal(shared.calls.ListParticipantEvents, 2);
     await r.close();
   });
 });
