@@ -23,6 +23,7 @@ import type {
   StageSummary,
 } from './IvsGateway.ts';
 import { parseStageArn, type StageArn, type StageRef } from './identifiers.ts';
+import { UnknownRegionError } from './ivsClients.ts';
 import type { CallPriority, RequestBudget } from './RequestBudget.ts';
 import { type SharedCall, SharedReads } from './SharedReads.ts';
 
@@ -349,6 +350,15 @@ export class SdkIvsGateway implements IvsGateway {
     schema: S,
     send: (client: IVSRealTimeClient) => Promise<unknown>,
   ): Promise<IvsResult<z.output<S>>> {
+    // The client first: a region the bot does not call (IVS_REGIONS) is refused before it can
+    // take a quota bucket of its own.
+    let client: IVSRealTimeClient;
+    try {
+      client = this.#options.clientFor(region);
+    } catch (error) {
+      if (!(error instanceof UnknownRegionError)) throw error;
+      return { ok: false, failure: { kind: 'invalid_input', operation, resource, detail: error.message } };
+    }
     const ticket = this.#options.budget.enqueue(`${region}:${operation}`, call.priority);
     call.onRaise(ticket.raise);
     await ticket.granted;
@@ -356,7 +366,7 @@ export class SdkIvsGateway implements IvsGateway {
     const started = performance.now();
     let result: IvsResult<z.output<S>>;
     try {
-      const answer = await send(this.#options.clientFor(region));
+      const answer = await send(client);
       const parsed = schema.safeParse(answer);
       result = parsed.success
         ? { ok: true, value: parsed.data }

@@ -218,3 +218,30 @@ describe('SdkIvsGateway', () => {
     assert.equal(order.indexOf('interactive'), 1, order.join(', '));
   });
 });
+
+test('a region outside IVS_REGIONS is refused before it takes a quota bucket, with no AWS call', async () => {
+  const clients = createIvsClientFactory({
+    maxAttempts: 1,
+    requestTimeoutMs: 2_000,
+    regions: new Set(['us-east-1']),
+    overrides: { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } },
+  });
+  const keys: string[] = [];
+  class RecordingBudget extends RequestBudget {
+    override enqueue(key: string, priority: Parameters<RequestBudget['enqueue']>[1]) {
+      keys.push(key);
+      return super.enqueue(key, priority);
+    }
+  }
+  const ivs = new SdkIvsGateway({
+    clientFor: clients.clientFor,
+    budget: new RecordingBudget(100),
+    logger: createLogger('fatal'),
+  });
+  const answer = await ivs.listStages('xx-fake-9', page, 'interactive');
+  assert.equal(answer.ok, false);
+  assert.equal(answer.ok ? undefined : answer.failure.kind, 'invalid_input');
+  assert.match(answer.ok ? '' : answer.failure.detail, /xx-fake-9.*IVS_REGIONS/);
+  assert.deepEqual(keys, [], 'no bucket was made for the region');
+  clients.destroy();
+});
