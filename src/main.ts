@@ -21,6 +21,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, recordCycle } from './metrics.ts';
 import { InFlight } from './replicas/InFlight.ts';
 import { LeaderElector } from './replicas/LeaderElector.ts';
+import { AllowedChannelsPoster } from './slack/AllowedChannelsPoster.ts';
 import { registerActions } from './slack/actions/index.ts';
 import { registerCommands } from './slack/commands/index.ts';
 import { createSlackApp } from './slack/createSlackApp.ts';
@@ -115,7 +116,11 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   });
   sender = new OutboxSender({
     store,
-    slack: new WebClientSlackPoster(slack.client, { onFailure }),
+    // Alerts of a watch whose channel was taken off IVS_ALLOWED_CHANNELS are held, not posted.
+    slack: new AllowedChannelsPoster(
+      new WebClientSlackPoster(slack.client, { onFailure }),
+      config.access.allowedChannels,
+    ),
     logger,
     holder: `outbox:${holder}`,
     canSend: () => elector.isLeader,

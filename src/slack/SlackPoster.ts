@@ -186,6 +186,8 @@ export function undeliveredReason(error: string): string {
     case 'is_archived':
     case 'is_inactive':
       return 'the channel is archived — unarchive it, or unwatch it';
+    case 'channel_not_allowed':
+      return 'the channel is not on IVS_ALLOWED_CHANNELS — list it again, or have an admin unwatch it';
     case 'restricted_action_read_only_channel':
       return 'the channel is read-only — let the bot post there';
     case 'restricted_action_thread_only_channel':

@@ -1,0 +1,39 @@
+import type { PostResult, SlackPoster } from './SlackPoster.ts';
+import type { SlackMessage } from './views/blocks.ts';
+
+/** The error the outbox keeps for a message to a channel taken off IVS_ALLOWED_CHANNELS. */
+export const CHANNEL_NOT_ALLOWED = 'channel_not_allowed';
+
+/**
+ * Keeps the bot's own posts inside IVS_ALLOWED_CHANNELS. A watch saved before its channel was taken
+ * off the list would otherwise keep sending participant data there; its messages are held as
+ * undelivered (shown in /ivs watches and App Home) until the channel is listed again or an admin
+ * unwatches it.
+ */
+export class AllowedChannelsPoster implements SlackPoster {
+  readonly #inner: SlackPoster;
+  readonly #allowed: ReadonlySet<string> | null;
+
+  constructor(inner: SlackPoster, allowedChannels: ReadonlySet<string> | null) {
+    this.#inner = inner;
+    this.#allowed = allowedChannels;
+  }
+
+  post(channel: string, message: SlackMessage, options?: { threadTs?: string }): Promise<PostResult> {
+    if (!this.#allows(channel)) return Promise.resolve(refused());
+    return this.#inner.post(channel, message, options);
+  }
+
+  update(channel: string, ts: string, message: SlackMessage): Promise<PostResult> {
+    if (!this.#allows(channel)) return Promise.resolve(refused());
+    return this.#inner.update(channel, ts, message);
+  }
+
+  #allows(channel: string): boolean {
+    return this.#allowed === null || this.#allowed.has(channel);
+  }
+}
+
+function refused(): PostResult {
+  return { ok: false, failure: { kind: 'permanent', error: CHANNEL_NOT_ALLOWED, scope: 'channel' } };
+}
