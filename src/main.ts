@@ -126,12 +126,13 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     canSend: () => elector.isLeader,
     onSend: (kind, outcome) => metrics.alertMessages.inc({ kind, outcome }),
   });
+  const pollIntervalSeconds = scheduleIntervalSeconds(config.pollSchedule);
   const poller = new Poller({
     ivs,
     store,
     logger,
     policy: DEFAULT_GROUPING,
-    intervalSeconds: scheduleIntervalSeconds(config.pollSchedule),
+    intervalSeconds: pollIntervalSeconds,
     // This replica's share of IVS_MAX_TPS, which changes as replicas come and go.
     maxTps: () => budget.ratePerSecond,
     historyMs: config.retentionMs,
@@ -221,7 +222,10 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     poller,
     logger,
     shouldRun: () => elector.isLeader,
-    endMarginMs: () => 1000 / budget.ratePerSecond + 250,
+    // One call's spacing at this replica's share, but never more than half an interval: with several
+    // replicas a share can be under one call a second, and a margin longer than the interval would
+    // leave the poller no time to read at all.
+    endMarginMs: () => Math.min(1000 / budget.ratePerSecond + 250, (pollIntervalSeconds * 1000) / 2),
     onCycle: (report) => {
       recordCycle(metrics, report);
       // Notices, and messages put back in line by another replica, are sent without waiting for a detection.
