@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_GROUPING, type DetectedEvent, type Watch } from '../../src/alerts/model.ts';
-import { planDetections, watchCovers } from '../../src/alerts/planDetections.ts';
+import {
+  type AlertGroup,
+  DEFAULT_GROUPING,
+  type DetectedEvent,
+  type GroupingPolicy,
+  type Watch,
+} from '../../src/domain/model.ts';
+import { planDetections, watchCovers } from '../../src/domain/planDetections.ts';
 
 const STAGE = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
 const NOW = new Date('2026-11-25T10:00:00Z');
@@ -58,4 +64,103 @@ test('a watch on PUBLISH_ERROR, SUBSCRIBE_ERROR, JOIN_ERROR groups the matching 
     only.newGroups.map((g) => g.code),
     ['QUOTA_EXCEEDED'],
   );
+});
+
+function openGroup(
+  id: number,
+  lastSeenAgoMs: number,
+  repliesQueued = 0,
+  code = 'BITRATE_EXCEEDED',
+): AlertGroup {
+  const lastSeen = new Date(NOW.getTime() - lastSeenAgoMs);
+  return {
+    id,
+    stageArn: STAGE,
+    sessionId: 'st-AbCdEf1234567',
+    code,
+    channelId: 'CALERTS0001',
+    firstSeen: lastSeen,
+    lastSeen,
+    eventCount: 1,
+    participantCount: 1,
+    sample: [],
+    messageTs: '1764064800.000100',
+    repliesQueued,
+    createdAt: lastSeen,
+  };
+}
+
+const POLICY: GroupingPolicy = { burstWindowMs: 30 * 60_000, maxReplies: 3, sampleSize: 2 };
+
+test('an event within the burst window of an open group joins it: an update and one reply naming what is new', () => {
+  const events = [
+    event('PUBLISH_ERROR', 'BITRATE_EXCEEDED', 'pPublisher001'),
+    event('PUBLISH_ERROR', 'BITRATE_EXCEEDED', 'pPublisher002'),
+    event('PUBLISH_ERROR', 'BITRATE_EXCEEDED', 'pPublisher003'),
+  ];
+  const plan = planDetections([openGroup(7, POLICY.burstWindowMs)], events, [watchOf(null)], NOW, POLICY);
+  assert.deepEqual(plan.newGroups, []);
+  assert.deepEqual(
+    plan.assignments.map((a) => a.target),
+    [{ id: 7 }, { id: 7 }, { id: 7 }],
+  );
+  assert.deepEqual(
+    plan.messages.map((m) => m.kind),
+    ['update', 'reply'],
+  );
+  assert.deepEqual(plan.repliesQueuedFor, [7]);
+  const reply = plan.messages.find((m) => m.kind === 'reply');
+  assert.equal(reply?.payload?.events, 3);
+  assert.deepEqual(
+    reply?.payload?.participants.map((p) => p.participantId),
+    ['pPublisher001', 'pPublisher002'],
+    'the reply names at most sampleSize participants',
+  );
+});
+
+test('past the burst window the same code opens a new group with its own post', () => {
+  const plan = planDetections(
+    [openGroup(7, POLICY.burstWindowMs + 1)],
+    [event('PUBLISH_ERROR', 'BITRATE_EXCEEDED')],
+    [watchOf(null)],
+    NOW,
+    POLICY,
+  );
+  assert.equal(plan.newGroups.length, 1);
+  assert.deepEqual(
+    plan.messages.map((m) => m.kind),
+    ['post'],
+  );
+  assert.deepEqual(plan.repliesQueuedFor, []);
+});
+
+test('a group at the reply cap is still updated but gets no more replies', () => {
+  const plan = planDetections(
+    [openGroup(7, 60_000, POLICY.maxReplies)],
+    [event('PUBLISH_ERROR', 'BITRATE_EXCEEDED')],
+    [watchOf(null)],
+    NOW,
+    POLICY,
+  );
+  assert.deepEqual(
+    plan.messages.map((m) => m.kind),
+    ['update'],
+  );
+  assert.deepEqual(plan.repliesQueuedFor, []);
+});
+
+test('one event watched from two channels joins a group in each; another stage or code is not joined', () => {
+  const plan = planDetections(
+    [openGroup(7, 60_000, 0, 'QUOTA_EXCEEDED')],
+    [
+      event('PUBLISH_ERROR', 'BITRATE_EXCEEDED'),
+      { ...event('JOIN_ERROR', 'QUOTA_EXCEEDED'), stageArn: `${STAGE}x` },
+    ],
+    [watchOf(null, 'CALERTS0001'), watchOf(['BITRATE_EXCEEDED'], 'CALERTS0002')],
+    NOW,
+    POLICY,
+  );
+  assert.deepEqual(plan.newGroups.map((g) => g.channelId).sort(), ['CALERTS0001', 'CALERTS0002']);
+  assert.equal(plan.assignments.length, 2);
+  assert.ok(plan.messages.every((m) => m.kind === 'post'));
 });

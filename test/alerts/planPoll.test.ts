@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type PreviousHealth, planPoll, TRANSIENT_GRACE_MS } from '../../src/alerts/planPoll.ts';
+import { type PreviousHealth, planPoll, TRANSIENT_GRACE_MS } from '../../src/domain/planPoll.ts';
 import type { PollReport } from '../../src/store/Store.ts';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
@@ -85,4 +85,23 @@ test('a first poll that succeeds is no transition; the failure sentence goes int
     error: 'IVS is not answering',
     at: new Date(T0).toISOString(),
   });
+});
+
+test('a failing stage stays failing without a new notice; problemSince keeps the first failure', () => {
+  const failing = planPoll({ status: 'ok', problemSince: null }, report(minutes(1), 'lasting'));
+  assert.equal(failing.problemSince?.getTime(), minutes(1));
+  const still = planPoll(
+    { status: failing.status, problemSince: failing.problemSince },
+    report(minutes(2), 'transient'),
+  );
+  assert.equal(still.status, 'failing', 'a transient failure does not end a failing stage');
+  assert.equal(still.transition, null);
+  assert.equal(still.noticePayload, null);
+  assert.equal(still.problemSince?.getTime(), minutes(1));
+  const recovered = planPoll(
+    { status: still.status, problemSince: still.problemSince },
+    report(minutes(3), 'ok'),
+  );
+  assert.equal(recovered.problemSince, null);
+  assert.equal(JSON.parse(recovered.noticePayload ?? 'null').error, null, 'a recovery carries no error');
 });
