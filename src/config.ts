@@ -1,13 +1,13 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import type { WatchSpec } from './domain/model.ts';
 import { VALID_ALERT_CODES } from './ivs/eventCatalog.ts';
 import { IVS_REALTIME_REGIONS, parseStageArn, REGION_NAME } from './ivs/identifiers.ts';
 import { DEFAULT_POLLER_SHARE } from './ivs/RequestBudget.ts';
+import type { LogLevel } from './platform/logger.ts';
+import type { StoreLocation } from './store/openStore.ts';
 
-/** Where the bot keeps its state: an embedded SQLite file or a shared PostgreSQL database. */
-export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
-
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+export type { LogLevel, StoreLocation, WatchSpec };
 
 /** The validated, frozen configuration the composition root hands out. */
 export interface Config {
@@ -47,12 +47,6 @@ export interface Config {
   };
   /** Watches declared in IVS_WATCHES, saved into the store at start-up. */
   readonly watches: readonly WatchSpec[];
-}
-
-export interface WatchSpec {
-  readonly stageArn: string;
-  readonly channelId: string;
-  readonly codes: readonly string[] | null;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };

@@ -1,5 +1,5 @@
 import type { Registry } from 'prom-client';
-import type { HttpRoute } from './HttpFront.ts';
+import type { HttpRoute } from './platform/HttpFront.ts';
 import type { Store } from './store/Store.ts';
 
 /** GET /healthz: the process is up and serving HTTP (load balancers and orchestrators poll it). */

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { HttpFront } from '../src/HttpFront.ts';
 import {
   cachedFor,
   cachedGauges,
@@ -10,8 +9,9 @@ import {
   READY_CACHE_MS,
   readyRoute,
 } from '../src/health.ts';
-import { createLogger } from '../src/logger.ts';
-import { createMetrics } from '../src/metrics.ts';
+import { HttpFront } from '../src/platform/HttpFront.ts';
+import { createLogger } from '../src/platform/logger.ts';
+import { createMetrics } from '../src/platform/metrics.ts';
 
 // A scrape or probe storm must not become a query storm: the store reads behind /metrics and
 // /readyz are shared by concurrent callers and reused for a few seconds.

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Logger } from '../logger.ts';
+import type { AlertGroup, FailureScope, Mute, OutboxItem, OutboxKind } from '../domain/model.ts';
+import type { Logger } from '../platform/logger.ts';
 import type { PostFailure, PostResult, SlackPoster } from '../slack/SlackPoster.ts';
 import { renderAlertGroup, renderAlertReply, renderStageNotice } from '../slack/views/alertViews.ts';
 import type { Store } from '../store/Store.ts';
-import type { AlertGroup, FailureScope, Mute, OutboxItem, OutboxKind } from './model.ts';
 
 /** What became of one outbox item in one attempt (metrics). */
 export type SendOutcome = 'sent' | 'skipped_muted' | 'superseded' | 'retry' | 'failed';

@@ -1,5 +1,6 @@
 import cron from 'node-cron';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { Metrics } from '../platform/metrics.ts';
 import type { CycleReport, Poller } from './Poller.ts';
 
 /** Seconds between two runs of a cron expression (from its next two run times). */
@@ -73,4 +74,16 @@ export function startPollSchedule(options: PollScheduleOptions): { stop(timeoutM
       }
     },
   };
+}
+
+/** Records one poll cycle's outcome, duration, detections and lag. */
+export function recordCycle(metrics: Metrics, report: CycleReport | 'failed'): void {
+  if (report === 'failed' || report.skipped) {
+    metrics.pollCycles.inc({ outcome: report === 'failed' ? 'failed' : 'skipped' });
+    return;
+  }
+  metrics.pollCycles.inc({ outcome: 'ok' });
+  metrics.pollCycleSeconds.observe(report.durationMs / 1000);
+  metrics.alertsDetected.inc(report.stages.reduce((sum, s) => sum + s.newEvents, 0));
+  metrics.pollerLagSeconds.set(Math.max(0, ...report.stages.map((s) => s.lagSeconds)));
 }

@@ -1,11 +1,17 @@
+import type {
+  DetectedEvent,
+  GroupingPolicy,
+  ParticipantCursor,
+  SessionCursor,
+  Watch,
+} from '../domain/model.ts';
 import { isErrorEvent } from '../ivs/eventCatalog.ts';
 import { describeIvsFailure, type IvsFailure } from '../ivs/IvsFailure.ts';
 import type { IvsGateway, ParticipantEvent } from '../ivs/IvsGateway.ts';
 import { parseStageArn, type StageArn } from '../ivs/identifiers.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../platform/logger.ts';
 import type { Store } from '../store/Store.ts';
 import { discoverStage, participantKey } from './discoverStage.ts';
-import type { DetectedEvent, GroupingPolicy, ParticipantCursor, SessionCursor, Watch } from './model.ts';
 import { type ReadProgress, readNewEvents } from './readNewEvents.ts';
 import { orderReads, type ReadTiming, readUrgency } from './readOrder.ts';
 

@@ -1,11 +1,17 @@
-import type { WatchSpec } from '../config.ts';
+import type {
+  AlertGroup,
+  Mute,
+  StageHealth,
+  UndeliveredMessages,
+  Watch,
+  WatchSpec,
+} from '../domain/model.ts';
 import { describeIvsFailure } from '../ivs/IvsFailure.ts';
 import type { IvsGateway } from '../ivs/IvsGateway.ts';
 import type { StageRef } from '../ivs/identifiers.ts';
 import { describePostFailure, type SlackPoster } from '../slack/SlackPoster.ts';
 import { renderWatchStarted } from '../slack/views/noticeView.ts';
 import type { Store } from '../store/Store.ts';
-import type { AlertGroup, Mute, StageHealth, UndeliveredMessages, Watch } from './model.ts';
 
 export type WatchOutcome =
   | { ok: true; created: boolean; stageArn: string; channelId: string; codes: readonly string[] | null }

@@ -1,8 +1,8 @@
+import type { EventOrder, ParticipantCursor } from '../domain/model.ts';
 import type { IvsFailure } from '../ivs/IvsFailure.ts';
 import type { IvsGateway, ParticipantEvent } from '../ivs/IvsGateway.ts';
 import type { StageArn } from '../ivs/identifiers.ts';
-import type { Logger } from '../logger.ts';
-import type { EventOrder, ParticipantCursor } from './model.ts';
+import type { Logger } from '../platform/logger.ts';
 
 // Pages as large as the API allows: fewer calls.
 const MAX_RESULTS = 100;

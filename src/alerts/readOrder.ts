@@ -1,4 +1,4 @@
-import type { ParticipantCursor } from './model.ts';
+import type { ParticipantCursor } from '../domain/model.ts';
 
 /**
  * Why a participant's events are read, in the order the quota serves them:

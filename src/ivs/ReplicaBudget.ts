@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../platform/logger.ts';
 import type { RequestBudget } from './RequestBudget.ts';
 
 /** The part of the store that knows which replicas are alive (a heartbeat row each, in PostgreSQL). */

@@ -9,7 +9,7 @@ import {
   ListStagesCommand,
 } from '@aws-sdk/client-ivs-realtime';
 import { z } from 'zod';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../platform/logger.ts';
 import { type IvsFailure, type IvsResult, toIvsFailure } from './IvsFailure.ts';
 import type {
   IvsGateway,

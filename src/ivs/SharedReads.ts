@@ -1,4 +1,4 @@
-import type { Turns } from '../LoopTurns.ts';
+import type { Turns } from '../platform/LoopTurns.ts';
 import type { IvsResult } from './IvsFailure.ts';
 import type { CallPriority } from './RequestBudget.ts';
 

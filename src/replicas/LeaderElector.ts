@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../platform/logger.ts';
 
 /** The part of the store that keeps the poller lease (a row with an expiry in PostgreSQL). */
 export interface LeaseStore {

@@ -1,5 +1,5 @@
 import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../platform/logger.ts';
 
 /** Bolt logs through our JSON logger, so one stream carries everything (and secrets stay redacted). */
 export function toBoltLogger(logger: Logger): BoltLogger {

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
-import type { Config } from '../config.ts';
-import { HttpFront, type HttpRoute } from '../HttpFront.ts';
-import type { Logger } from '../logger.ts';
+import { HttpFront, type HttpRoute } from '../platform/HttpFront.ts';
+import type { Logger } from '../platform/logger.ts';
 import { toBoltLogger } from './boltLogger.ts';
 
-export type { HttpRoute } from '../HttpFront.ts';
+export type { HttpRoute } from '../platform/HttpFront.ts';
 
 export interface SlackAppHandle {
   app: App;
@@ -28,12 +27,19 @@ export const SLACK_EVENTS_PATH = '/slack/events';
 /** Slack's payloads are a few kilobytes; anything near this is not from Slack. */
 export const BODY_LIMIT_BYTES = 256 * 1024;
 
+/** The part of the configuration the Slack app reads. */
+export interface SlackAppSettings {
+  readonly slackBotToken: string;
+  readonly slackSigningSecret: string | undefined;
+  readonly slackAppToken: string | undefined;
+  readonly port: number;
+  readonly host: string | undefined;
+  readonly slackApiUrl: string | undefined;
+}
+
 /** Builds the Bolt app: HTTP receiver on POST /slack/events, or Socket Mode when SLACK_APP_TOKEN is set. */
 export function createSlackApp(
-  config: Pick<
-    Config,
-    'slackBotToken' | 'slackSigningSecret' | 'slackAppToken' | 'port' | 'host' | 'slackApiUrl'
-  >,
+  config: SlackAppSettings,
   logger: Logger,
   routes: readonly HttpRoute[],
 ): SlackAppHandle {

@@ -1,6 +1,6 @@
 import type { RespondFn } from '@slack/bolt';
 import { ErrorCode } from '@slack/bolt';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../platform/logger.ts';
 import type { SlackMessage } from './views/blocks.ts';
 
 export type Reply = (message: SlackMessage, options?: { replaceOriginal?: boolean }) => Promise<void>;

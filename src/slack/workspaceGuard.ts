@@ -1,5 +1,5 @@
 import type { AnyMiddlewareArgs, App } from '@slack/bolt';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../platform/logger.ts';
 
 /**
  * Refuses requests from any workspace but the one the bot token belongs to. Bolt verifies the

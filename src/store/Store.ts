@@ -6,11 +6,12 @@ import type {
   Mute,
   OutboxItem,
   ParticipantCursor,
+  PollReport,
   SessionCursor,
   StageHealth,
   UndeliveredMessages,
   Watch,
-} from '../alerts/model.ts';
+} from '../domain/model.ts';
 
 /** Paging state behind Next/Previous buttons: nextTokens can be long, Slack button values are short. */
 export interface PagingState {
@@ -30,24 +31,6 @@ export class StoreError extends Error {
     this.name = 'StoreError';
     this.code = code;
   }
-}
-
-/** The outcome of one poll of a stage, as the store records it. */
-export interface PollReport {
-  readonly stageArn: string;
-  readonly at: Date;
-  readonly ok: boolean;
-  /** The failure sentence when not ok. */
-  readonly error: string | null;
-  /**
-   * The failure usually passes by itself (throttling, 5xx, time-outs): the stage is failing only once
-   * such failures have lasted TRANSIENT_GRACE_MS (planPoll). Left out: a lasting cause (not found,
-   * access denied), failing at once.
-   */
-  readonly transient?: boolean;
-  readonly lagSeconds: number;
-  /** Channels watching the stage: they get one notice when it starts failing and one when it recovers. */
-  readonly channelIds: readonly string[];
 }
 
 export interface DetectionInput {

@@ -13,7 +13,7 @@ import type {
   StageHealth,
   UndeliveredMessages,
   Watch,
-} from '../alerts/model.ts';
+} from '../domain/model.ts';
 import type { PagingState } from './Store.ts';
 
 /**

@@ -6,15 +6,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { webApi } from '@slack/bolt';
 import fc from 'fast-check';
+import { OutboxSender, type SendOutcome } from '../../src/alerts/OutboxSender.ts';
 import {
   DEFAULT_GROUPING,
   type DetectedEvent,
   type OutboxItem,
   type UndeliveredMessages,
-} from '../../src/alerts/model.ts';
-import { OutboxSender, type SendOutcome } from '../../src/alerts/OutboxSender.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createMetrics } from '../../src/metrics.ts';
+} from '../../src/domain/model.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { createMetrics } from '../../src/platform/metrics.ts';
 import { type PostFailure, toPostFailure, WebClientSlackPoster } from '../../src/slack/SlackPoster.ts';
 import { renderWatches } from '../../src/slack/views/alertViews.ts';
 import { renderHome } from '../../src/slack/views/homeView.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { PollReport } from '../../src/domain/model.ts';
 import { type PreviousHealth, planPoll, TRANSIENT_GRACE_MS } from '../../src/domain/planPoll.ts';
-import type { PollReport } from '../../src/store/Store.ts';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 const STAGE = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';

@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import type { EventErrorCode } from '@aws-sdk/client-ivs-realtime';
-import { DEFAULT_GROUPING } from '../../src/alerts/model.ts';
 import { type CycleReport, Poller } from '../../src/alerts/Poller.ts';
+import { DEFAULT_GROUPING } from '../../src/domain/model.ts';
 import { createIvsClientFactory } from '../../src/ivs/ivsClients.ts';
 import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
 import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
 import { IvsSimulator, type ListOrder } from '../support/ivsSimulator.ts';
 

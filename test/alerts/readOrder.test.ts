@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ParticipantCursor } from '../../src/alerts/model.ts';
 import { orderReads, readUrgency } from '../../src/alerts/readOrder.ts';
+import type { ParticipantCursor } from '../../src/domain/model.ts';
 
 const STAGE = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
 const WATCHED = Date.parse('2026-11-25T10:00:00Z');

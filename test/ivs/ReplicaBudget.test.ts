@@ -6,7 +6,7 @@ import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ReplicaBudget, replicaRate } from '../../src/ivs/ReplicaBudget.ts';
 import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import { PostgresStore } from '../../src/store/postgres/PostgresStore.ts';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
 import { FakeClock } from '../support/fakeClock.ts';

@@ -8,7 +8,7 @@ import { createIvsClientFactory } from '../../src/ivs/ivsClients.ts';
 import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
 import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
 import { type SharedCall, SharedReads } from '../../src/ivs/SharedReads.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import {
   eventsPage1,
   IVS_ENDPOINT,

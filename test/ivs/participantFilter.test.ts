@@ -4,7 +4,7 @@ import { parseStageArn } from '../../src/ivs/identifiers.ts';
 import { createIvsClientFactory } from '../../src/ivs/ivsClients.ts';
 import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
 import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import { IvsSimulator } from '../support/ivsSimulator.ts';
 
 // ListParticipants' fourth filter and the summary's ingestConfigurationArn, through the real SDK

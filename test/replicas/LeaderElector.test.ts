@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import { LeaderElector, type LeaseStore } from '../../src/replicas/LeaderElector.ts';
 
 // "Am I still leader" is measured on a monotonic clock: the wall clock (Date) may jump either way

@@ -5,11 +5,12 @@ import type {
   GroupingPolicy,
   OutboxItem,
   ParticipantCursor,
+  PollReport,
   SessionCursor,
   Watch,
-} from '../../src/alerts/model.ts';
+} from '../../src/domain/model.ts';
 import { purgeExpired } from '../../src/store/purgeExpired.ts';
-import type { DetectionInput, PollReport, PurgeCounts, Store } from '../../src/store/Store.ts';
+import type { DetectionInput, PurgeCounts, Store } from '../../src/store/Store.ts';
 
 const STAGE = 'arn:aws:ivs:us-east-1:123456789012:stage/abcdEFGH1234';
 const OTHER_STAGE = 'arn:aws:ivs:eu-west-1:123456789012:stage/zyxwVUTS9876';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
 import { type RunningBot, startBot } from '../../src/main.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import { FakeSlack } from './fakeSlack.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';

@@ -1,9 +1,9 @@
 import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
-import type { Turns } from '../../LoopTurns.ts';
-import type { Logger } from '../../logger.ts';
-import type { Metrics } from '../../metrics.ts';
+import type { Turns } from '../../platform/LoopTurns.ts';
+import type { Logger } from '../../platform/logger.ts';
+import type { Metrics } from '../../platform/metrics.ts';
 import { type AccessLevel, type AccessPolicy, decideAccess, isAdmin, OPEN_POLICY } from '../access.ts';
 import { blockActionsBodySchema, buttonActionSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';

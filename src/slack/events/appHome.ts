@@ -1,7 +1,7 @@
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import type { WatchService } from '../../alerts/WatchService.ts';
-import type { Logger } from '../../logger.ts';
+import type { Logger } from '../../platform/logger.ts';
 import { type AccessPolicy, decideAccess, OPEN_POLICY } from '../access.ts';
 import { section } from '../views/blocks.ts';
 import { renderHome } from '../views/homeView.ts';

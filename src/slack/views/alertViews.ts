@@ -5,8 +5,8 @@ import type {
   StageHealth,
   UndeliveredMessages,
   Watch,
-} from '../../alerts/model.ts';
-import type { ReplyPayload } from '../../alerts/planDetections.ts';
+} from '../../domain/model.ts';
+import type { ReplyPayload } from '../../domain/planDetections.ts';
 import { errorCodeFix, explainErrorCode } from '../../ivs/eventCatalog.ts';
 import { parseStageArn } from '../../ivs/identifiers.ts';
 import {

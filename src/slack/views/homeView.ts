@@ -1,4 +1,4 @@
-import type { AlertGroup, Mute, StageHealth, UndeliveredMessages, Watch } from '../../alerts/model.ts';
+import type { AlertGroup, Mute, StageHealth, UndeliveredMessages, Watch } from '../../domain/model.ts';
 import {
   alertGroupRow,
   healthByStage,

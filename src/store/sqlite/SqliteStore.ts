@@ -10,14 +10,15 @@ import type {
   OutboxItem,
   OutboxKind,
   ParticipantCursor,
+  PollReport,
   SessionCursor,
   StageHealth,
   UndeliveredMessages,
   Watch,
-} from '../../alerts/model.ts';
-import { dedupKey } from '../../alerts/model.ts';
-import { type GroupTarget, groupIdOf, planDetections } from '../../alerts/planDetections.ts';
-import { planPoll } from '../../alerts/planPoll.ts';
+} from '../../domain/model.ts';
+import { dedupKey } from '../../domain/model.ts';
+import { type GroupTarget, groupIdOf, planDetections } from '../../domain/planDetections.ts';
+import { planPoll } from '../../domain/planPoll.ts';
 import {
   type AlertGroupRow,
   type DbNumber,
@@ -49,7 +50,6 @@ import type {
   DetectionResult,
   OutboxClaim,
   PagingState,
-  PollReport,
   PurgeCounts,
   PurgeInput,
   Store,

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EventErrorCode, EventName } from '@aws-sdk/client-ivs-realtime';
 import fc from 'fast-check';
-import type { AffectedParticipant, AlertGroup, Mute, StageHealth, Watch } from '../../../src/alerts/model.ts';
-import type { ReplyPayload } from '../../../src/alerts/planDetections.ts';
+import type { AffectedParticipant, AlertGroup, Mute, StageHealth, Watch } from '../../../src/domain/model.ts';
+import type { ReplyPayload } from '../../../src/domain/planDetections.ts';
 import { errorCodeFix, explainErrorCode } from '../../../src/ivs/eventCatalog.ts';
 import {
   ACTION,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EventErrorCode } from '@aws-sdk/client-ivs-realtime';
 import fc from 'fast-check';
-import type { AlertGroup, Mute, StageHealth, Watch } from '../../../src/alerts/model.ts';
+import type { AlertGroup, Mute, StageHealth, Watch } from '../../../src/domain/model.ts';
 import { type Block, context, section } from '../../../src/slack/views/blocks.ts';
 import { fitBlocks, renderHome } from '../../../src/slack/views/homeView.ts';
 import { assertValidBlockKit } from '../../support/blockKit.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
-import { DEFAULT_GROUPING, type DetectedEvent, type Watch } from '../../../src/alerts/model.ts';
+import { DEFAULT_GROUPING, type DetectedEvent, type Watch } from '../../../src/domain/model.ts';
 import { POSTGRES_MIGRATIONS } from '../../../src/store/postgres/migrations.ts';
 import { PostgresStore } from '../../../src/store/postgres/PostgresStore.ts';
 import { type DetectionInput, type Store, StoreError } from '../../../src/store/Store.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { DEFAULT_GROUPING } from '../../../src/alerts/model.ts';
+import { DEFAULT_GROUPING } from '../../../src/domain/model.ts';
 import { SQLITE_MIGRATIONS } from '../../../src/store/sqlite/migrations.ts';
 import { SqliteStore } from '../../../src/store/sqlite/SqliteStore.ts';
 import { storeContract } from '../storeContract.ts';

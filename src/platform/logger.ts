@@ -1,7 +1,8 @@
 import { type DestinationStream, type Logger, pino } from 'pino';
-import type { LogLevel } from './config.ts';
 
 export type { Logger } from 'pino';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /** JSON logger handed down from the composition root; secrets are redacted by key wherever they appear. */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {

@@ -9,6 +9,13 @@ export interface Watch {
   readonly createdAt: Date;
 }
 
+/** A watch set up by configuration (IVS_WATCHES) rather than a command. */
+export interface WatchSpec {
+  readonly stageArn: string;
+  readonly channelId: string;
+  readonly codes: readonly string[] | null;
+}
+
 /** How polling of a stage went last time; shared by all watches of that stage. */
 export interface StageHealth {
   readonly stageArn: string;
@@ -167,3 +174,21 @@ export const DEFAULT_GROUPING: GroupingPolicy = {
   maxReplies: 3,
   sampleSize: 5,
 };
+
+/** The outcome of one poll of a stage, as the store records it. */
+export interface PollReport {
+  readonly stageArn: string;
+  readonly at: Date;
+  readonly ok: boolean;
+  /** The failure sentence when not ok. */
+  readonly error: string | null;
+  /**
+   * The failure usually passes by itself (throttling, 5xx, time-outs): the stage is failing only once
+   * such failures have lasted TRANSIENT_GRACE_MS (planPoll). Left out: a lasting cause (not found,
+   * access denied), failing at once.
+   */
+  readonly transient?: boolean;
+  readonly lagSeconds: number;
+  /** Channels watching the stage: they get one notice when it starts failing and one when it recovers. */
+  readonly channelIds: readonly string[];
+}

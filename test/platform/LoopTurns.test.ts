@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
-import { LoopTurns } from '../src/LoopTurns.ts';
+import { LoopTurns } from '../../src/platform/LoopTurns.ts';
 
 describe('LoopTurns', () => {
   test('callers go in the order they asked, one per turn of the event loop', async () => {

@@ -1,6 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { UndeliveredMessages } from './alerts/model.ts';
-import type { CycleReport } from './alerts/Poller.ts';
+import type { UndeliveredMessages } from '../domain/model.ts';
 
 /** The bot's Prometheus metrics, one registry per process (tests create their own). */
 export interface Metrics {
@@ -114,16 +113,4 @@ export function createMetrics(
       registers: [registry],
     }),
   };
-}
-
-/** Records one poll cycle's outcome, duration, detections and lag. */
-export function recordCycle(metrics: Metrics, report: CycleReport | 'failed'): void {
-  if (report === 'failed' || report.skipped) {
-    metrics.pollCycles.inc({ outcome: report === 'failed' ? 'failed' : 'skipped' });
-    return;
-  }
-  metrics.pollCycles.inc({ outcome: 'ok' });
-  metrics.pollCycleSeconds.observe(report.durationMs / 1000);
-  metrics.alertsDetected.inc(report.stages.reduce((sum, s) => sum + s.newEvents, 0));
-  metrics.pollerLagSeconds.set(Math.max(0, ...report.stages.map((s) => s.lagSeconds)));
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
-import { HttpFront, type HttpRoute, routeRequest } from '../src/HttpFront.ts';
-import { createLogger } from '../src/logger.ts';
+import { HttpFront, type HttpRoute, routeRequest } from '../../src/platform/HttpFront.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 
 const health: HttpRoute = {
   path: '/healthz',

@@ -1,4 +1,4 @@
-import type { PollReport } from '../store/Store.ts';
+import type { PollReport } from './model.ts';
 
 export type StageTransition = 'failing' | 'recovered';
 
