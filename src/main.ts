@@ -16,6 +16,7 @@ import { RequestBudget, systemClock } from './ivs/RequestBudget.ts';
 import { SdkIvsGateway } from './ivs/SdkIvsGateway.ts';
 import { SharedReads } from './ivs/SharedReads.ts';
 import { HttpFront } from './platform/HttpFront.ts';
+import { Lifecycle } from './platform/Lifecycle.ts';
 import { LoopTurns } from './platform/LoopTurns.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createMetrics } from './platform/metrics.ts';
@@ -47,13 +48,28 @@ export const SHUTDOWN_BUDGET_MS = 20_000;
 
 /** Starts the bot with a validated config; used by the CLI below and by end-to-end tests. */
 export async function startBot(config: Config, logger: Logger): Promise<RunningBot> {
+  // Each part registers its close hook once started: a start-up that fails partway closes what it
+  // had started, and stop() closes everything, last started first.
+  const lifecycle = new Lifecycle({ logger });
+  return lifecycle.startOrUnwind(() => startParts(config, logger, lifecycle), SHUTDOWN_BUDGET_MS);
+}
+
+async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<RunningBot> {
   const store = await openStore(config.store);
+  lifecycle.onClose('store', () => store.close());
   const metrics = createMetrics(cachedGauges(store));
   const ivsClients = createIvsClientFactory({
     maxAttempts: 3,
     requestTimeoutMs: 10_000,
     regions: config.ivsRegions,
   });
+  lifecycle.onClose('IVS clients', () => ivsClients.destroy());
+  // The HTTP listeners stop taking connections early in a stop (below); the connections still open
+  // are waited for here, after the lease is released, within what is left of the budget.
+  const draining: Promise<void>[] = [];
+  lifecycle.onClose('HTTP connections', (left) =>
+    Promise.race([Promise.all(draining), new Promise((resolve) => setTimeout(resolve, left()).unref())]),
+  );
   const budget = new RequestBudget(config.maxTps, systemClock, { backgroundShare: config.pollerShare });
   // Acks first: answers wait for a turn of the event loop while requests keep arriving.
   const turns = new LoopTurns();
@@ -103,6 +119,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     logger,
   });
   await replicaBudget.start();
+  lifecycle.onClose('replica heartbeat', () => replicaBudget.stop());
   const elector = new LeaderElector({
     store,
     holder,
@@ -114,6 +131,8 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
       if (leader) sender?.kick();
     },
   });
+  // Released after the outbox's sends (below) are done, so the next leader does not send them again.
+  lifecycle.onClose('leader lease', () => elector.stop());
   sender = new OutboxSender({
     store,
     // Alerts of a watch whose channel was taken off IVS_ALLOWED_CHANNELS are held, not posted.
@@ -126,6 +145,8 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     canSend: () => elector.isLeader,
     onSend: (kind, outcome) => metrics.alertMessages.inc({ kind, outcome }),
   });
+  const outbox = sender;
+  lifecycle.onClose('outbox sends', (left) => outbox.stop(left()));
   const pollIntervalSeconds = scheduleIntervalSeconds(config.pollSchedule);
   const poller = new Poller({
     ivs,
@@ -145,6 +166,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
     turns.noteRequest();
     await inFlight.track(next());
   });
+  lifecycle.onClose('in-flight answers', (left) => inFlight.settle(left() / 2));
   registerWorkspaceGuard(slack.app, {
     installedTeam: () =>
       slack.identity().then(
@@ -190,7 +212,7 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   // Retention: the leader purges (one writer; on SQLite the one process always leads), in batches.
   let purging = false;
   const purge = (): void => {
-    if (purging || !elector.isLeader) return;
+    if (purging || stopping || !elector.isLeader) return;
     purging = true;
     purgeExpired(store, {
       retentionMs: config.retentionMs,
@@ -210,12 +232,27 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   // Also soon after start, so a bot restarted more often than hourly still purges.
   const firstPurge = setTimeout(purge, 60_000);
   firstPurge.unref();
+  lifecycle.onClose('prune and purge timers', () => {
+    clearInterval(pruneTimer);
+    clearInterval(purgeTimer);
+    clearTimeout(firstPurge);
+  });
 
+  // A listener stops taking connections at once; the 'HTTP connections' hook waits for the open ones.
+  const stopTaking = (closing: Promise<void>): void => {
+    // Its outcome is awaited by that hook; until then a rejection must not count as unhandled.
+    closing.catch(() => undefined);
+    draining.push(closing);
+  };
   const port = await slack.start();
+  lifecycle.onClose('Slack listener', () => stopTaking(slack.stop()));
   const metricsPort =
     config.metricsPort === undefined
       ? undefined
       : await metricsFront?.listen(config.metricsPort, config.metricsHost);
+  if (metricsFront && metricsPort !== undefined) {
+    lifecycle.onClose('metrics listener', () => stopTaking(metricsFront.close()));
+  }
   await elector.start();
   const schedule = startPollSchedule({
     expression: config.pollSchedule,
@@ -232,6 +269,8 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
       sender?.kick();
     },
   });
+  // Stopped first: the current cycle finishes (and what it found is sent, below) within half the budget.
+  lifecycle.onClose('poll schedule', (left) => schedule.stop(left() / 2));
   logger.info(
     { port, metricsPort, mode: config.slackAppToken ? 'socket' : 'http', store: config.store.kind, holder },
     'ivs-realtime-bot started',
@@ -239,22 +278,13 @@ export async function startBot(config: Config, logger: Logger): Promise<RunningB
   return {
     port,
     metricsPort,
+    /**
+     * The hooks in reverse: poll schedule (current cycle), listeners stop taking connections, timers,
+     * in-flight answers, outbox sends, leader lease, replica heartbeat, open connections, IVS clients, store.
+     */
     async stop() {
       stopping = true;
-      const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
-      const left = () => Math.max(0, deadline - Date.now());
-      clearInterval(pruneTimer);
-      clearInterval(purgeTimer);
-      clearTimeout(firstPurge);
-      await schedule.stop(left() / 2);
-      const closing = Promise.all([slack.stop(), metricsFront?.close()]);
-      await inFlight.settle(left() / 2);
-      await sender?.stop(left());
-      await elector.stop();
-      await replicaBudget.stop();
-      await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, left()).unref())]);
-      ivsClients.destroy();
-      await store.close();
+      await lifecycle.close(SHUTDOWN_BUDGET_MS);
     },
   };
 }
