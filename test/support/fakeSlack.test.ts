@@ -189,3 +189,28 @@ describe('FakeSlack makes the sending test fail', () => {
 function mrkdwnSection(text: string) {
   return { type: 'section' as const, text: mrkdwn(text) };
 }
+
+describe('FakeSlack holds an answer', () => {
+  test('holdNext records the call at once and answers only when released', async () => {
+    const fake = await FakeSlack.start();
+    try {
+      const release = fake.holdNext('chat.postMessage');
+      let answered = false;
+      const sending = clientFor(fake)
+        .chat.postMessage({ channel: 'CHOLD00001', text: 'held' })
+        .then((answer) => {
+          answered = true;
+          return answer;
+        });
+      await fake.waitFor('chat.postMessage');
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(answered, false, 'Slack has the message; the sender has no answer yet');
+      release();
+      assert.equal((await sending).ok, true);
+      const next = await clientFor(fake).chat.postMessage({ channel: 'CHOLD00001', text: 'not held' });
+      assert.equal(next.ok, true, 'only the next call is held');
+    } finally {
+      await fake.close();
+    }
+  });
+});

@@ -36,7 +36,8 @@ export class FakeSlack {
   readonly #server: Server;
   readonly #failures = new Map<string, Failure[]>();
   readonly #channelErrors = new Map<string, string>();
-  readonly #delays = new Map<string, number[]>();
+  /** Per method, how the next calls' answers wait: a number of ms, or a promise the test settles. */
+  readonly #delays = new Map<string, Array<number | Promise<void>>>();
   readonly #waiters: Array<() => void> = [];
   #ts = 1_700_000_000;
   url = '';
@@ -54,7 +55,8 @@ export class FakeSlack {
         this.calls.push({ method, body, at: Date.now(), ok: failure === undefined && !refused });
         for (const wake of this.#waiters.splice(0)) wake();
         const delay = this.#delays.get(method)?.shift();
-        if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+        if (typeof delay === 'number') await new Promise((resolve) => setTimeout(resolve, delay));
+        else if (delay) await delay;
         if (res.destroyed) return;
         if (failure?.status) {
           const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -127,6 +129,21 @@ export class FakeSlack {
     const queue = this.#delays.get(method) ?? [];
     queue.push(ms);
     this.#delays.set(method, queue);
+  }
+
+  /**
+   * The next call of `method` is recorded at once but answered only when the returned function is
+   * called: a test can act between Slack receiving a message and the bot reading Slack's answer.
+   */
+  holdNext(method: string): () => void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const queue = this.#delays.get(method) ?? [];
+    queue.push(held);
+    this.#delays.set(method, queue);
+    return release;
   }
 
   callsTo(method: string): RecordedCall[] {
