@@ -8,6 +8,7 @@ import { recordCycle, scheduleIntervalSeconds, startPollSchedule } from './alert
 import { WatchService } from './alerts/WatchService.ts';
 import { BrowseService, PAGING_TTL_MS } from './browse/BrowseService.ts';
 import { type Config, loadConfig } from './config.ts';
+import type { PostFailure } from './domain/delivery.ts';
 import { DEFAULT_GROUPING } from './domain/model.ts';
 import { cachedGauges, healthRoute, metricsRoute, readyRoute } from './health.ts';
 import { createIvsClientFactory } from './ivs/ivsClients.ts';
@@ -27,7 +28,8 @@ import { registerActions } from './slack/actions/index.ts';
 import { registerCommands } from './slack/commands/index.ts';
 import { createSlackApp } from './slack/createSlackApp.ts';
 import { registerAppHome } from './slack/events/appHome.ts';
-import { type PostFailure, WebClientSlackPoster } from './slack/SlackPoster.ts';
+import { SlackMessenger } from './slack/SlackMessenger.ts';
+import { WebClientSlackPoster } from './slack/SlackPoster.ts';
 import { registerWorkspaceGuard } from './slack/workspaceGuard.ts';
 import { openStore } from './store/openStore.ts';
 import { purgeExpired } from './store/purgeExpired.ts';
@@ -105,7 +107,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     onFailure,
     onDelivered: (channel) => sender?.noteDelivered(channel),
   });
-  const watches = new WatchService({ ivs, store, slack: poster });
+  const watches = new WatchService({ ivs, store, messenger: new SlackMessenger(poster) });
   await watches.seed(config.watches);
 
   const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -136,9 +138,11 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
   sender = new OutboxSender({
     store,
     // Alerts of a watch whose channel was taken off IVS_ALLOWED_CHANNELS are held, not posted.
-    slack: new AllowedChannelsPoster(
-      new WebClientSlackPoster(slack.client, { onFailure }),
-      config.access.allowedChannels,
+    messenger: new SlackMessenger(
+      new AllowedChannelsPoster(
+        new WebClientSlackPoster(slack.client, { onFailure }),
+        config.access.allowedChannels,
+      ),
     ),
     logger,
     holder: `outbox:${holder}`,

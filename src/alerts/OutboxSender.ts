@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import type { PostFailure, PostResult } from '../domain/delivery.ts';
 import type { AlertGroup, FailureScope, Mute, OutboxItem, OutboxKind } from '../domain/model.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { PostFailure, PostResult, SlackPoster } from '../slack/SlackPoster.ts';
-import { renderAlertGroup, renderAlertReply, renderStageNotice } from '../slack/views/alertViews.ts';
 import type { Store } from '../store/Store.ts';
+import type { Messenger } from './Messenger.ts';
 
 /** What became of one outbox item in one attempt (metrics). */
 export type SendOutcome = 'sent' | 'skipped_muted' | 'superseded' | 'retry' | 'failed';
 
 export interface OutboxSenderOptions {
   store: Store;
-  slack: SlackPoster;
+  /** Renders and posts each message (the Slack adapter in production). */
+  messenger: Messenger;
   logger: Logger;
   now?: () => Date;
   /** Slack allows about one message per second per channel. */
@@ -374,11 +375,11 @@ export class OutboxSender {
   }
 
   async #attempt(item: OutboxItem): Promise<Attempt> {
-    const { store, slack } = this.#options;
+    const { store, messenger } = this.#options;
     if (item.kind === 'notice') {
       const payload = noticeSchema.safeParse(item.payload);
       if (!payload.success) return { kind: 'refused', failure: UNREADABLE };
-      return attemptOf(await slack.post(item.channelId, renderStageNotice(payload.data)));
+      return attemptOf(await messenger.postStageNotice(item.channelId, payload.data));
     }
     const stored = item.groupId === null ? undefined : await store.getGroup(item.groupId);
     if (!stored) return { kind: 'refused', failure: GROUP_MISSING };
@@ -399,9 +400,7 @@ export class OutboxSender {
       case 'update':
         if (!group.messageTs) return mute ? { kind: 'skipped_muted' } : this.#postGroup(group, mute, now);
         // Rendered from the group as it is now, so one update carries every change since the last.
-        return attemptOf(
-          await slack.update(group.channelId, group.messageTs, renderAlertGroup(group, mute, now)),
-        );
+        return attemptOf(await messenger.updateAlert(group, group.messageTs, mute, now));
       case 'reply': {
         // A muted alert gets no thread replies, like it gets no new message.
         if (mute) return { kind: 'skipped_muted' };
@@ -418,15 +417,13 @@ export class OutboxSender {
           await store.setGroupMessage(group.id, threadTs);
           this.#unrecordedTs.delete(group.id);
         }
-        return attemptOf(
-          await slack.post(group.channelId, renderAlertReply(group, reply.data), { threadTs }),
-        );
+        return attemptOf(await messenger.postAlertReply(group, reply.data, threadTs));
       }
     }
   }
 
   async #postGroup(group: AlertGroup, mute: Mute | undefined, now: Date): Promise<Attempt> {
-    const posted = await this.#options.slack.post(group.channelId, renderAlertGroup(group, mute, now));
+    const posted = await this.#options.messenger.postAlert(group, mute, now);
     if (!posted.ok) return { kind: 'refused', failure: posted.failure };
     return { kind: 'sent', posted: { groupId: group.id, messageTs: posted.ts } };
   }

@@ -9,9 +9,8 @@ import type {
 import { describeIvsFailure } from '../ivs/IvsFailure.ts';
 import type { IvsGateway } from '../ivs/IvsGateway.ts';
 import type { StageRef } from '../ivs/identifiers.ts';
-import { describePostFailure, type SlackPoster } from '../slack/SlackPoster.ts';
-import { renderWatchStarted } from '../slack/views/noticeView.ts';
 import type { Store } from '../store/Store.ts';
+import type { Messenger } from './Messenger.ts';
 
 export type WatchOutcome =
   | { ok: true; created: boolean; stageArn: string; channelId: string; codes: readonly string[] | null }
@@ -34,13 +33,13 @@ export type MuteOutcome =
 export class WatchService {
   readonly #ivs: IvsGateway;
   readonly #store: Store;
-  readonly #slack: SlackPoster;
+  readonly #messenger: Messenger;
   readonly #now: () => Date;
 
-  constructor(options: { ivs: IvsGateway; store: Store; slack: SlackPoster; now?: () => Date }) {
+  constructor(options: { ivs: IvsGateway; store: Store; messenger: Messenger; now?: () => Date }) {
     this.#ivs = options.ivs;
     this.#store = options.store;
-    this.#slack = options.slack;
+    this.#messenger = options.messenger;
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -58,16 +57,13 @@ export class WatchService {
     if (!resolved.ok) return { ok: false, problem: describeIvsFailure(resolved.failure) };
     const stage = await this.#ivs.getStage(resolved.value, 'interactive');
     if (!stage.ok) return { ok: false, problem: describeIvsFailure(stage.failure) };
-    const posted = await this.#slack.post(
-      request.channelId,
-      renderWatchStarted({
-        stageArn: resolved.value.arn,
-        stageName: stage.value.name,
-        codes: request.codes,
-        userId: request.userId,
-      }),
-    );
-    if (!posted.ok) return { ok: false, problem: describePostFailure(posted.failure) };
+    const posted = await this.#messenger.postWatchStarted(request.channelId, {
+      stageArn: resolved.value.arn,
+      stageName: stage.value.name,
+      codes: request.codes,
+      userId: request.userId,
+    });
+    if (!posted.ok) return { ok: false, problem: this.#messenger.describeFailure(posted.failure) };
     const result = await this.#store.saveWatch({
       stageArn: resolved.value.arn,
       channelId: request.channelId,

@@ -148,6 +148,14 @@ export interface OutboxItem {
 /** What must change before a message Slack refused can go: its channel, the whole workspace, or the message. */
 export type FailureScope = 'channel' | 'workspace' | 'message';
 
+/** The payload of a `notice` outbox item: a stage's polling started failing or works again. */
+export interface StageNotice {
+  readonly stageArn: string;
+  readonly transition: 'failing' | 'recovered';
+  readonly error: string | null;
+  readonly at: string;
+}
+
 /** Messages to one channel that Slack refused for one reason, kept until the cause is fixed. */
 export interface UndeliveredMessages {
   readonly channelId: string;

@@ -1,4 +1,5 @@
-import type { PostResult, SlackPoster } from './SlackPoster.ts';
+import type { PostResult } from '../domain/delivery.ts';
+import type { SlackPoster } from './SlackPoster.ts';
 import type { SlackMessage } from './views/blocks.ts';
 
 /** The error the outbox keeps for a message to a channel taken off IVS_ALLOWED_CHANNELS. */

@@ -12,6 +12,7 @@ import { createIvsClientFactory } from '../../src/ivs/ivsClients.ts';
 import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
 import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import { SlackMessenger } from '../../src/slack/SlackMessenger.ts';
 import { WebClientSlackPoster } from '../../src/slack/SlackPoster.ts';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
 import { FakeSlack } from '../support/fakeSlack.ts';
@@ -58,7 +59,7 @@ function pipeline(
   });
   const sender = new OutboxSender({
     store,
-    slack: new WebClientSlackPoster(client),
+    messenger: new SlackMessenger(new WebClientSlackPoster(client)),
     logger,
     now,
     perChannelIntervalMs: 0,

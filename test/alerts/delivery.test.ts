@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { webApi } from '@slack/bolt';
 import fc from 'fast-check';
 import { OutboxSender, type SendOutcome } from '../../src/alerts/OutboxSender.ts';
+import type { PostFailure } from '../../src/domain/delivery.ts';
 import {
   DEFAULT_GROUPING,
   type DetectedEvent,
@@ -15,7 +16,8 @@ import {
 } from '../../src/domain/model.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { createMetrics } from '../../src/platform/metrics.ts';
-import { type PostFailure, toPostFailure, WebClientSlackPoster } from '../../src/slack/SlackPoster.ts';
+import { SlackMessenger } from '../../src/slack/SlackMessenger.ts';
+import { toPostFailure, WebClientSlackPoster } from '../../src/slack/SlackPoster.ts';
 import { renderWatches } from '../../src/slack/views/alertViews.ts';
 import { renderHome } from '../../src/slack/views/homeView.ts';
 import { PostgresStore } from '../../src/store/postgres/PostgresStore.ts';
@@ -86,7 +88,7 @@ function harness(
   const outcomes: Harness['outcomes'] = [];
   const sender = new OutboxSender({
     store,
-    slack: new WebClientSlackPoster(client()),
+    messenger: new SlackMessenger(new WebClientSlackPoster(client())),
     logger,
     now: () => new Date(clock.now),
     perChannelIntervalMs: 0,

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { PostResult } from '../../src/domain/delivery.ts';
 import { AllowedChannelsPoster, CHANNEL_NOT_ALLOWED } from '../../src/slack/AllowedChannelsPoster.ts';
-import { type PostResult, type SlackPoster, undeliveredReason } from '../../src/slack/SlackPoster.ts';
+import { type SlackPoster, undeliveredReason } from '../../src/slack/SlackPoster.ts';
 
 const message = { text: 'alert', blocks: [] };
 

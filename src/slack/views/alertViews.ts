@@ -3,6 +3,7 @@ import type {
   AlertGroup,
   Mute,
   StageHealth,
+  StageNotice,
   UndeliveredMessages,
   Watch,
 } from '../../domain/model.ts';
@@ -200,13 +201,6 @@ export function renderAlertReply(group: AlertGroup, reply: ReplyPayload): SlackM
   const text = `${what} ${when}${names.length > 0 ? `: ${names.join(', ')}` : '.'}`;
   const fallback = `+${reply.events} more ${truncate(group.code, MAX_CODE)} ${reply.events === 1 ? 'event' : 'events'}`;
   return fitMessage(fallback, [section(text)]);
-}
-
-export interface StageNotice {
-  stageArn: string;
-  transition: 'failing' | 'recovered';
-  error: string | null;
-  at: string;
 }
 
 /** Posted once when polling a stage starts failing and once when it works again. */
