@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
-import { ACTION } from '../../src/slack/actions/actionIds.ts';
+import { ACTION } from '../../src/slack/actionIds.ts';
 import { interceptAws } from '../support/awsNock.ts';
 import { postSigned, sign, slashCommandBody } from '../support/slackRequests.ts';
 import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';

@@ -1,9 +1,9 @@
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import { parseStageArn } from '../../ivs/identifiers.ts';
+import { openTargetSchema } from '../actionIds.ts';
 import type { SlackMessage } from '../views/blocks.ts';
 import { renderBrowseView } from '../views/browseView.ts';
 import { renderBrowseProblem, renderNotice } from '../views/noticeView.ts';
-import { openTargetSchema } from './actionIds.ts';
 import { BAD_BUTTON } from './pageActions.ts';
 
 /**

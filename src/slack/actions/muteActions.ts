@@ -1,8 +1,8 @@
 import type { WatchService } from '../../alerts/WatchService.ts';
+import { groupRefSchema, type MuteHours, muteRefSchema } from '../actionIds.ts';
 import { renderAlertGroup } from '../views/alertViews.ts';
 import type { SlackMessage } from '../views/blocks.ts';
 import { renderNotice } from '../views/noticeView.ts';
-import { groupRefSchema, type MuteHours, muteRefSchema } from './actionIds.ts';
 import { BAD_BUTTON } from './pageActions.ts';
 
 /**

@@ -1,9 +1,9 @@
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import { parseStageArn } from '../../ivs/identifiers.ts';
+import { ACTION, openTargetSchema } from '../actionIds.ts';
 import type { SlackMessage } from '../views/blocks.ts';
 import { renderBrowseView } from '../views/browseView.ts';
 import { renderBrowseProblem, renderNotice } from '../views/noticeView.ts';
-import { ACTION, openTargetSchema } from './actionIds.ts';
 import { BAD_BUTTON } from './pageActions.ts';
 
 type OpenAction = typeof ACTION.openSessions | typeof ACTION.openParticipants | typeof ACTION.openParticipant;

@@ -1,8 +1,8 @@
 import type { BrowseService } from '../../browse/BrowseService.ts';
+import { pageRefSchema } from '../actionIds.ts';
 import type { SlackMessage } from '../views/blocks.ts';
 import { renderBrowseView } from '../views/browseView.ts';
 import { renderBrowseProblem, renderNotice } from '../views/noticeView.ts';
-import { pageRefSchema } from './actionIds.ts';
 
 export const BAD_BUTTON = 'This button carries data the bot does not recognise. Run the /ivs command again.';
 

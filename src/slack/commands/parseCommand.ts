@@ -10,6 +10,7 @@ import {
   parseUserId,
   type StageRef,
 } from '../../ivs/identifiers.ts';
+import { EXAMPLES, USAGE } from '../commandUsage.ts';
 
 /** A `/ivs` command after validation: every ID has the form the IVS API requires. */
 export type Command =
@@ -24,30 +25,6 @@ export type Command =
   | { name: 'mutes' };
 
 export type CommandParse = { ok: true; command: Command } | { ok: false; problem: string; usage: string };
-
-export const USAGE: Record<Exclude<Command['name'], 'help'>, string> = {
-  participant: '/ivs participant <stage> <session-id> <participant-id>',
-  participants:
-    '/ivs participants <stage> <session-id> [--state connected|disconnected] [--published] [--user <userId>] [--recording <state>]',
-  sessions: '/ivs sessions <stage>',
-  stages: '/ivs stages [region]',
-  watch: '/ivs watch <stage> [#channel] [codes=QUOTA_EXCEEDED,PUBLISHER_NOT_FOUND,…]',
-  unwatch: '/ivs unwatch <stage> [#channel]',
-  watches: '/ivs watches',
-  mutes: '/ivs mutes',
-};
-
-export const EXAMPLES: Record<Exclude<Command['name'], 'help'>, string> = {
-  participant:
-    '/ivs participant arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456 st-AbCdEf1234567 xYz123AbC456',
-  participants: '/ivs participants AbCdEf123456 st-AbCdEf1234567 --state connected',
-  sessions: '/ivs sessions arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456',
-  stages: '/ivs stages eu-west-1',
-  watch: '/ivs watch AbCdEf123456 #live-alerts codes=QUOTA_EXCEEDED,PUBLISHER_NOT_FOUND',
-  unwatch: '/ivs unwatch AbCdEf123456 #live-alerts',
-  watches: '/ivs watches',
-  mutes: '/ivs mutes',
-};
 
 const MAX_TEXT = 2_000;
 
@@ -86,7 +63,8 @@ function isChannelWord(word: string): boolean {
   return word.startsWith('#') || word.startsWith('<#') || CHANNEL_ID.test(word);
 }
 
-function usageError(name: keyof typeof USAGE, problem: string): CommandParse {
+// Typed by Command, not USAGE: a subcommand without a usage line in commandUsage.ts fails to compile here.
+function usageError(name: Exclude<Command['name'], 'help'>, problem: string): CommandParse {
   return { ok: false, problem, usage: `Usage: ${USAGE[name]}\nExample: ${EXAMPLES[name]}` };
 }
 

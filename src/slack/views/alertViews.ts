@@ -10,14 +10,7 @@ import type {
 import type { ReplyPayload } from '../../domain/planDetections.ts';
 import { errorCodeFix, explainErrorCode } from '../../ivs/eventCatalog.ts';
 import { parseStageArn } from '../../ivs/identifiers.ts';
-import {
-  ACTION,
-  groupRef,
-  MUTE_ACTION,
-  muteRef,
-  openTarget,
-  openTargetSchema,
-} from '../actions/actionIds.ts';
+import { ACTION, groupRef, MUTE_ACTION, muteRef, openTarget, openTargetSchema } from '../actionIds.ts';
 import { undeliveredReason } from '../SlackPoster.ts';
 import {
   actions,

@@ -6,7 +6,7 @@ import type {
   StageSummary,
 } from '../../ivs/IvsGateway.ts';
 import type { StageArn } from '../../ivs/identifiers.ts';
-import { ACTION, openTarget } from '../actions/actionIds.ts';
+import { ACTION, openTarget } from '../actionIds.ts';
 import { button, context, fitMessage, header, type SlackMessage, section } from './blocks.ts';
 import { pagingActions, type Snapshot, snapshotNote } from './pagingActions.ts';
 import { code, escapeMrkdwn, slackDate } from './text.ts';

@@ -1,7 +1,7 @@
 import type { BrowseProblem } from '../../browse/BrowseService.ts';
 import { describeIvsFailure } from '../../ivs/IvsFailure.ts';
-import { ACTION, pageRef } from '../actions/actionIds.ts';
-import { EXAMPLES, USAGE } from '../commands/parseCommand.ts';
+import { ACTION, pageRef } from '../actionIds.ts';
+import { EXAMPLES, USAGE } from '../commandUsage.ts';
 import { actions, button, context, fitMessage, header, type SlackMessage, section } from './blocks.ts';
 import { escapeMrkdwn } from './text.ts';
 

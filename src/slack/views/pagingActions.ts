@@ -1,5 +1,5 @@
 import type { Paging } from '../../browse/BrowseService.ts';
-import { ACTION, pageRef } from '../actions/actionIds.ts';
+import { ACTION, pageRef } from '../actionIds.ts';
 import {
   type ActionsBlock,
   actions,

@@ -2,7 +2,7 @@ import type { Paging } from '../../browse/BrowseService.ts';
 import { explainErrorCode, isErrorEvent } from '../../ivs/eventCatalog.ts';
 import type { ExchangedToken, ParticipantDetails, ParticipantEvent } from '../../ivs/IvsGateway.ts';
 import type { StageArn } from '../../ivs/identifiers.ts';
-import { ACTION, openTarget } from '../actions/actionIds.ts';
+import { ACTION, openTarget } from '../actionIds.ts';
 import {
   button,
   context,

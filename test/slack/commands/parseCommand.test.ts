@@ -4,12 +4,11 @@ import fc from 'fast-check';
 import {
   type Command,
   type CommandParse,
-  EXAMPLES,
   helpUsage,
   parseCommand,
   tokenize,
-  USAGE,
 } from '../../../src/slack/commands/parseCommand.ts';
+import { EXAMPLES, USAGE } from '../../../src/slack/commandUsage.ts';
 
 const REGION = 'us-east-1';
 const ARN = 'arn:aws:ivs:eu-west-1:123456789012:stage/AbCdEf123456';

@@ -5,12 +5,7 @@ import fc from 'fast-check';
 import type { AffectedParticipant, AlertGroup, Mute, StageHealth, Watch } from '../../../src/domain/model.ts';
 import type { ReplyPayload } from '../../../src/domain/planDetections.ts';
 import { errorCodeFix, explainErrorCode } from '../../../src/ivs/eventCatalog.ts';
-import {
-  ACTION,
-  groupRefSchema,
-  muteRefSchema,
-  openTargetSchema,
-} from '../../../src/slack/actions/actionIds.ts';
+import { ACTION, groupRefSchema, muteRefSchema, openTargetSchema } from '../../../src/slack/actionIds.ts';
 import {
   renderAlertGroup,
   renderAlertReply,

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { BrowseProblem } from '../../../src/browse/BrowseService.ts';
 import type { IvsFailure } from '../../../src/ivs/IvsFailure.ts';
-import { ACTION, openTargetSchema, pageRefSchema } from '../../../src/slack/actions/actionIds.ts';
+import { ACTION, openTargetSchema, pageRefSchema } from '../../../src/slack/actionIds.ts';
 import { helpUsage } from '../../../src/slack/commands/parseCommand.ts';
 import type { SlackMessage } from '../../../src/slack/views/blocks.ts';
 import { renderBrowseView } from '../../../src/slack/views/browseView.ts';

@@ -9,7 +9,7 @@ import type {
   StageSummary,
 } from '../../../src/ivs/IvsGateway.ts';
 import { parseStageArn, type StageArn } from '../../../src/ivs/identifiers.ts';
-import { ACTION, openTargetSchema, pageRefSchema } from '../../../src/slack/actions/actionIds.ts';
+import { ACTION, openTargetSchema, pageRefSchema } from '../../../src/slack/actionIds.ts';
 import type { ActionsBlock, ButtonElement, SlackMessage } from '../../../src/slack/views/blocks.ts';
 import {
   describeFilter,

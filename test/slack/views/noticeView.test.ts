@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { BrowseProblem } from '../../../src/browse/BrowseService.ts';
 import { describeIvsFailure, type IvsFailure, type IvsFailureKind } from '../../../src/ivs/IvsFailure.ts';
-import { ACTION, pageRefSchema } from '../../../src/slack/actions/actionIds.ts';
-import { EXAMPLES, helpUsage, USAGE } from '../../../src/slack/commands/parseCommand.ts';
+import { ACTION, pageRefSchema } from '../../../src/slack/actionIds.ts';
+import { helpUsage } from '../../../src/slack/commands/parseCommand.ts';
+import { EXAMPLES, USAGE } from '../../../src/slack/commandUsage.ts';
 import type { SlackMessage } from '../../../src/slack/views/blocks.ts';
 import {
   renderBrowseProblem,

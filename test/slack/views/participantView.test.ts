@@ -5,7 +5,7 @@ import type { Paging } from '../../../src/browse/BrowseService.ts';
 import { EVENT_NAMES, explainErrorCode } from '../../../src/ivs/eventCatalog.ts';
 import type { ParticipantDetails, ParticipantEvent } from '../../../src/ivs/IvsGateway.ts';
 import { parseStageArn, type StageArn } from '../../../src/ivs/identifiers.ts';
-import { ACTION, pageRefSchema } from '../../../src/slack/actions/actionIds.ts';
+import { ACTION, pageRefSchema } from '../../../src/slack/actionIds.ts';
 import type { ActionsBlock, SlackMessage } from '../../../src/slack/views/blocks.ts';
 import {
   type ParticipantViewData,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isParticipantId, isSessionId, parseStageArn } from '../../ivs/identifiers.ts';
+import { isParticipantId, isSessionId, parseStageArn } from '../ivs/identifiers.ts';
 
 /** Button action IDs: a public contract between rendered messages (which outlive deploys) and listeners. */
 export const ACTION = {

@@ -1,0 +1,162 @@
+// The layout's rules, read from the sources: imports between the folders of src/ point one way, and
+// views depend on data, not on listeners or services. See "How the code is laid out" in README.md.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, test } from 'node:test';
+
+const SRC = resolve(import.meta.dirname, '../src');
+
+interface ImportEdge {
+  /** Importing file, relative to src/. */
+  readonly from: string;
+  /** Imported file, relative to src/. */
+  readonly to: string;
+  /** `import type` / `export type`: erased at run time, a dependency on a shape only. */
+  readonly typeOnly: boolean;
+}
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+// `import … from '…'`, `export … from '…'` (the clause may span lines), side-effect `import '…'`,
+// and dynamic `import('…')`. Only relative specifiers name files of src/.
+const STATIC_IMPORT = /^\s*(import|export)\s+(type\s+)?([^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm;
+const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function importsOf(file: string): ImportEdge[] {
+  const text = readFileSync(file, 'utf8');
+  const from = relative(SRC, file);
+  const edges: ImportEdge[] = [];
+  const add = (specifier: string, typeOnly: boolean) => {
+    if (specifier.startsWith('.'))
+      edges.push({ from, to: relative(SRC, resolve(dirname(file), specifier)), typeOnly });
+  };
+  for (const match of text.matchAll(STATIC_IMPORT)) {
+    const [, , typeKeyword, clause, specifier] = match;
+    if (specifier === undefined) continue;
+    // `export { a } ` without `from` is not an import; a bare `import '…'` has no clause.
+    if (match[1] === 'export' && clause === undefined) continue;
+    add(specifier, typeKeyword !== undefined);
+  }
+  for (const match of text.matchAll(DYNAMIC_IMPORT)) {
+    if (match[1] !== undefined) add(match[1], false);
+  }
+  return edges;
+}
+
+/** The folder right under src/ a file belongs to; files directly in src/ are the composition root, '.'. */
+function folderOf(path: string): string {
+  const parts = path.split('/');
+  return parts.length > 1 ? (parts[0] as string) : '.';
+}
+
+/** Folder → folders it imports, with one file-level import as the reason for each arrow. */
+function folderGraph(edges: readonly ImportEdge[]): Map<string, Map<string, ImportEdge>> {
+  const graph = new Map<string, Map<string, ImportEdge>>();
+  for (const edge of edges) {
+    const from = folderOf(edge.from);
+    const to = folderOf(edge.to);
+    const targets = graph.get(from) ?? new Map<string, ImportEdge>();
+    graph.set(from, targets);
+    if (from !== to && !targets.has(to)) targets.set(to, edge);
+  }
+  return graph;
+}
+
+/** One cycle of the graph as a closed path (first node repeated at the end), or undefined if none. */
+export function findCycle(graph: ReadonlyMap<string, ReadonlyMap<string, unknown>>): string[] | undefined {
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (node: string): string[] | undefined => {
+    state.set(node, 'open');
+    path.push(node);
+    for (const next of [...(graph.get(node)?.keys() ?? [])].sort()) {
+      if (state.get(next) === 'open') return [...path.slice(path.indexOf(next)), next];
+      if (state.get(next) === undefined) {
+        const cycle = visit(next);
+        if (cycle) return cycle;
+      }
+    }
+    path.pop();
+    state.set(node, 'done');
+    return undefined;
+  };
+  for (const node of [...graph.keys()].sort()) {
+    if (state.get(node) === undefined) {
+      const cycle = visit(node);
+      if (cycle) return cycle;
+    }
+  }
+  return undefined;
+}
+
+const edges = sourceFiles(SRC).flatMap(importsOf);
+
+describe('the import graph of src/', () => {
+  test('is read: every relative import names a file that exists', () => {
+    const files = new Set(sourceFiles(SRC).map((file) => relative(SRC, file)));
+    const missing = edges.filter((edge) => !files.has(edge.to));
+    assert.deepEqual(missing, []);
+    // A parser that found nothing would pass every rule below.
+    assert.ok(edges.length > 100, `only ${edges.length} imports read`);
+    assert.ok(edges.some((edge) => edge.from === 'main.ts' && edge.to === 'slack/createSlackApp.ts'));
+  });
+
+  test('has no cycle between folders', () => {
+    const graph = folderGraph(edges);
+    const cycle = findCycle(graph);
+    if (cycle) {
+      const steps = cycle.slice(1).map((to, i) => {
+        const from = cycle[i] as string;
+        const edge = graph.get(from)?.get(to);
+        return `  ${from} -> ${to}  (${edge?.from} imports ${edge?.to})`;
+      });
+      assert.fail(`folders of src/ import each other in a loop:\n${steps.join('\n')}`);
+    }
+  });
+
+  test('nothing imports the composition root', () => {
+    const intoRoot = edges.filter((edge) => folderOf(edge.to) === '.' && folderOf(edge.from) !== '.');
+    assert.deepEqual(intoRoot, []);
+  });
+
+  test('domain/ imports nothing else of src/', () => {
+    const out = edges.filter((edge) => folderOf(edge.from) === 'domain' && folderOf(edge.to) !== 'domain');
+    assert.deepEqual(out, []);
+  });
+
+  test('views import data: no listener (actions, commands, events), services only as types', () => {
+    const listeners = ['slack/actions/', 'slack/commands/', 'slack/events/'];
+    const bad = edges.filter(
+      (edge) =>
+        edge.from.startsWith('slack/views/') &&
+        (listeners.some((dir) => edge.to.startsWith(dir)) ||
+          (['alerts', 'browse'].includes(folderOf(edge.to)) && !edge.typeOnly)),
+    );
+    assert.deepEqual(bad, []);
+  });
+});
+
+describe('findCycle', () => {
+  const graphOf = (arrows: Record<string, string[]>) =>
+    new Map(Object.entries(arrows).map(([from, to]) => [from, new Map(to.map((t) => [t, true]))]));
+
+  test('finds a loop and names it as a closed path', () => {
+    assert.deepEqual(findCycle(graphOf({ a: ['b'], b: ['c'], c: ['a'], d: ['a'] })), ['a', 'b', 'c', 'a']);
+    assert.deepEqual(findCycle(graphOf({ alerts: ['slack'], slack: ['alerts'] })), [
+      'alerts',
+      'slack',
+      'alerts',
+    ]);
+  });
+
+  test('finds none in layers, even where two paths meet', () => {
+    assert.equal(findCycle(graphOf({ top: ['mid', 'low'], mid: ['low'], low: [] })), undefined);
+  });
+});
