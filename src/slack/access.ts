@@ -8,28 +8,32 @@ export interface AccessPolicy {
   readonly adminUsers: ReadonlySet<string> | null;
 }
 
-/** Reading IVS (participant, lists, paging) or changing something (watch, mute, share, disconnect). */
-export type AccessLevel = 'read' | 'change' | 'admin';
+/**
+ * What a subcommand or button requires: nothing (help, for anyone anywhere), reading IVS
+ * (participant, lists, paging), changing something (watch, mute, share) or being an admin (disconnect).
+ */
+export type AccessLevel = 'open' | 'read' | 'change' | 'admin';
 
 export type AccessDecision = { ok: true } | { ok: false; reason: string };
 
-export const OPEN_POLICY: AccessPolicy = { allowedUsers: null, allowedChannels: null, adminUsers: null };
+/** Who typed the command or clicked the button, and where (no channel: App Home, some surfaces). */
+export interface Requester {
+  userId: string;
+  channelId: string | undefined;
+}
 
 export function isAdmin(policy: AccessPolicy, userId: string): boolean {
   return policy.adminUsers?.has(userId) ?? false;
 }
 
 /**
- * Read: allowed users (admins always). Change: an admin when admins are set, otherwise as read.
+ * Open: anyone, anywhere. Read: allowed users (admins always). Change: an admin when admins are set, otherwise as read.
  * Admin (Disconnect, the one action that changes IVS): only listed admins. Whatever the level, the
  * channel must be on IVS_ALLOWED_CHANNELS, for admins too: admins may do more, not in more places,
  * so participant data never shows up in a channel outside the list.
  */
-export function decideAccess(
-  policy: AccessPolicy,
-  who: { userId: string; channelId: string | undefined },
-  level: AccessLevel,
-): AccessDecision {
+export function decideAccess(policy: AccessPolicy, who: Requester, level: AccessLevel): AccessDecision {
+  if (level === 'open') return { ok: true };
   const admin = isAdmin(policy, who.userId);
   if (level === 'admin' || (level === 'change' && policy.adminUsers !== null)) {
     if (!admin) return { ok: false, reason: 'Only the bot’s admins (IVS_ADMIN_USERS) may do that.' };
@@ -59,4 +63,30 @@ function channelAllowed(policy: AccessPolicy, channelId: string | undefined): bo
   return (
     policy.allowedChannels === null || (channelId !== undefined && policy.allowedChannels.has(channelId))
   );
+}
+
+/** What a request asks for: who, where, at which level. */
+export interface AccessRequest {
+  who: Requester;
+  level: AccessLevel;
+}
+
+/**
+ * Bolt listener middleware (`app.command('/ivs', …, authorize(…), handler)`): the listeners after it
+ * run only when the request is allowed under `policy`; otherwise `refuse` answers with the reason. A
+ * request it cannot tell (undefined: the middleware that reads the payload did not run) is refused.
+ */
+export function authorize<Args extends { next: () => Promise<void> }>(
+  policy: AccessPolicy,
+  request: (args: Args) => AccessRequest | undefined,
+  refuse: (args: Args, reason: string) => Promise<void>,
+): (args: Args) => Promise<void> {
+  return async (args) => {
+    const asked = request(args);
+    const decision = asked
+      ? decideAccess(policy, asked.who, asked.level)
+      : { ok: false as const, reason: 'The bot could not tell who sent this, so it did nothing.' };
+    if (decision.ok) await args.next();
+    else await refuse(args, decision.reason);
+  };
 }

@@ -1,10 +1,16 @@
-import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import type {
+  AllMiddlewareArgs,
+  App,
+  BlockAction,
+  ButtonAction,
+  SlackActionMiddlewareArgs,
+} from '@slack/bolt';
 import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Turns } from '../../platform/LoopTurns.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import { type AccessLevel, type AccessPolicy, decideAccess, isAdmin, OPEN_POLICY } from '../access.ts';
+import { type AccessLevel, type AccessPolicy, authorize, isAdmin } from '../access.ts';
 import { ACTION } from '../actionIds.ts';
 import { blockActionsBodySchema, buttonActionSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
@@ -24,68 +30,88 @@ export interface ActionDeps {
   slack: SlackPoster;
   logger: Logger;
   metrics?: Pick<Metrics, 'commands'>;
-  access?: AccessPolicy;
+  access: AccessPolicy;
   /** Answers wait for a turn, so that the acks of requests already received go first. */
   turns?: Turns;
 }
 
-type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
+export type ActionId = (typeof ACTION)[keyof typeof ACTION];
 
-/** Every button: ack at once, validate the payload, then answer through response_url. */
+/**
+ * What each button requires. Every action ID must be listed (a type error otherwise), and a listener
+ * is registered only through its ID here, so no button is ever without a level.
+ */
+export const ACTION_ACCESS = {
+  [ACTION.previousPage]: 'read',
+  [ACTION.nextPage]: 'read',
+  [ACTION.restart]: 'read',
+  [ACTION.previousPageCopy]: 'read',
+  [ACTION.nextPageCopy]: 'read',
+  [ACTION.openSessions]: 'read',
+  [ACTION.openParticipants]: 'read',
+  [ACTION.openParticipant]: 'read',
+  [ACTION.share]: 'change',
+  [ACTION.muteAlert1h]: 'change',
+  [ACTION.muteAlert24h]: 'change',
+  [ACTION.muteAlert]: 'change',
+  [ACTION.unmuteAlert]: 'change',
+  [ACTION.disconnect]: 'admin',
+} as const satisfies Record<ActionId, AccessLevel>;
+
+/** A valid click, put in Bolt's context by the listener that read the payload. */
+interface ButtonContext {
+  input?: ButtonInput;
+}
+
+type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs<ButtonContext>;
+
+/** Every button: ack at once, validate the payload, authorize the click, then answer through response_url. */
 export function registerActions(app: App, deps: ActionDeps): void {
-  const viewer = (input: ButtonInput) => ({ isAdmin: isAdmin(deps.access ?? OPEN_POLICY, input.userId) });
+  const viewer = (input: ButtonInput) => ({ isAdmin: isAdmin(deps.access, input.userId) });
   // A click is a new request: who may click is checked again, whatever the message showed.
-  const on = (
-    actionId: string,
-    level: AccessLevel,
-    handle: (input: ButtonInput, args: ButtonArgs) => Promise<void>,
-  ) => {
-    app.action<BlockAction<ButtonAction>>(actionId, async (args) => {
-      await args.ack();
-      // Requests already received get their acks before this click's answer is worked out.
-      await deps.turns?.next();
-      const action = buttonActionSchema.safeParse(args.action);
-      const body = blockActionsBodySchema.safeParse(args.body);
-      if (!action.success || !body.success) {
-        deps.logger.warn({ actionId }, 'malformed button payload');
-        await replyVia(args.respond, deps.logger)(renderNotice(BAD_BUTTON));
-        return;
-      }
-      const who = { userId: body.data.user.id, channelId: body.data.channel?.id };
-      const decision = decideAccess(deps.access ?? OPEN_POLICY, who, level);
-      if (!decision.ok) {
-        deps.logger.warn(
-          { action: actionId, user: who.userId, channel: who.channelId, reason: decision.reason },
-          'button refused',
-        );
-        deps.metrics?.commands.inc({ command: actionId, outcome: 'refused' });
-        await replyVia(args.respond, deps.logger)(renderNotice(decision.reason));
-        return;
-      }
-      deps.logger.info({ action: actionId, user: body.data.user.id }, 'button');
-      deps.metrics?.commands.inc({ command: actionId, outcome: 'ok' });
-      await handle(
-        { value: action.data.value, userId: body.data.user.id, channelId: body.data.channel?.id },
-        args,
-      );
-    });
+  const on = (actionId: ActionId, handle: (input: ButtonInput, args: ButtonArgs) => Promise<void>) => {
+    app.action<BlockAction<ButtonAction>, ButtonContext>(
+      actionId,
+      (args) => readButton(args, actionId, deps),
+      authorize<ButtonArgs>(
+        deps.access,
+        ({ context }) => context.input && { who: context.input, level: ACTION_ACCESS[actionId] },
+        async (args, reason) => {
+          const who = args.context.input;
+          deps.logger.warn(
+            { action: actionId, user: who?.userId, channel: who?.channelId, reason },
+            'button refused',
+          );
+          deps.metrics?.commands.inc({ command: actionId, outcome: 'refused' });
+          await replyVia(args.respond, deps.logger)(renderNotice(reason));
+        },
+      ),
+      async (args) => {
+        const { input } = args.context;
+        // authorize() lets nothing through without an input; this only narrows the type.
+        if (!input) return;
+        deps.logger.info({ action: actionId, user: input.userId }, 'button');
+        deps.metrics?.commands.inc({ command: actionId, outcome: 'ok' });
+        await handle(input, args);
+      },
+    );
   };
 
   for (const actionId of [ACTION.previousPage, ACTION.nextPage, ACTION.restart]) {
-    on(actionId, 'read', async (input, args) => {
+    on(actionId, async (input, args) => {
       const message = await runPageAction(input.value, deps.browse, viewer(input));
       await replyVia(args.respond, deps.logger)(message, { replaceOriginal: true });
     });
   }
   // From a shared copy in a channel: the clicker gets the page for themselves; the channel's copy stays.
   for (const actionId of [ACTION.previousPageCopy, ACTION.nextPageCopy]) {
-    on(actionId, 'read', async (input, args) => {
+    on(actionId, async (input, args) => {
       const message = await runPageAction(input.value, deps.browse, viewer(input));
       await replyVia(args.respond, deps.logger)(message);
     });
   }
   for (const actionId of [ACTION.openSessions, ACTION.openParticipants, ACTION.openParticipant]) {
-    on(actionId, 'read', async (input, args) => {
+    on(actionId, async (input, args) => {
       const message = await runOpenAction(actionId, input.value, deps.browse, viewer(input));
       await replyVia(args.respond, deps.logger)(message);
     });
@@ -95,13 +121,13 @@ export function registerActions(app: App, deps: ActionDeps): void {
     [ACTION.muteAlert24h, 24],
     [ACTION.muteAlert, undefined],
   ] as const) {
-    on(actionId, 'change', async (input, args) => {
+    on(actionId, async (input, args) => {
       const now = deps.now?.() ?? new Date();
       const result = await runMuteAction(input.value, input.userId, deps.watches, now, hours);
       await replyResult(result, args);
     });
   }
-  on(ACTION.unmuteAlert, 'change', async (input, args) => {
+  on(ACTION.unmuteAlert, async (input, args) => {
     const result = await runUnmuteAction(input.value, deps.watches, deps.now?.() ?? new Date());
     await replyResult(result, args);
   });
@@ -113,13 +139,13 @@ export function registerActions(app: App, deps: ActionDeps): void {
     if ('replace' in result) await reply(result.replace, { replaceOriginal: true });
     else await reply(result.notice);
   };
-  on(ACTION.disconnect, 'admin', async (input, args) => {
+  on(ACTION.disconnect, async (input, args) => {
     const result = await runDisconnectAction(input.value, input, deps.browse, deps.now?.() ?? new Date());
     if ('replace' in result)
       deps.logger.warn({ user: input.userId, target: input.value }, 'participant disconnected from Slack');
     await replyResult(result, args);
   });
-  on(ACTION.share, 'change', async (input, args) => {
+  on(ACTION.share, async (input, args) => {
     const problem = await runShareAction(input.value, input, deps);
     if (problem) await replyVia(args.respond, deps.logger)(problem);
   });
@@ -129,4 +155,24 @@ interface ButtonInput {
   value: string;
   userId: string;
   channelId: string | undefined;
+}
+
+/** Acks, waits for its turn and validates the click's payload; answers one it cannot read. */
+async function readButton(args: ButtonArgs, actionId: ActionId, deps: ActionDeps): Promise<void> {
+  await args.ack();
+  // Requests already received get their acks before this click's answer is worked out.
+  await deps.turns?.next();
+  const action = buttonActionSchema.safeParse(args.action);
+  const body = blockActionsBodySchema.safeParse(args.body);
+  if (!action.success || !body.success) {
+    deps.logger.warn({ actionId }, 'malformed button payload');
+    await replyVia(args.respond, deps.logger)(renderNotice(BAD_BUTTON));
+    return;
+  }
+  args.context.input = {
+    value: action.data.value,
+    userId: body.data.user.id,
+    channelId: body.data.channel?.id,
+  };
+  await args.next();
 }

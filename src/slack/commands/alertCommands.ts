@@ -1,5 +1,5 @@
 import type { WatchService } from '../../alerts/WatchService.ts';
-import { type AccessPolicy, decideTargetChannel, isAdmin, OPEN_POLICY } from '../access.ts';
+import { type AccessPolicy, decideTargetChannel, isAdmin } from '../access.ts';
 import { renderMutes, renderWatches } from '../views/alertViews.ts';
 import type { SlackMessage } from '../views/blocks.ts';
 import { renderNotice } from '../views/noticeView.ts';
@@ -13,7 +13,7 @@ export async function runAlertCommand(
   caller: { userId: string; channelId: string },
   watches: WatchService,
   now: Date,
-  access: AccessPolicy = OPEN_POLICY,
+  access: AccessPolicy,
 ): Promise<SlackMessage> {
   switch (command.name) {
     case 'watch': {

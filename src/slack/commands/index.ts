@@ -1,10 +1,10 @@
-import type { App } from '@slack/bolt';
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WatchService } from '../../alerts/WatchService.ts';
 import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Turns } from '../../platform/LoopTurns.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
-import { type AccessLevel, type AccessPolicy, decideAccess, isAdmin, OPEN_POLICY } from '../access.ts';
+import { type AccessLevel, type AccessPolicy, authorize, isAdmin } from '../access.ts';
 import { slashCommandSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
 import type { SlackMessage } from '../views/blocks.ts';
@@ -21,76 +21,100 @@ export interface CommandDeps {
   regions?: ReadonlySet<string>;
   logger: Logger;
   metrics?: Pick<Metrics, 'commands'>;
-  access?: AccessPolicy;
+  access: AccessPolicy;
   now?: () => Date;
   /** Answers wait for a turn, so that the acks of requests already received go first. */
   turns?: Turns;
 }
 
-/** What each subcommand needs: help is for everyone, reading IVS is "read", changing the bot is "change". */
-export function commandLevel(name: Command['name']): AccessLevel | 'none' {
-  switch (name) {
-    case 'help':
-      return 'none';
-    case 'watch':
-    case 'unwatch':
-      return 'change';
-    default:
-      return 'read';
-  }
-}
+/**
+ * What each subcommand requires: help is for anyone anywhere, reading IVS or the bot's lists is
+ * "read", changing the bot is "change". Every subcommand must be listed (a type error otherwise), so
+ * a new one is never open to readers by default.
+ */
+export const COMMAND_ACCESS = {
+  help: 'open',
+  stages: 'read',
+  sessions: 'read',
+  participants: 'read',
+  participant: 'read',
+  watches: 'read',
+  mutes: 'read',
+  watch: 'change',
+  unwatch: 'change',
+} as const satisfies Record<Command['name'], AccessLevel>;
 
 export interface Caller {
   userId: string;
   channelId: string;
 }
 
-/** `/ivs`: ack at once (Slack's 3-second deadline), then answer through response_url. */
+/** A valid `/ivs` command and who typed it where, put in Bolt's context by the listener that read it. */
+interface CommandContext {
+  request?: { command: Command; caller: Caller; log: Logger };
+}
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs<CommandContext>;
+
+/** `/ivs`: ack at once (Slack's 3-second deadline), read the command, authorize it, answer through response_url. */
 export function registerCommands(app: App, deps: CommandDeps): void {
-  app.command('/ivs', async ({ command, ack, respond }) => {
-    await ack();
-    // Requests already received get their acks before this one's answer is worked out.
-    await deps.turns?.next();
-    const reply = replyVia(respond, deps.logger);
-    const payload = slashCommandSchema.safeParse(command);
-    if (!payload.success) {
-      deps.logger.warn({ issues: payload.error.issues.length }, 'malformed slash command payload');
-      await reply(renderNotice('Slack sent a command the bot could not read. Try again.'));
-      return;
-    }
-    const parsed = parseCommand(payload.data.text, deps.defaultRegion, deps.regions);
-    const log = deps.logger.child({ user: payload.data.user_id, channel: payload.data.channel_id });
-    if (!parsed.ok) {
-      log.info({ command: 'usage_error' }, 'slash command rejected');
-      deps.metrics?.commands.inc({ command: 'unknown', outcome: 'usage_error' });
-      await reply(renderUsageError(parsed.problem, parsed.usage));
-      return;
-    }
-    const level = commandLevel(parsed.command.name);
-    const decision =
-      level === 'none'
-        ? { ok: true as const }
-        : decideAccess(
-            deps.access ?? OPEN_POLICY,
-            { userId: payload.data.user_id, channelId: payload.data.channel_id },
-            level,
-          );
-    if (!decision.ok) {
-      log.warn({ command: parsed.command.name, reason: decision.reason }, 'slash command refused');
-      deps.metrics?.commands.inc({ command: parsed.command.name, outcome: 'refused' });
-      await reply(renderNotice(decision.reason));
-      return;
-    }
-    log.info({ command: parsed.command.name }, 'slash command');
-    deps.metrics?.commands.inc({ command: parsed.command.name, outcome: 'ok' });
-    await reply(
-      await runCommand(
-        parsed.command,
-        { userId: payload.data.user_id, channelId: payload.data.channel_id },
-        deps,
-      ),
-    );
-  });
+  app.command<CommandContext>(
+    '/ivs',
+    (args) => readCommand(args, deps),
+    authorize<CommandArgs>(
+      deps.access,
+      ({ context }) =>
+        context.request && {
+          who: context.request.caller,
+          level: COMMAND_ACCESS[context.request.command.name],
+        },
+      async ({ context, respond }, reason) => {
+        const name = context.request?.command.name ?? 'unknown';
+        (context.request?.log ?? deps.logger).warn({ command: name, reason }, 'slash command refused');
+        deps.metrics?.commands.inc({ command: name, outcome: 'refused' });
+        await replyVia(respond, deps.logger)(renderNotice(reason));
+      },
+    ),
+    async ({ context, respond }) => {
+      const { request } = context;
+      // authorize() lets nothing through without a request; this only narrows the type.
+      if (!request) return;
+      request.log.info({ command: request.command.name }, 'slash command');
+      deps.metrics?.commands.inc({ command: request.command.name, outcome: 'ok' });
+      await replyVia(respond, deps.logger)(await runCommand(request.command, request.caller, deps));
+    },
+  );
+}
+
+/** Acks, waits for its turn, validates the payload and parses the command; answers what it cannot read. */
+async function readCommand(
+  { command, ack, respond, context, next }: CommandArgs,
+  deps: CommandDeps,
+): Promise<void> {
+  await ack();
+  // Requests already received get their acks before this one's answer is worked out.
+  await deps.turns?.next();
+  const reply = replyVia(respond, deps.logger);
+  const payload = slashCommandSchema.safeParse(command);
+  if (!payload.success) {
+    deps.logger.warn({ issues: payload.error.issues.length }, 'malformed slash command payload');
+    await reply(renderNotice('Slack sent a command the bot could not read. Try again.'));
+    return;
+  }
+  const parsed = parseCommand(payload.data.text, deps.defaultRegion, deps.regions);
+  const log = deps.logger.child({ user: payload.data.user_id, channel: payload.data.channel_id });
+  if (!parsed.ok) {
+    log.info({ command: 'usage_error' }, 'slash command rejected');
+    deps.metrics?.commands.inc({ command: 'unknown', outcome: 'usage_error' });
+    await reply(renderUsageError(parsed.problem, parsed.usage));
+    return;
+  }
+  context.request = {
+    command: parsed.command,
+    caller: { userId: payload.data.user_id, channelId: payload.data.channel_id },
+    log,
+  };
+  await next();
 }
 
 function runCommand(command: Command, caller: Caller, deps: CommandDeps): Promise<SlackMessage> {
@@ -101,16 +125,10 @@ function runCommand(command: Command, caller: Caller, deps: CommandDeps): Promis
     case 'unwatch':
     case 'watches':
     case 'mutes':
-      return runAlertCommand(
-        command,
-        caller,
-        deps.watches,
-        deps.now?.() ?? new Date(),
-        deps.access ?? OPEN_POLICY,
-      );
+      return runAlertCommand(command, caller, deps.watches, deps.now?.() ?? new Date(), deps.access);
     default:
       return runBrowseCommand(command, deps.browse, {
-        isAdmin: isAdmin(deps.access ?? OPEN_POLICY, caller.userId),
+        isAdmin: isAdmin(deps.access, caller.userId),
       });
   }
 }
