@@ -4,8 +4,6 @@ import { HttpFront, type HttpRoute } from '../platform/HttpFront.ts';
 import type { Logger } from '../platform/logger.ts';
 import { toBoltLogger } from './boltLogger.ts';
 
-export type { HttpRoute } from '../platform/HttpFront.ts';
-
 export interface SlackAppHandle {
   app: App;
   /** The bot token's Web API client, for messages the bot posts on its own (alerts, shares). */
