@@ -29,25 +29,25 @@ function sourceFiles(dir: string): string[] {
 const STATIC_IMPORT = /^\s*(import|export)\s+(type\s+)?([^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm;
 const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
-function importsOf(file: string): ImportEdge[] {
+/** What one file imports: files of src/ (`to` relative to src/) and packages (`to` as written). */
+function importsOf(file: string): { files: ImportEdge[]; packages: ImportEdge[] } {
   const text = readFileSync(file, 'utf8');
   const from = relative(SRC, file);
-  const edges: ImportEdge[] = [];
+  const files: ImportEdge[] = [];
+  const packages: ImportEdge[] = [];
   const add = (specifier: string, typeOnly: boolean) => {
     if (specifier.startsWith('.'))
-      edges.push({ from, to: relative(SRC, resolve(dirname(file), specifier)), typeOnly });
+      files.push({ from, to: relative(SRC, resolve(dirname(file), specifier)), typeOnly });
+    else packages.push({ from, to: specifier, typeOnly });
   };
   for (const match of text.matchAll(STATIC_IMPORT)) {
-    const [, , typeKeyword, clause, specifier] = match;
-    if (specifier === undefined) continue;
-    // `export { a } ` without `from` is not an import; a bare `import '…'` has no clause.
-    if (match[1] === 'export' && clause === undefined) continue;
-    add(specifier, typeKeyword !== undefined);
+    const [, , typeKeyword, , specifier] = match;
+    if (specifier !== undefined) add(specifier, typeKeyword !== undefined);
   }
   for (const match of text.matchAll(DYNAMIC_IMPORT)) {
     if (match[1] !== undefined) add(match[1], false);
   }
-  return edges;
+  return { files, packages };
 }
 
 /** The folder right under src/ a file belongs to; files directly in src/ are the composition root, '.'. */
@@ -96,7 +96,9 @@ export function findCycle(graph: ReadonlyMap<string, ReadonlyMap<string, unknown
   return undefined;
 }
 
-const edges = sourceFiles(SRC).flatMap(importsOf);
+const imports = sourceFiles(SRC).map(importsOf);
+const edges = imports.flatMap((i) => i.files);
+const packageImports = imports.flatMap((i) => i.packages);
 
 describe('the import graph of src/', () => {
   test('is read: every relative import names a file that exists', () => {
@@ -141,6 +143,24 @@ describe('the import graph of src/', () => {
     );
     assert.deepEqual(bad, []);
   });
+});
+
+describe('outside services are reached through their adapter only', () => {
+  const rules: [adapter: string, packages: RegExp][] = [
+    ['ivs', /^@aws-sdk\//],
+    ['store', /^(pg|node:sqlite)$/],
+    ['slack', /^@slack\//],
+  ];
+  for (const [adapter, packages] of rules) {
+    test(`${packages.source} only in ${adapter}/`, () => {
+      const uses = packageImports.filter((edge) => packages.test(edge.to));
+      assert.ok(uses.length > 0, `no import matches ${packages.source}: the rule checks nothing`);
+      assert.deepEqual(
+        uses.filter((edge) => folderOf(edge.from) !== adapter),
+        [],
+      );
+    });
+  }
 });
 
 describe('findCycle', () => {
