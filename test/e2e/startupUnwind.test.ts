@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { loadConfig } from '../../src/config.ts';
 import { startBot } from '../../src/main.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import { freshDatabase, NO_POSTGRES, TEST_DATABASE_URL } from '../support/postgres.ts';
 
 // A start-up that fails partway closes what it had started. The SQLite store holds an exclusive
 // lock on its file for as long as it is open, and another process is refused while it does (see
@@ -52,7 +54,7 @@ async function openFromAnotherProcess(file: string): Promise<{ opened?: boolean;
 }
 
 async function startWith(
-  file: string,
+  databaseUrl: string,
   env: Record<string, string>,
 ): Promise<{ error: unknown; logs: string }> {
   const slackApi = await listening();
@@ -65,7 +67,7 @@ async function startWith(
     AWS_ACCESS_KEY_ID: 'AKIDTESTKEY',
     AWS_SECRET_ACCESS_KEY: 'test-secret-access-key',
     SLACK_API_URL: `http://127.0.0.1:${slackApiPort}/api/`,
-    DATABASE_URL: `sqlite:${file}`,
+    DATABASE_URL: databaseUrl,
     HOST: '127.0.0.1',
     ...env,
   });
@@ -101,7 +103,7 @@ test('the Slack port already in use: start-up fails with the bind error and the 
   const file = join(dir, 'slack-port.db');
   const taken = await listening();
   try {
-    const { error } = await startWith(file, { PORT: String(portOf(taken)) });
+    const { error } = await startWith(`sqlite:${file}`, { PORT: String(portOf(taken)) });
     assert.equal((error as NodeJS.ErrnoException | undefined)?.code, 'EADDRINUSE');
     assert.deepEqual(await openFromAnotherProcess(file), { opened: true });
   } finally {
@@ -116,12 +118,39 @@ test('METRICS_PORT already in use: the Slack listener and the store started befo
   await closeServer(free);
   const taken = await listening();
   try {
-    const { error } = await startWith(file, { PORT: String(slackPort), METRICS_PORT: String(portOf(taken)) });
+    const { error } = await startWith(`sqlite:${file}`, {
+      PORT: String(slackPort),
+      METRICS_PORT: String(portOf(taken)),
+    });
     assert.equal((error as NodeJS.ErrnoException | undefined)?.code, 'EADDRINUSE');
     assert.deepEqual(await openFromAnotherProcess(file), { opened: true });
     // The Slack listener had started: its port is free again.
     await closeServer(await listening(slackPort));
   } finally {
     await closeServer(taken);
+  }
+});
+
+test('PostgreSQL: the Slack port already in use closes the pool (the database drops without FORCE)', {
+  skip: NO_POSTGRES,
+}, async () => {
+  const database = await freshDatabase();
+  const name = new URL(database.url).pathname.slice(1);
+  const taken = await listening();
+  try {
+    const { error } = await startWith(database.url, { PORT: String(portOf(taken)) });
+    assert.equal((error as NodeJS.ErrnoException | undefined)?.code, 'EADDRINUSE');
+    // DROP DATABASE refuses a database other sessions are connected to (after waiting a few seconds
+    // for them to go), so it succeeds only if the bot ended its pool.
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+  } finally {
+    await closeServer(taken);
+    await database.drop();
   }
 });
