@@ -1,5 +1,5 @@
 // Starts a seeded IVS Real-Time simulator for demos and prints how to point the bot at it:
-//   node test/support/ivsSimulatorServer.ts --port 4566 --stages 3 --participants 8 --tps 5
+//   node testkit/ivsSimulatorServer.ts --port 4566 --stages 3 --participants 8 --tps 5
 // Stop it with Ctrl-C.
 import { parseArgs } from 'node:util';
 import { IvsSimulator } from './ivsSimulator.ts';

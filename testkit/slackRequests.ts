@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 // Requests built from Slack's documented payloads, signed like Slack does. The payloads are copies of
 // ../shared/slack/payloads kept in test/fixtures/slack so the suite runs anywhere; a test checks the
 // copies still match the shared originals when those are present.
-export const PAYLOADS = new URL('../fixtures/slack/', import.meta.url);
-export const SHARED_PAYLOADS = new URL('../../../shared/slack/payloads/', import.meta.url);
+export const PAYLOADS = new URL('../test/fixtures/slack/', import.meta.url);
+export const SHARED_PAYLOADS = new URL('../../shared/slack/payloads/', import.meta.url);
 
 export function readPayload(name: string): string {
   return readFileSync(new URL(name, PAYLOADS), 'utf8');

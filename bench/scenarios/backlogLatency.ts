@@ -1,5 +1,5 @@
 import type { EventErrorCode } from '@aws-sdk/client-ivs-realtime';
-import type { SimulatorCall } from '../../test/support/ivsSimulator.ts';
+import type { SimulatorCall } from '../../testkit/ivsSimulator.ts';
 import { ALERT_CHANNEL, type Harness, withHarness } from '../support/harness.ts';
 import { formatMs } from '../support/latencyStats.ts';
 import { errorEventName } from '../support/population.ts';

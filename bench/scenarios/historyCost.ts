@@ -1,4 +1,4 @@
-import type { ListOrder } from '../../test/support/ivsSimulator.ts';
+import type { ListOrder } from '../../testkit/ivsSimulator.ts';
 import { ALERT_CHANNEL, cycleStarts, type Harness, withHarness } from '../support/harness.ts';
 import { figuresOf, type ScenarioResult } from '../support/resultTable.ts';
 import { sleepUntilPhase, waitUntil } from '../support/timing.ts';

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IvsSimulator, type SimulatorCall } from '../../test/support/ivsSimulator.ts';
+import { IvsSimulator, type SimulatorCall } from '../../testkit/ivsSimulator.ts';
 import { BotProcess } from './botProcess.ts';
 import { RateLimitedSlack } from './rateLimitedSlack.ts';
 

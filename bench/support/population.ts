@@ -1,5 +1,5 @@
 import type { EventErrorCode, EventName } from '@aws-sdk/client-ivs-realtime';
-import type { IvsSimulator } from '../../test/support/ivsSimulator.ts';
+import type { IvsSimulator } from '../../testkit/ivsSimulator.ts';
 
 /** What one watched stage looks like: history in ended sessions, maybe one live session. */
 export interface StageShape {

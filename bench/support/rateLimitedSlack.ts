@@ -6,7 +6,7 @@ import {
   readBody,
   slackAnswer,
   slackRefusal,
-} from '../../test/support/fakeSlack.ts';
+} from '../../testkit/fakeSlack.ts';
 
 /** One request the fake answered, Web API method or `response:<name>` for a response_url post. */
 export interface SlackRequest {

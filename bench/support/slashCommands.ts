@@ -1,4 +1,4 @@
-import { sign, slashCommandBody } from '../../test/support/slackRequests.ts';
+import { sign, slashCommandBody } from '../../testkit/slackRequests.ts';
 import { AckClient } from './ackClient.ts';
 import { SIGNING_SECRET } from './harness.ts';
 import type { RateLimitedSlack } from './rateLimitedSlack.ts';

@@ -15,8 +15,8 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { SlackMessenger } from '../../src/slack/SlackMessenger.ts';
 import { WebClientSlackPoster } from '../../src/slack/SlackPoster.ts';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
-import { FakeSlack } from '../support/fakeSlack.ts';
-import { IvsSimulator } from '../support/ivsSimulator.ts';
+import { FakeSlack } from '../../testkit/fakeSlack.ts';
+import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
 
 const CHANNEL = 'CALERTS0001';
 const T0 = Date.parse('2026-11-25T10:00:00Z');

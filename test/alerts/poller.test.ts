@@ -14,7 +14,7 @@ import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
 import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
-import { IvsSimulator, type ListOrder } from '../support/ivsSimulator.ts';
+import { IvsSimulator, type ListOrder } from '../../testkit/ivsSimulator.ts';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EventErrorCode } from '@aws-sdk/client-ivs-realtime';
-import { IvsSimulator } from '../support/ivsSimulator.ts';
-import { buttonClickBody, postSigned, sign, slashCommandBody } from '../support/slackRequests.ts';
+import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
+import { buttonClickBody, postSigned, sign, slashCommandBody } from '../../testkit/slackRequests.ts';
 import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // The alert path end to end: a real bot on a free port polling the IVS simulator every second,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import nock from 'nock';
+import { buttonClickBody, postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
 import {
   eventsPage1,
   eventsPage2,
@@ -16,7 +17,6 @@ import {
   stagesAnswer,
 } from '../fixtures/ivsAnswers.ts';
 import { interceptAws } from '../support/awsNock.ts';
-import { buttonClickBody, postSigned, slashCommandBody } from '../support/slackRequests.ts';
 import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 interface Block {

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { EventErrorCode } from '@aws-sdk/client-ivs-realtime';
 import pg from 'pg';
-import { type BotProcess, eventually, startBotProcess } from '../support/botProcess.ts';
-import { FakeSlack } from '../support/fakeSlack.ts';
-import { IvsSimulator } from '../support/ivsSimulator.ts';
+import { type BotProcess, eventually, startBotProcess } from '../../testkit/botProcess.ts';
+import { FakeSlack } from '../../testkit/fakeSlack.ts';
+import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
 import { freshDatabase, NO_POSTGRES } from '../support/postgres.ts';
 
 // SIGKILL at the worst moments, then a restart on the same store: mid-cycle and mid-send on the

@@ -4,8 +4,8 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { ACTION } from '../../src/slack/actionIds.ts';
+import { postSigned, sign, slashCommandBody } from '../../testkit/slackRequests.ts';
 import { interceptAws } from '../support/awsNock.ts';
-import { postSigned, sign, slashCommandBody } from '../support/slackRequests.ts';
 import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // Hostile and malformed input against the running bot: every request gets an answer or a refusal,

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import nock from 'nock';
+import { postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
 import { ACCOUNT, SESSION_ID } from '../fixtures/ivsAnswers.ts';
 import { interceptAws } from '../support/awsNock.ts';
-import { postSigned, slashCommandBody } from '../support/slackRequests.ts';
 import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // Regions come from what people type. Only the regions where IVS Real-Time exists (or IVS_REGIONS)

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import nock from 'nock';
+import { assertValidBlockKit } from '../../testkit/blockKit.ts';
+import { buttonClickBody, postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
 import {
   eventsPage1,
   eventsPage2,
@@ -11,9 +13,7 @@ import {
   STAGE_ARN,
 } from '../fixtures/ivsAnswers.ts';
 import { interceptAws } from '../support/awsNock.ts';
-import { assertValidBlockKit } from '../support/blockKit.ts';
 import { assertVerbatim, mrkdwnTexts } from '../support/inertText.ts';
-import { buttonClickBody, postSigned, slashCommandBody } from '../support/slackRequests.ts';
 import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // Share end to end, with signed requests: the copy in the channel is a snapshot posted once with

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import nock from 'nock';
+import { buttonClickBody, postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
 import {
   eventsPage1,
   IVS_ENDPOINT,
@@ -10,7 +11,6 @@ import {
   STAGE_ARN,
 } from '../fixtures/ivsAnswers.ts';
 import { interceptAws } from '../support/awsNock.ts';
-import { buttonClickBody, postSigned, slashCommandBody } from '../support/slackRequests.ts';
 import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // The whole app with the cache on: many people asking the same thing cost IVS one read, and an

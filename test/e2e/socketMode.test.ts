@@ -3,7 +3,7 @@ import { connect, createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import nock from 'nock';
 import { WebSocketServer } from 'ws';
-import { readPayload } from '../support/slackRequests.ts';
+import { readPayload } from '../../testkit/slackRequests.ts';
 import { startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // Socket Mode end to end: the bot asks Slack for a WebSocket URL (apps.connections.open, faked with

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startBotProcess } from '../support/botProcess.ts';
+import { startBotProcess } from '../../testkit/botProcess.ts';
 
 // Start-up as `npm start` does it: clear errors for missing settings, and no crash when Slack is
 // unreachable at start (auth.test failing is retried at the next request, not fatal).

@@ -5,9 +5,9 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type BotProcess, eventually, startBotProcess } from '../support/botProcess.ts';
-import { FakeSlack } from '../support/fakeSlack.ts';
-import { sign } from '../support/slackRequests.ts';
+import { type BotProcess, eventually, startBotProcess } from '../../testkit/botProcess.ts';
+import { FakeSlack } from '../../testkit/fakeSlack.ts';
+import { sign } from '../../testkit/slackRequests.ts';
 import { startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // Requests that are not Slack's: scanners, load balancer probes, typos, broken clients. Each gets a

@@ -5,7 +5,7 @@ import { createIvsClientFactory } from '../../src/ivs/ivsClients.ts';
 import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
 import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { IvsSimulator } from '../support/ivsSimulator.ts';
+import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
 
 // ListParticipants' fourth filter and the summary's ingestConfigurationArn, through the real SDK
 // against the simulator (which refuses two filters at once, as IVS does).

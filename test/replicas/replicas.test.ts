@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EventErrorCode } from '@aws-sdk/client-ivs-realtime';
-import { type BotProcess, eventually, startBotProcess } from '../support/botProcess.ts';
-import { FakeSlack } from '../support/fakeSlack.ts';
-import { IvsSimulator } from '../support/ivsSimulator.ts';
+import { type BotProcess, eventually, startBotProcess } from '../../testkit/botProcess.ts';
+import { FakeSlack } from '../../testkit/fakeSlack.ts';
+import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
+import { buttonClickBody, postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
 import { freshDatabase, NO_POSTGRES, TEST_DATABASE_URL } from '../support/postgres.ts';
-import { buttonClickBody, postSigned, slashCommandBody } from '../support/slackRequests.ts';
 import { TcpProxy } from '../support/tcpProxy.ts';
 
 // Several bot processes on one PostgreSQL, the IVS simulator and a fake Slack: the deployment the

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isValidSlackRequest } from '@slack/bolt';
 import { isOutsideReplayWindow } from '../../src/slack/createSlackApp.ts';
-import { readPayload } from '../support/slackRequests.ts';
+import { readPayload } from '../../testkit/slackRequests.ts';
 
 // What Bolt checks and what we add, verified instead of assumed.
 const meta = JSON.parse(readPayload('slash-command.official-signature-example.meta.json')) as {

@@ -12,7 +12,7 @@ import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { purgeExpired } from '../../src/store/purgeExpired.ts';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
-import { IvsSimulator } from '../support/ivsSimulator.ts';
+import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
 
 // Retention against the poller that reads IVS: what the purge deletes must never come back as a new
 // alert. IVS keeps listing old sessions (ListStageSessions "gets all sessions"; no retention is

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
 import { type RunningBot, startBot } from '../../src/main.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { FakeSlack } from './fakeSlack.ts';
+import { FakeSlack } from '../../testkit/fakeSlack.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-token-not-a-secret-0000';

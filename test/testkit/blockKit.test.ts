@@ -7,7 +7,7 @@ import {
   type Surface,
   slackErrorMessages,
   type Violation,
-} from './blockKit.ts';
+} from '../../testkit/blockKit.ts';
 
 // The checker itself, on hand-written payloads: a valid message and view pass, and each rule has a
 // payload that breaks it and is reported at the right place.

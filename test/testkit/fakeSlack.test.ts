@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { webApi } from '@slack/bolt';
-import { FakeSlack } from './fakeSlack.ts';
+import { FakeSlack } from '../../testkit/fakeSlack.ts';
 
 // The fake Slack refuses what Slack refuses, in Slack's shape, through the real WebClient, and makes
 // the test that sent it fail at close() unless the test said it expects refusals.

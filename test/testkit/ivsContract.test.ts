@@ -28,7 +28,7 @@ import {
   paginateListParticipantEvents,
 } from '@aws-sdk/client-ivs-realtime';
 import nock from 'nock';
-import { type IvsOperation, IvsSimulator } from './ivsSimulator.ts';
+import { type IvsOperation, IvsSimulator } from '../../testkit/ivsSimulator.ts';
 
 /** A model shape as it travels in JSON: timestamps are ISO-8601 strings. */
 type Wire<T> = { [K in keyof T]: WireValue<T[K]> };

@@ -21,7 +21,7 @@ import {
   ResourceNotFoundException,
   ValidationException,
 } from '@aws-sdk/client-ivs-realtime';
-import { IvsSimulator } from './ivsSimulator.ts';
+import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
 
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 

@@ -14,7 +14,7 @@ import {
   renderWatches,
 } from '../../../src/slack/views/alertViews.ts';
 import type { Block, ButtonElement, SlackMessage } from '../../../src/slack/views/blocks.ts';
-import { assertValidBlockKit } from '../../support/blockKit.ts';
+import { assertValidBlockKit } from '../../../testkit/blockKit.ts';
 import { assertVerbatim, mrkdwnTexts } from '../../support/inertText.ts';
 
 const ARN = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';

@@ -14,7 +14,7 @@ import {
   section,
 } from '../../../src/slack/views/blocks.ts';
 import { escapeMrkdwn } from '../../../src/slack/views/text.ts';
-import { assertValidBlockKit, SLACK_RULES } from '../../support/blockKit.ts';
+import { assertValidBlockKit, SLACK_RULES } from '../../../testkit/blockKit.ts';
 import { assertVerbatim } from '../../support/inertText.ts';
 
 // Limits come from the Block Kit checker (Slack's documented figures), never from the code under test.

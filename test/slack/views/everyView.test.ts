@@ -14,7 +14,7 @@ import {
   renderUsageError,
   renderWatchStarted,
 } from '../../../src/slack/views/noticeView.ts';
-import { assertValidBlockKit, blockKitViolations } from '../../support/blockKit.ts';
+import { assertValidBlockKit, blockKitViolations } from '../../../testkit/blockKit.ts';
 import { assertDataEscaped, assertVerbatim } from '../../support/inertText.ts';
 import { browseView, dataText, stageArn } from '../../support/viewArbitraries.ts';
 

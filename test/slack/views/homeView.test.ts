@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { AlertGroup, Mute, StageHealth, Watch } from '../../../src/domain/model.ts';
 import { type Block, context, section } from '../../../src/slack/views/blocks.ts';
 import { fitBlocks, renderHome } from '../../../src/slack/views/homeView.ts';
-import { assertValidBlockKit } from '../../support/blockKit.ts';
+import { assertValidBlockKit } from '../../../testkit/blockKit.ts';
 import { assertVerbatim, mrkdwnTexts } from '../../support/inertText.ts';
 
 const ARN = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';

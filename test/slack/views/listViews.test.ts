@@ -18,7 +18,7 @@ import {
   renderStages,
 } from '../../../src/slack/views/listViews.ts';
 import { slackDate } from '../../../src/slack/views/text.ts';
-import { assertValidBlockKit } from '../../support/blockKit.ts';
+import { assertValidBlockKit } from '../../../testkit/blockKit.ts';
 import { assertDataEscaped, assertVerbatim, DATE_TOKEN, mrkdwnTexts } from '../../support/inertText.ts';
 import {
   dataText,

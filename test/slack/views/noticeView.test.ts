@@ -13,7 +13,7 @@ import {
   renderUsageError,
 } from '../../../src/slack/views/noticeView.ts';
 import { escapeMrkdwn } from '../../../src/slack/views/text.ts';
-import { assertValidBlockKit } from '../../support/blockKit.ts';
+import { assertValidBlockKit } from '../../../testkit/blockKit.ts';
 import { assertDataEscaped, assertVerbatim, mrkdwnTexts } from '../../support/inertText.ts';
 
 const STAGE = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';

@@ -13,7 +13,7 @@ import {
   renderParticipant,
 } from '../../../src/slack/views/participantView.ts';
 import { slackDate } from '../../../src/slack/views/text.ts';
-import { assertValidBlockKit } from '../../support/blockKit.ts';
+import { assertValidBlockKit } from '../../../testkit/blockKit.ts';
 import { assertDataEscaped, assertVerbatim, DATE_TOKEN, mrkdwnTexts } from '../../support/inertText.ts';
 import {
   paging as pagingArbitrary,
