@@ -77,7 +77,13 @@ export function createSlackApp(
       identity,
       async start() {
         await app.start();
-        return front.listen(config.port, config.host);
+        try {
+          return await front.listen(config.port, config.host);
+        } catch (error) {
+          // The socket is open by now: a start that fails here must close it, or it keeps the process up.
+          await app.stop();
+          throw error;
+        }
       },
       async stop() {
         await Promise.all([app.stop(), front.close()]);

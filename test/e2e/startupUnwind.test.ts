@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, test } from 'node:test';
 import { promisify } from 'node:util';
+import nock from 'nock';
 import pg from 'pg';
+import { WebSocketServer } from 'ws';
 import { loadConfig } from '../../src/config.ts';
 import { startBot } from '../../src/main.ts';
 import { createLogger } from '../../src/platform/logger.ts';
@@ -152,5 +154,46 @@ test('PostgreSQL: the Slack port already in use closes the pool (the database dr
   } finally {
     await closeServer(taken);
     await database.drop();
+  }
+});
+
+test('Socket Mode with the probe port already in use: the socket opened before is closed', {
+  timeout: 20_000,
+}, async () => {
+  const file = join(dir, 'socket-mode.db');
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  const wsPort = (wss.address() as { port: number }).port;
+  // Resolves when the bot's socket, once opened, is closed again.
+  const socketClosed = new Promise<void>((resolve) => {
+    wss.on('connection', (socket) => {
+      socket.once('close', () => resolve());
+      socket.send(
+        JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0001' } }),
+      );
+    });
+  });
+  nock.disableNetConnect();
+  nock.enableNetConnect('127.0.0.1');
+  nock('https://slack.com')
+    .persist()
+    .post('/api/apps.connections.open')
+    .reply(200, { ok: true, url: `ws://127.0.0.1:${wsPort}/link` });
+  const taken = await listening();
+  try {
+    const { error } = await startWith(`sqlite:${file}`, {
+      SLACK_APP_TOKEN: 'xapp-1-test-startup-unwind',
+      SLACK_SIGNING_SECRET: '',
+      PORT: String(portOf(taken)),
+    });
+    assert.equal((error as NodeJS.ErrnoException | undefined)?.code, 'EADDRINUSE');
+    await socketClosed;
+    assert.deepEqual(await openFromAnotherProcess(file), { opened: true });
+  } finally {
+    await closeServer(taken);
+    for (const client of wss.clients) client.terminate();
+    await new Promise((resolve) => wss.close(resolve));
+    nock.cleanAll();
+    nock.enableNetConnect();
   }
 });
