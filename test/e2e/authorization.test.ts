@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import nock from 'nock';
-import { buttonClickBody, postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
+import { buttonClickBody, postSigned, sign, slashCommandBody } from '../../testkit/slackRequests.ts';
 import {
   eventsPage2,
   IVS_ENDPOINT,
@@ -214,6 +214,41 @@ describe('Disconnect', () => {
       JSON.stringify(reply.blocks),
       /:electric_plug: <@UADMIN0001> disconnected alice@example.com \(`pAbc12345678`\)/,
     );
+  });
+});
+
+describe('App Home', () => {
+  async function openHome(userId: string): Promise<string> {
+    const published = t.slack.callsTo('views.publish').length;
+    const body = JSON.stringify({
+      token: 'x',
+      team_id: 'T0001',
+      api_app_id: 'A0001',
+      type: 'event_callback',
+      event_id: `EvHome${++n}`,
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_home_opened', user: userId, channel: 'D0001', tab: 'home', event_ts: '1.2' },
+    });
+    const headers = {
+      ...sign(body, SIGNING_SECRET, Math.floor(Date.now() / 1000)),
+      'content-type': 'application/json',
+    };
+    assert.equal((await fetch(t.eventsUrl, { method: 'POST', headers, body })).status, 200);
+    const publish = (await t.slack.waitFor('views.publish', published + 1))[published];
+    assert.equal(publish?.body.user_id, userId);
+    return JSON.stringify(publish?.body.view);
+  }
+
+  test('someone not on the user list gets the refusal, not the watches', async () => {
+    const view = await openHome(STRANGER);
+    assert.match(view, /IVS_ALLOWED_USERS/);
+    assert.doesNotMatch(view, /Amazon IVS Real-Time alerts|Watched stages/);
+  });
+
+  test('an allowed user gets the overview: the channel list does not apply to the Home tab', async () => {
+    const view = await openHome(READER);
+    assert.doesNotMatch(view, /IVS_ALLOWED/);
+    assert.match(view, /Watched stages/);
   });
 });
 
