@@ -21,11 +21,11 @@ export class CloseFailure extends Error {
  */
 export class Lifecycle {
   readonly #hooks: { part: string; close: CloseHook }[] = [];
-  readonly #logger: Pick<Logger, 'warn'>;
+  readonly #logger: Pick<Logger, 'debug' | 'warn'>;
   readonly #now: () => number;
   #closing: Promise<void> | undefined;
 
-  constructor(options: { logger: Pick<Logger, 'warn'>; now?: () => number }) {
+  constructor(options: { logger: Pick<Logger, 'debug' | 'warn'>; now?: () => number }) {
     this.#logger = options.logger;
     this.#now = options.now ?? (() => Date.now());
   }
@@ -64,6 +64,7 @@ export class Lifecycle {
     const left = () => Math.max(0, deadline - this.#now());
     const failures: CloseFailure[] = [];
     for (const { part, close } of this.#hooks.toReversed()) {
+      this.#logger.debug({ part }, 'closing');
       try {
         await close(left);
       } catch (error) {

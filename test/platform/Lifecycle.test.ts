@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CloseFailure, Lifecycle } from '../../src/platform/Lifecycle.ts';
 
-function recordingLogger(): { warn: (obj: object, msg?: string) => void; lines: string[] } {
+/** Keeps the warnings; the debug line before each hook is left out. */
+function recordingLogger(): {
+  debug: (obj: object, msg?: string) => void;
+  warn: (obj: object, msg?: string) => void;
+  lines: string[];
+} {
   const lines: string[] = [];
-  return { lines, warn: (_obj: object, msg?: string) => lines.push(msg ?? '') };
+  return { lines, debug: () => undefined, warn: (_obj: object, msg?: string) => lines.push(msg ?? '') };
 }
 
 test('hooks run in reverse order of registration, each after the previous one settled', async () => {

@@ -14,8 +14,10 @@ import { loadConfig } from '../../src/config.ts';
 import { startBot } from '../../src/main.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { freshDatabase, NO_POSTGRES, TEST_DATABASE_URL } from '../support/postgres.ts';
+import { startTestBot } from '../support/startTestBot.ts';
 
-// A start-up that fails partway closes what it had started. The SQLite store holds an exclusive
+// Start and stop through the Lifecycle: a graceful stop closes in the documented order, and a
+// start-up that fails partway closes what it had started. The SQLite store holds an exclusive
 // lock on its file for as long as it is open, and another process is refused while it does (see
 // test/store/sqlite/SqliteStore.test.ts): a second process opening the file right after the failed
 // start-up shows that the bot closed its store, where a store left open would refuse it.
@@ -196,4 +198,28 @@ test('Socket Mode with the probe port already in use: the socket opened before i
     nock.cleanAll();
     nock.enableNetConnect();
   }
+});
+
+test('a graceful stop closes in the order docs/DEPLOYMENT.md describes', async () => {
+  const t = await startTestBot();
+  await t.stop();
+  const parts = t.logs
+    .map((line) => JSON.parse(line) as { msg?: string; part?: string })
+    .filter((line) => line.msg === 'closing')
+    .map((line) => line.part);
+  assert.deepEqual(parts, [
+    // The current cycle finishes and no new connections are taken …
+    'poll schedule',
+    'Slack listener',
+    'prune and purge timers',
+    // … answers already acknowledged finish, the cycle's messages are sent, then the lease goes …
+    'in-flight answers',
+    'outbox sends',
+    'leader lease',
+    'replica heartbeat',
+    // … and what everything used closes last.
+    'HTTP connections',
+    'IVS clients',
+    'store',
+  ]);
 });
