@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import type { PostFailure, PostResult } from '../domain/delivery.ts';
 import type { AlertGroup, FailureScope, Mute, OutboxItem, OutboxKind } from '../domain/model.ts';
+import { replyPayloadSchema, stageNoticeSchema } from '../domain/outboxPayloads.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Store } from '../store/Store.ts';
 import type { Messenger } from './Messenger.ts';
@@ -35,25 +35,6 @@ const DEFAULT_LEASE_MS = 2 * 60 * 1000;
 const MAX_BACKOFF_MS = 15 * 60 * 1000;
 /** After a pass that hit a store error, the next one waits this long. */
 const STORE_RETRY_MS = 5_000;
-
-const replySchema = z.object({
-  events: z.number(),
-  participants: z.array(
-    z.object({
-      participantId: z.string(),
-      userId: z.string().nullable(),
-      remoteParticipantId: z.string().nullable(),
-    }),
-  ),
-  firstSeen: z.string(),
-  lastSeen: z.string(),
-});
-const noticeSchema = z.object({
-  stageArn: z.string(),
-  transition: z.enum(['failing', 'recovered']),
-  error: z.string().nullable(),
-  at: z.string(),
-});
 
 /** What one attempt at an item came to. */
 type Attempt =
@@ -377,7 +358,7 @@ export class OutboxSender {
   async #attempt(item: OutboxItem): Promise<Attempt> {
     const { store, messenger } = this.#options;
     if (item.kind === 'notice') {
-      const payload = noticeSchema.safeParse(item.payload);
+      const payload = stageNoticeSchema.safeParse(item.payload);
       if (!payload.success) return { kind: 'refused', failure: UNREADABLE };
       return attemptOf(await messenger.postStageNotice(item.channelId, payload.data));
     }
@@ -404,7 +385,7 @@ export class OutboxSender {
       case 'reply': {
         // A muted alert gets no thread replies, like it gets no new message.
         if (mute) return { kind: 'skipped_muted' };
-        const reply = replySchema.safeParse(item.payload);
+        const reply = replyPayloadSchema.safeParse(item.payload);
         if (!reply.success) return { kind: 'refused', failure: UNREADABLE };
         let threadTs = group.messageTs;
         if (!threadTs) {

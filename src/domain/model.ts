@@ -148,13 +148,8 @@ export interface OutboxItem {
 /** What must change before a message Slack refused can go: its channel, the whole workspace, or the message. */
 export type FailureScope = 'channel' | 'workspace' | 'message';
 
-/** The payload of a `notice` outbox item: a stage's polling started failing or works again. */
-export interface StageNotice {
-  readonly stageArn: string;
-  readonly transition: 'failing' | 'recovered';
-  readonly error: string | null;
-  readonly at: string;
-}
+/** The payload of a `notice` outbox item (its schema is in outboxPayloads.ts). */
+export type { StageNotice } from './outboxPayloads.ts';
 
 /** Messages to one channel that Slack refused for one reason, kept until the cause is fixed. */
 export interface UndeliveredMessages {

@@ -6,6 +6,7 @@ import type {
   OutboxKind,
   Watch,
 } from './model.ts';
+import type { ReplyPayload } from './outboxPayloads.ts';
 
 /** An existing group by id, or one this plan creates, by key. */
 export type GroupTarget = { id: number } | { key: string };
@@ -26,12 +27,8 @@ export interface PlannedMessage {
   readonly payload: ReplyPayload | null;
 }
 
-export interface ReplyPayload {
-  readonly events: number;
-  readonly participants: readonly AffectedParticipant[];
-  readonly firstSeen: string;
-  readonly lastSeen: string;
-}
+/** A reply item's payload (its schema is in outboxPayloads.ts). */
+export type { ReplyPayload };
 
 export interface DetectionPlan {
   readonly newGroups: readonly NewGroupSpec[];

@@ -1,4 +1,5 @@
 import type { PollReport } from './model.ts';
+import type { StageNotice } from './outboxPayloads.ts';
 
 export type StageTransition = 'failing' | 'recovered';
 
@@ -41,13 +42,14 @@ export function planPoll(previous: PreviousHealth | undefined, report: PollRepor
   const status = lasting ? 'failing' : 'ok';
   const transition: StageTransition | null =
     status === 'failing' && !wasFailing ? 'failing' : status === 'ok' && wasFailing ? 'recovered' : null;
-  const noticePayload = transition
-    ? JSON.stringify({
+  const notice: StageNotice | null = transition
+    ? {
         stageArn: report.stageArn,
         transition,
         error: report.ok ? null : report.error,
         at: report.at.toISOString(),
-      })
+      }
     : null;
+  const noticePayload = notice ? JSON.stringify(notice) : null;
   return { status, problemSince, transition, noticePayload };
 }

@@ -7,6 +7,7 @@ import {
   type GroupingPolicy,
   type Watch,
 } from '../../src/domain/model.ts';
+import { replyPayloadSchema } from '../../src/domain/outboxPayloads.ts';
 import { planDetections, watchCovers } from '../../src/domain/planDetections.ts';
 
 const STAGE = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
@@ -116,6 +117,9 @@ test('an event within the burst window of an open group joins it: an update and 
     ['pPublisher001', 'pPublisher002'],
     'the reply names at most sampleSize participants',
   );
+  // What the planner writes is what the sender reads back: the same schema, through JSON as stored.
+  const stored = JSON.parse(JSON.stringify(reply?.payload)) as unknown;
+  assert.deepEqual(replyPayloadSchema.parse(stored), reply?.payload);
 });
 
 test('past the burst window the same code opens a new group with its own post', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PollReport } from '../../src/domain/model.ts';
+import { stageNoticeSchema } from '../../src/domain/outboxPayloads.ts';
 import { type PreviousHealth, planPoll, TRANSIENT_GRACE_MS } from '../../src/domain/planPoll.ts';
 
 const T0 = Date.parse('2026-11-25T10:00:00Z');
@@ -79,7 +80,8 @@ test('a first poll that succeeds is no transition; the failure sentence goes int
   assert.equal(first.transition, null);
   assert.equal(first.problemSince, null);
   const failing = planPoll({ status: 'ok', problemSince: null }, report(T0, 'lasting'));
-  assert.deepEqual(JSON.parse(failing.noticePayload ?? 'null'), {
+  // Read back with the schema the outbox sender uses.
+  assert.deepEqual(stageNoticeSchema.parse(JSON.parse(failing.noticePayload ?? 'null')), {
     stageArn: STAGE,
     transition: 'failing',
     error: 'IVS is not answering',
