@@ -5,6 +5,7 @@ import { VALID_ALERT_CODES } from './ivs/eventCatalog.ts';
 import { IVS_REALTIME_REGIONS, parseStageArn, REGION_NAME } from './ivs/identifiers.ts';
 import { DEFAULT_POLLER_SHARE } from './ivs/RequestBudget.ts';
 import type { LogLevel } from './platform/logger.ts';
+import { SLACK_CHANNEL_ID, SLACK_USER_ID, WATCHABLE_CHANNEL_ID } from './slack/slackIds.ts';
 import type { StoreLocation } from './store/openStore.ts';
 
 export type { LogLevel, StoreLocation, WatchSpec };
@@ -188,9 +189,9 @@ const envSchema = z.object({
     .min(1, 'must be at least 1 day')
     .max(3650, 'must be at most 3650 days')
     .default(30),
-  IVS_ALLOWED_USERS: slackIdList(/^[UW][A-Z0-9]{2,30}$/, 'user IDs like U0123ABCD'),
-  IVS_ALLOWED_CHANNELS: slackIdList(/^[CGD][A-Z0-9]{2,30}$/, 'channel IDs like C0123ABCD'),
-  IVS_ADMIN_USERS: slackIdList(/^[UW][A-Z0-9]{2,30}$/, 'user IDs like U0123ABCD'),
+  IVS_ALLOWED_USERS: slackIdList(SLACK_USER_ID, 'user IDs like U0123ABCD'),
+  IVS_ALLOWED_CHANNELS: slackIdList(SLACK_CHANNEL_ID, 'channel IDs like C0123ABCD'),
+  IVS_ADMIN_USERS: slackIdList(SLACK_USER_ID, 'user IDs like U0123ABCD'),
   IVS_WATCHES: z
     .string()
     .trim()
@@ -310,7 +311,7 @@ const watchEntrySchema = z.object({
   channel: z
     .string({ error: 'must be a Slack channel ID' })
     .regex(
-      /^[CG][A-Z0-9]{2,30}$/,
+      WATCHABLE_CHANNEL_ID,
       'must be a Slack channel ID like C0123ABCDEF (channel details → bottom of "About")',
     ),
   codes: z

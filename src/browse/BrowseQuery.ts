@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RECORDING_FILTER_STATES } from '../ivs/IvsGateway.ts';
-import { isParticipantId, isSessionId, parseStageArn } from '../ivs/identifiers.ts';
+import { isParticipantId, isSessionId, parseStageArn, REGION_NAME } from '../ivs/identifiers.ts';
 
 // What a paged view shows. Stored in the paging state and read back on every click, so it is
 // validated again when loaded: the store is outside this process too.
@@ -17,7 +17,7 @@ export const participantFilterSchema = z.discriminatedUnion('kind', [
 ]);
 
 export const browseQuerySchema = z.discriminatedUnion('view', [
-  z.object({ view: z.literal('stages'), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/) }),
+  z.object({ view: z.literal('stages'), region: z.string().regex(REGION_NAME) }),
   z.object({ view: z.literal('sessions'), stageArn }),
   z.object({ view: z.literal('participants'), stageArn, sessionId, filter: participantFilterSchema }),
   z.object({ view: z.literal('participant'), stageArn, sessionId, participantId }),

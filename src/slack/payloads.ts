@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { SLACK_ID } from './slackIds.ts';
 
 // Slack payloads are validated for the fields we use, after Bolt has checked the signature.
-const slackId = z.string().regex(/^[A-Z0-9]{2,32}$/);
+const slackId = z.string().regex(SLACK_ID);
 
 export const slashCommandSchema = z.object({
   text: z.string().max(4_000).default(''),

@@ -11,6 +11,7 @@ import {
   type StageRef,
 } from '../../ivs/identifiers.ts';
 import { EXAMPLES, USAGE } from '../commandUsage.ts';
+import { TYPED_CHANNEL_ID, WATCHABLE_CHANNEL_ID } from '../slackIds.ts';
 
 /** A `/ivs` command after validation: every ID has the form the IVS API requires. */
 export type Command =
@@ -45,14 +46,13 @@ export function tokenize(text: string): string[] {
   return words;
 }
 
-const CHANNEL_REF = /^<#([CG][A-Z0-9]{2,30})(\|[^>]*)?>$/;
-const CHANNEL_ID = /^[CG][A-Z0-9]{8,30}$/;
+const CHANNEL_REF = /^<#([^|>]+)(\|[^>]*)?>$/;
 
 /** A channel as Slack sends a picked #channel (<#C…|name>), or a bare channel ID. */
 export function parseChannel(word: string): Parsed<string> {
   const ref = CHANNEL_REF.exec(word);
-  if (ref?.[1]) return { ok: true, value: ref[1] };
-  if (CHANNEL_ID.test(word)) return { ok: true, value: word };
+  if (ref?.[1] && WATCHABLE_CHANNEL_ID.test(ref[1])) return { ok: true, value: ref[1] };
+  if (TYPED_CHANNEL_ID.test(word)) return { ok: true, value: word };
   return {
     ok: false,
     problem: `“${word}” is not a channel Slack identified: pick it from the #channel autocomplete, or give its ID (C0123ABCDEF).`,
@@ -60,7 +60,7 @@ export function parseChannel(word: string): Parsed<string> {
 }
 
 function isChannelWord(word: string): boolean {
-  return word.startsWith('#') || word.startsWith('<#') || CHANNEL_ID.test(word);
+  return word.startsWith('#') || word.startsWith('<#') || TYPED_CHANNEL_ID.test(word);
 }
 
 // Typed by Command, not USAGE: a subcommand without a usage line in commandUsage.ts fails to compile here.

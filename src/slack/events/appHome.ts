@@ -3,12 +3,13 @@ import { z } from 'zod';
 import type { WatchService } from '../../alerts/WatchService.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { type AccessPolicy, authorize } from '../access.ts';
+import { SLACK_USER_ID } from '../slackIds.ts';
 import { section } from '../views/blocks.ts';
 import { type HomeView, renderHome } from '../views/homeView.ts';
 import { escapeMrkdwn } from '../views/text.ts';
 
 const homeOpenedSchema = z.object({
-  user: z.string().regex(/^[UW][A-Z0-9]{2,30}$/),
+  user: z.string().regex(SLACK_USER_ID),
   tab: z.string().optional(),
 });
 

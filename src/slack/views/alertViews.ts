@@ -12,6 +12,7 @@ import { errorCodeFix, explainErrorCode } from '../../ivs/eventCatalog.ts';
 import { parseStageArn } from '../../ivs/identifiers.ts';
 import { ACTION, groupRef, MUTE_ACTION, muteRef, openTarget, openTargetSchema } from '../actionIds.ts';
 import { undeliveredReason } from '../SlackPoster.ts';
+import { SLACK_CHANNEL_ID as CHANNEL_ID, SLACK_USER_ID as USER_ID } from '../slackIds.ts';
 import {
   actions,
   type ButtonElement,
@@ -36,9 +37,6 @@ const MAX_ERROR = 400;
 const MAX_NAMES = 2000;
 /** Characters of codes listed per watch; the rest are counted. */
 const MAX_CODES = 600;
-
-const USER_ID = /^[UW][A-Z0-9]+$/;
-const CHANNEL_ID = /^[CGD][A-Z0-9]+$/;
 
 export const plural = (count: number, noun: string, nouns = `${noun}s`): string =>
   `${count} ${count === 1 ? noun : nouns}`;

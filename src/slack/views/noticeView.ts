@@ -2,6 +2,7 @@ import type { BrowseProblem } from '../../browse/BrowseService.ts';
 import { describeIvsFailure } from '../../ivs/IvsFailure.ts';
 import { ACTION, pageRef } from '../actionIds.ts';
 import { EXAMPLES, USAGE } from '../commandUsage.ts';
+import { SLACK_USER_ID as USER_ID } from '../slackIds.ts';
 import { actions, button, context, fitMessage, header, type SlackMessage, section } from './blocks.ts';
 import { escapeMrkdwn } from './text.ts';
 
@@ -57,8 +58,6 @@ export function renderHelp(): SlackMessage {
     ),
   ]);
 }
-
-const USER_ID = /^[UW][A-Z0-9]{2,30}$/;
 
 /** A Slack user mention for a validated ID; anything else is shown as escaped text. */
 export function mention(userId: string): string {
