@@ -12,8 +12,9 @@ import { parseStageArn, type StageArn } from '../ivs/identifiers.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { Store } from '../store/Store.ts';
 import { discoverStage, participantKey } from './discoverStage.ts';
+import { ReadQueue } from './ReadQueue.ts';
 import { type ReadProgress, readNewEvents } from './readNewEvents.ts';
-import { orderReads, type ReadTiming, readUrgency } from './readOrder.ts';
+import { type ReadTiming, readUrgency } from './readOrder.ts';
 
 export interface PollerOptions {
   ivs: IvsGateway;
@@ -116,12 +117,6 @@ interface StageWork {
   readonly completed: Set<string>;
 }
 
-interface QueuedRead {
-  readonly work: StageWork;
-  readonly participant: ParticipantCursor;
-  readonly watchedSince: number;
-}
-
 /**
  * One poll cycle over every watched stage; the cost grows with activity, not history.
  *
@@ -201,41 +196,20 @@ export class Poller {
 
     // Each participant is read at most once a cycle; a stage's listing re-queues its participants
     // with what it found (state, listing), so their place in the queue is recomputed.
-    const started = new Set<string>();
-    let queue: QueuedRead[] = [];
-    const enqueue = (w: StageWork) => {
-      queue = orderReads(
-        [
-          ...queue.filter((q) => q.work !== w),
-          ...[...w.participants.values()]
-            .filter((p) => w.sessions.get(p.sessionId)?.finished === false && !started.has(readKey(w, p)))
-            .map((participant) => ({ work: w, participant, watchedSince: w.watchedSince })),
-        ],
-        timing,
+    const queue = new ReadQueue<StageWork>(timing);
+    const enqueue = (w: StageWork) =>
+      queue.replaceGroup(
+        w,
+        [...w.participants.values()].filter((p) => w.sessions.get(p.sessionId)?.finished === false),
+        w.watchedSince,
       );
-    };
     for (const w of work) enqueue(w);
 
-    let discovering = true;
-    const waiting: Array<() => void> = [];
-    const wake = () => {
-      for (const resolve of waiting.splice(0)) resolve();
-    };
     const reader = async () => {
-      for (;;) {
-        if (!budget.available('ListParticipantEvents')) return;
-        // The backlog waits until discovery is over: it may still find arrivals, which come first.
-        const index = queue.findIndex(
-          (q) => !discovering || readUrgency(q.participant, q.watchedSince, timing)?.reason !== 'backlog',
-        );
-        const next = index < 0 ? undefined : queue.splice(index, 1)[0];
-        if (!next) {
-          if (!discovering) return;
-          await new Promise<void>((resolve) => waiting.push(resolve));
-          continue;
-        }
-        started.add(readKey(next.work, next.participant));
-        await this.#read(next.work, next.participant, budget, now);
+      while (budget.available('ListParticipantEvents')) {
+        const next = await queue.next();
+        if (!next || !budget.available('ListParticipantEvents')) return;
+        await this.#read(next.group, next.participant, budget, now);
       }
     };
     const discovery = (async () => {
@@ -247,13 +221,9 @@ export class Poller {
       for (const w of order) {
         if (!budget.available('GetStage') || !budget.available('ListParticipants')) break;
         await this.#discover(w, budget, now);
-        if (w.listed) {
-          enqueue(w);
-          wake();
-        }
+        if (w.listed) enqueue(w);
       }
-      discovering = false;
-      wake();
+      queue.discoveryDone();
     })();
     await Promise.all([discovery, reader(), reader()]);
 
@@ -485,9 +455,6 @@ export class Poller {
     };
   }
 }
-
-const readKey = (w: StageWork, p: ParticipantCursor) =>
-  `${w.stage.arn} ${participantKey(p.sessionId, p.participantId)}`;
 
 /**
  * What failed about a stage this cycle: its listing, else a lasting cause of an events read (access
