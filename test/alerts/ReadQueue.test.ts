@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ReadQueue } from '../../src/alerts/ReadQueue.ts';
 import type { ParticipantCursor } from '../../src/domain/model.ts';
+import { participantCursor } from '../support/participantCursor.ts';
 
 const WATCHED = Date.parse('2026-11-25T10:00:00Z');
 const timing = { now: new Date(WATCHED + 10_000), intervalMs: 2_000 };
@@ -11,23 +12,11 @@ function cursor(
   participantId: string,
   fields: Partial<ParticipantCursor> = {},
 ): ParticipantCursor {
-  return {
+  return participantCursor(participantId, {
     stageArn: `arn:aws:ivs:us-east-1:123456789012:stage/${stage}`,
-    sessionId: 'st-AbCdEf1234567',
-    participantId,
-    userId: null,
-    state: 'CONNECTED',
     firstJoinTime: new Date(WATCHED + 1_000),
-    lastReadAt: null,
-    done: false,
-    lastErrorAt: null,
-    listing: '["CONNECTED"]',
-    readListing: null,
-    eventOrder: null,
-    resumeToken: null,
-    newestEventAt: null,
     ...fields,
-  };
+  });
 }
 /** Joined before the watch began, left, never read: the backlog. */
 const backlog = (stage: string, id: string) =>

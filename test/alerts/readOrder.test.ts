@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { orderReads, readUrgency } from '../../src/alerts/readOrder.ts';
 import type { ParticipantCursor } from '../../src/domain/model.ts';
+import { participantCursor } from '../support/participantCursor.ts';
 
 const STAGE = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
 const WATCHED = Date.parse('2026-11-25T10:00:00Z');
@@ -9,23 +10,7 @@ const INTERVAL = 2_000;
 const at = (offsetMs: number) => new Date(WATCHED + offsetMs);
 
 function cursor(participantId: string, fields: Partial<ParticipantCursor> = {}): ParticipantCursor {
-  return {
-    stageArn: STAGE,
-    sessionId: 'st-AbCdEf1234567',
-    participantId,
-    userId: null,
-    state: 'CONNECTED',
-    firstJoinTime: at(-60_000),
-    lastReadAt: null,
-    done: false,
-    lastErrorAt: null,
-    listing: '["CONNECTED"]',
-    readListing: null,
-    eventOrder: null,
-    resumeToken: null,
-    newestEventAt: null,
-    ...fields,
-  };
+  return participantCursor(participantId, { stageArn: STAGE, firstJoinTime: at(-60_000), ...fields });
 }
 
 const read = (offsetMs: number, state = 'CONNECTED'): Partial<ParticipantCursor> => ({
