@@ -139,10 +139,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     store,
     // Alerts of a watch whose channel was taken off IVS_ALLOWED_CHANNELS are held, not posted.
     messenger: new SlackMessenger(
-      new AllowedChannelsPoster(
-        new WebClientSlackPoster(slack.client, { onFailure }),
-        config.access.allowedChannels,
-      ),
+      new AllowedChannelsPoster(new WebClientSlackPoster(slack.client, { onFailure }), config.access),
     ),
     logger,
     holder: `outbox:${holder}`,

@@ -1,4 +1,5 @@
 import type { PostResult } from '../domain/delivery.ts';
+import { type AccessPolicy, channelAllowed } from './access.ts';
 import type { SlackPoster } from './SlackPoster.ts';
 import type { SlackMessage } from './views/blocks.ts';
 
@@ -13,25 +14,21 @@ export const CHANNEL_NOT_ALLOWED = 'channel_not_allowed';
  */
 export class AllowedChannelsPoster implements SlackPoster {
   readonly #inner: SlackPoster;
-  readonly #allowed: ReadonlySet<string> | null;
+  readonly #policy: AccessPolicy;
 
-  constructor(inner: SlackPoster, allowedChannels: ReadonlySet<string> | null) {
+  constructor(inner: SlackPoster, policy: AccessPolicy) {
     this.#inner = inner;
-    this.#allowed = allowedChannels;
+    this.#policy = policy;
   }
 
   post(channel: string, message: SlackMessage, options?: { threadTs?: string }): Promise<PostResult> {
-    if (!this.#allows(channel)) return Promise.resolve(refused());
+    if (!channelAllowed(this.#policy, channel)) return Promise.resolve(refused());
     return this.#inner.post(channel, message, options);
   }
 
   update(channel: string, ts: string, message: SlackMessage): Promise<PostResult> {
-    if (!this.#allows(channel)) return Promise.resolve(refused());
+    if (!channelAllowed(this.#policy, channel)) return Promise.resolve(refused());
     return this.#inner.update(channel, ts, message);
-  }
-
-  #allows(channel: string): boolean {
-    return this.#allowed === null || this.#allowed.has(channel);
   }
 }
 

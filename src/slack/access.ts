@@ -59,7 +59,8 @@ export function decideTargetChannel(policy: AccessPolicy, channelId: string): Ac
       };
 }
 
-function channelAllowed(policy: AccessPolicy, channelId: string | undefined): boolean {
+/** The channel is on IVS_ALLOWED_CHANNELS, or there is no such list. */
+export function channelAllowed(policy: AccessPolicy, channelId: string | undefined): boolean {
   return (
     policy.allowedChannels === null || (channelId !== undefined && policy.allowedChannels.has(channelId))
   );

@@ -25,7 +25,11 @@ function recordingPoster(): SlackPoster & { calls: string[] } {
 
 test('a post or update to a channel off IVS_ALLOWED_CHANNELS is held as a channel cause, never sent', async () => {
   const inner = recordingPoster();
-  const poster = new AllowedChannelsPoster(inner, new Set(['CALLOWED01']));
+  const poster = new AllowedChannelsPoster(inner, {
+    allowedUsers: null,
+    allowedChannels: new Set(['CALLOWED01']),
+    adminUsers: null,
+  });
   const expected = {
     ok: false,
     failure: { kind: 'permanent', error: CHANNEL_NOT_ALLOWED, scope: 'channel' },
@@ -41,7 +45,11 @@ test('a post or update to a channel off IVS_ALLOWED_CHANNELS is held as a channe
 
 test('without a channel list every channel is allowed', async () => {
   const inner = recordingPoster();
-  const poster = new AllowedChannelsPoster(inner, null);
+  const poster = new AllowedChannelsPoster(inner, {
+    allowedUsers: null,
+    allowedChannels: null,
+    adminUsers: null,
+  });
   assert.equal((await poster.post('CANYWHERE1', message)).ok, true);
   assert.deepEqual(inner.calls, ['post CANYWHERE1']);
 });
