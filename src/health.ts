@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { HttpRoute } from './platform/HttpFront.ts';
-import type { Store } from './store/Store.ts';
+import type { OutboxRepository } from './store/OutboxRepository.ts';
+import type { StoreHealth } from './store/Store.ts';
 
 /** GET /healthz: the process is up and serving HTTP (load balancers and orchestrators poll it). */
 export function healthRoute(): HttpRoute {
@@ -22,7 +23,7 @@ export const READY_CACHE_MS = 1_000;
  * Probes within READY_CACHE_MS share one store check.
  */
 export function readyRoute(
-  store: Pick<Store, 'ready'>,
+  store: Pick<StoreHealth, 'ready'>,
   isStopping: () => boolean,
   clock: () => number = () => performance.now(),
 ): HttpRoute {
@@ -60,11 +61,11 @@ export function metricsRoute(registry: Registry): HttpRoute {
 
 /** The store reads behind the gauges, each reused for PROBE_CACHE_MS (one query per scrape storm). */
 export function cachedGauges(
-  store: Pick<Store, 'outboxDepth' | 'undeliveredSummary'>,
+  store: Pick<OutboxRepository, 'outboxDepth' | 'undeliveredSummary'>,
   clock: () => number = () => performance.now(),
 ): {
-  outboxDepth: () => ReturnType<Store['outboxDepth']>;
-  undelivered: () => ReturnType<Store['undeliveredSummary']>;
+  outboxDepth: () => ReturnType<OutboxRepository['outboxDepth']>;
+  undelivered: () => ReturnType<OutboxRepository['undeliveredSummary']>;
 } {
   return {
     outboxDepth: cachedFor(() => store.outboxDepth(), PROBE_CACHE_MS, clock),

@@ -3,14 +3,21 @@ import type { PostFailure, PostResult } from '../domain/delivery.ts';
 import type { AlertGroup, FailureScope, Mute, OutboxItem, OutboxKind } from '../domain/model.ts';
 import { replyPayloadSchema, stageNoticeSchema } from '../domain/outboxPayloads.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { Store } from '../store/Store.ts';
+import type { AlertRepository } from '../store/AlertRepository.ts';
+import type { MuteRepository } from '../store/MuteRepository.ts';
+import type { OutboxRepository } from '../store/OutboxRepository.ts';
 import type { Messenger } from './Messenger.ts';
 
 /** What became of one outbox item in one attempt (metrics). */
 export type SendOutcome = 'sent' | 'skipped_muted' | 'superseded' | 'retry' | 'failed';
 
+/** The repositories OutboxSender reads and writes: the outbox, and the groups and mutes its messages are about. */
+export type OutboxSenderStore = OutboxRepository &
+  Pick<AlertRepository, 'getGroup' | 'setGroupMessage'> &
+  Pick<MuteRepository, 'findMute'>;
+
 export interface OutboxSenderOptions {
-  store: Store;
+  store: OutboxSenderStore;
   /** Renders and posts each message (the Slack adapter in production). */
   messenger: Messenger;
   logger: Logger;

@@ -10,15 +10,22 @@ import { describeIvsFailure, type IvsFailure } from '../ivs/IvsFailure.ts';
 import type { IvsGateway, ParticipantEvent } from '../ivs/IvsGateway.ts';
 import { parseStageArn, type StageArn } from '../ivs/identifiers.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { Store } from '../store/Store.ts';
+import type { AlertRepository } from '../store/AlertRepository.ts';
+import type { CursorRepository } from '../store/CursorRepository.ts';
+import type { WatchRepository } from '../store/WatchRepository.ts';
 import { discoverStage, participantKey } from './discoverStage.ts';
 import { ReadQueue } from './ReadQueue.ts';
 import { type ReadProgress, readNewEvents } from './readNewEvents.ts';
 import { type ReadTiming, readUrgency } from './readOrder.ts';
 
+/** The repositories the poller reads and writes: what to poll, how far it read, what it found. */
+export type PollerStore = Pick<WatchRepository, 'listWatches' | 'recordPoll'> &
+  CursorRepository &
+  Pick<AlertRepository, 'recordDetections'>;
+
 export interface PollerOptions {
   ivs: IvsGateway;
-  store: Store;
+  store: PollerStore;
   logger: Logger;
   policy: GroupingPolicy;
   /** Seconds between cycles: with the rate it bounds how many calls one cycle makes per operation. */

@@ -9,7 +9,10 @@ import type {
 import { describeIvsFailure } from '../ivs/IvsFailure.ts';
 import type { IvsGateway } from '../ivs/IvsGateway.ts';
 import type { StageRef } from '../ivs/identifiers.ts';
-import type { Store } from '../store/Store.ts';
+import type { AlertRepository } from '../store/AlertRepository.ts';
+import type { MuteRepository } from '../store/MuteRepository.ts';
+import type { OutboxRepository } from '../store/OutboxRepository.ts';
+import type { WatchRepository } from '../store/WatchRepository.ts';
 import type { Messenger } from './Messenger.ts';
 
 export type WatchOutcome =
@@ -25,6 +28,12 @@ export interface AlertsOverview {
   undelivered: UndeliveredMessages[];
 }
 
+/** The repositories WatchService reads and writes. */
+export type WatchServiceStore = WatchRepository &
+  MuteRepository &
+  AlertRepository &
+  Pick<OutboxRepository, 'undeliveredSummary'>;
+
 export type MuteOutcome =
   | { ok: true; group: AlertGroup; mute: Mute | undefined }
   | { ok: false; problem: string };
@@ -32,11 +41,16 @@ export type MuteOutcome =
 /** Starting and stopping watches, muting alerts, and what /ivs watches, /ivs mutes and App Home show. */
 export class WatchService {
   readonly #ivs: IvsGateway;
-  readonly #store: Store;
+  readonly #store: WatchServiceStore;
   readonly #messenger: Messenger;
   readonly #now: () => Date;
 
-  constructor(options: { ivs: IvsGateway; store: Store; messenger: Messenger; now?: () => Date }) {
+  constructor(options: {
+    ivs: IvsGateway;
+    store: WatchServiceStore;
+    messenger: Messenger;
+    now?: () => Date;
+  }) {
     this.#ivs = options.ivs;
     this.#store = options.store;
     this.#messenger = options.messenger;

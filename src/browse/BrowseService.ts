@@ -11,7 +11,7 @@ import type {
   StageSummary,
 } from '../ivs/IvsGateway.ts';
 import { parseStageArn, type StageArn, type StageRef } from '../ivs/identifiers.ts';
-import type { Store } from '../store/Store.ts';
+import type { PagingRepository } from '../store/PagingRepository.ts';
 import { type BrowseQuery, browseQuerySchema } from './BrowseQuery.ts';
 
 /** Where a rendered page sits in its paging state; buttons carry `stateId:pageIndex`. */
@@ -63,7 +63,7 @@ export const PAGING_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface BrowseServiceOptions {
   ivs: IvsGateway;
-  store: Store;
+  store: PagingRepository;
   now?: () => Date;
   newId?: () => string;
 }
@@ -71,7 +71,7 @@ export interface BrowseServiceOptions {
 /** Reads IVS for the /ivs commands and their buttons; all calls are interactive (ahead of the poller). */
 export class BrowseService {
   readonly #ivs: IvsGateway;
-  readonly #store: Store;
+  readonly #store: PagingRepository;
   readonly #now: () => Date;
   readonly #newId: () => string;
 

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
-import type { PurgeCounts, Store } from './Store.ts';
+import type { PurgeCounts, RetentionRepository } from './RetentionRepository.ts';
 
 export interface PurgeOptions {
   /** IVS_RETENTION_DAYS in milliseconds: what became final longer ago than this goes. */
@@ -28,10 +28,7 @@ const NOTHING: PurgeCounts = {
  * the poller) reach the database between passes, until a pass finds less than a full batch of every
  * kind. Returns how many rows of each kind went.
  */
-export async function purgeExpired(
-  store: Pick<Store, 'purgeExpired'>,
-  options: PurgeOptions,
-): Promise<PurgeCounts> {
+export async function purgeExpired(store: RetentionRepository, options: PurgeOptions): Promise<PurgeCounts> {
   const limit = options.batchSize ?? PURGE_BATCH_SIZE;
   const before = new Date(options.now.getTime() - options.retentionMs);
   let total = NOTHING;

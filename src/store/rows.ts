@@ -14,7 +14,7 @@ import type {
   UndeliveredMessages,
   Watch,
 } from '../domain/model.ts';
-import type { PagingState } from './Store.ts';
+import type { PagingState } from './PagingRepository.ts';
 
 /**
  * An integer column as a driver returns it: number from node:sqlite (bigint if asked for), string
