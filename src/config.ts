@@ -1,10 +1,11 @@
 import cron from 'node-cron';
 import { z } from 'zod';
-import type { WatchSpec } from './domain/model.ts';
+import { DEFAULT_QUIET_MINUTES, type WatchSpec } from './domain/model.ts';
 import { VALID_ALERT_CODES } from './ivs/eventCatalog.ts';
 import { IVS_REALTIME_REGIONS, parseStageArn, REGION_NAME } from './ivs/identifiers.ts';
 import { DEFAULT_POLLER_SHARE } from './ivs/RequestBudget.ts';
 import type { LogLevel } from './platform/logger.ts';
+import { parseMention } from './slack/mention.ts';
 import { SLACK_CHANNEL_ID, SLACK_USER_ID, WATCHABLE_CHANNEL_ID } from './slack/slackIds.ts';
 import type { StoreLocation } from './store/openStore.ts';
 
@@ -40,6 +41,11 @@ export interface Config {
   readonly leaderTimeoutMs: number;
   /** IVS_RETENTION_DAYS: sent messages, alerts, detected events and finished sessions older than this are purged. */
   readonly retentionMs: number;
+  /**
+   * IVS_ALERT_QUIET_MINUTES: an alert group stays open while events keep coming within this window;
+   * after it without one, its message says quiet (the grouping window).
+   */
+  readonly alertQuietMs: number;
   /** Who may do what; null lists mean "everyone" (see src/slack/access.ts). */
   readonly access: {
     readonly allowedUsers: ReadonlySet<string> | null;
@@ -189,6 +195,12 @@ const envSchema = z.object({
     .min(1, 'must be at least 1 day')
     .max(3650, 'must be at most 3650 days')
     .default(30),
+  IVS_ALERT_QUIET_MINUTES: z.coerce
+    .number({ error: 'must be a number of minutes' })
+    .int('must be a whole number of minutes')
+    .min(1, 'must be at least 1 minute')
+    .max(1440, 'must be at most 1440 minutes (a day)')
+    .default(DEFAULT_QUIET_MINUTES),
   IVS_ALLOWED_USERS: slackIdList(SLACK_USER_ID, 'user IDs like U0123ABCD'),
   IVS_ALLOWED_CHANNELS: slackIdList(SLACK_CHANNEL_ID, 'channel IDs like C0123ABCD'),
   IVS_ADMIN_USERS: slackIdList(SLACK_USER_ID, 'user IDs like U0123ABCD'),
@@ -257,6 +269,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       pollerShare: e.IVS_POLLER_SHARE,
       leaderTimeoutMs: e.IVS_LEADER_TIMEOUT * 1000,
       retentionMs: e.IVS_RETENTION_DAYS * 24 * 60 * 60 * 1000,
+      alertQuietMs: e.IVS_ALERT_QUIET_MINUTES * 60 * 1000,
       access: Object.freeze({
         allowedUsers: e.IVS_ALLOWED_USERS,
         allowedChannels: e.IVS_ALLOWED_CHANNELS,
@@ -321,9 +334,22 @@ const watchEntrySchema = z.object({
       message: `must only contain known codes: ${VALID_ALERT_CODES.join(', ')}`,
     })
     .optional(),
+  // Who the first message of each new alert group pages: "@U0123ABCD", "@S0123ABCD" (a user group) or "here".
+  mention: z
+    .string({ error: 'must be a string like "@U0123ABCD", "@S0123ABCD" or "here"' })
+    .transform((value, ctx) => {
+      const parsed = parseMention(value);
+      if (parsed.ok) return parsed.value;
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be "@U0123ABCD" (a person), "@S0123ABCD" (a user group) or "here"; got ${JSON.stringify(value.slice(0, 60))}`,
+      });
+      return z.NEVER;
+    })
+    .optional(),
 });
 
-/** IVS_WATCHES: a JSON array of {stage, channel, codes?}; a problem names the entry and field. */
+/** IVS_WATCHES: a JSON array of {stage, channel, codes?, mention?}; a problem names the entry and field. */
 function parseWatches(value: string, ctx: z.RefinementCtx): WatchSpec[] {
   let json: unknown;
   try {
@@ -331,12 +357,12 @@ function parseWatches(value: string, ctx: z.RefinementCtx): WatchSpec[] {
   } catch {
     ctx.addIssue({
       code: 'custom',
-      message: 'must be a JSON array like [{"stage":"arn:…","channel":"C0123ABCDEF"}]',
+      message: 'must be a JSON array like [{"stage":"arn:…","channel":"C0123ABCDEF","mention":"here"}]',
     });
     return [];
   }
   if (!Array.isArray(json)) {
-    ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {stage, channel, codes?}' });
+    ctx.addIssue({ code: 'custom', message: 'must be a JSON array of {stage, channel, codes?, mention?}' });
     return [];
   }
   const watches: WatchSpec[] = [];
@@ -353,6 +379,7 @@ function parseWatches(value: string, ctx: z.RefinementCtx): WatchSpec[] {
       stageArn: parsed.data.stage,
       channelId: parsed.data.channel,
       codes: parsed.data.codes ?? null,
+      ...(parsed.data.mention === undefined ? {} : { mention: parsed.data.mention }),
     });
   });
   return watches;

@@ -153,7 +153,8 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     ivs,
     store,
     logger,
-    policy: DEFAULT_GROUPING,
+    // The grouping window is the quiet window: no event for that long and the group is quiet.
+    policy: { ...DEFAULT_GROUPING, burstWindowMs: config.alertQuietMs },
     intervalSeconds: pollIntervalSeconds,
     // This replica's share of IVS_MAX_TPS, which changes as replicas come and go.
     maxTps: () => budget.ratePerSecond,

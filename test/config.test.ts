@@ -286,6 +286,43 @@ describe('alert settings', () => {
     ]);
   });
 
+  test('IVS_WATCHES entries take mention (issue 16): a person, a user group or here', () => {
+    const config = configOf({
+      ...HTTP_MODE,
+      IVS_WATCHES: JSON.stringify([
+        { stage: ARN, channel: 'C0123ABCDEF', mention: '@U0ONCALL1' },
+        { stage: ARN, channel: 'C0THERONE1', mention: '@S0VIDEO12' },
+        { stage: ARN, channel: 'G0123ABCDEF', mention: 'here' },
+      ]),
+    });
+    assert.deepEqual(
+      config.watches.map((w) => w.mention),
+      ['<@U0ONCALL1>', '<!subteam^S0VIDEO12>', '<!here>'],
+    );
+  });
+
+  test('a malformed IVS_WATCHES mention stops start-up naming the entry, with the forms it may take', () => {
+    const problems = problemsOf({
+      ...HTTP_MODE,
+      IVS_WATCHES: JSON.stringify([
+        { stage: ARN, channel: 'C0123ABCDEF', mention: '@alice' },
+        { stage: ARN, channel: 'C0123ABCDEF', mention: '<!channel>' },
+        { stage: ARN, channel: 'C0123ABCDEF', mention: 7 },
+      ]),
+    });
+    const lines = problems.filter((line) => line.startsWith('IVS_WATCHES'));
+    assert.ok(
+      lines.some((line) =>
+        /entry \[0\]\.mention must be "@U0123ABCD" \(a person\), "@S0123ABCD" \(a user group\) or "here"; got "@alice"/.test(
+          line,
+        ),
+      ),
+      lines.join('\n'),
+    );
+    assert.ok(lines.some((line) => /entry \[1\]\.mention must be/.test(line)));
+    assert.ok(lines.some((line) => /entry \[2\]\.mention must be a string/.test(line)));
+  });
+
   test('a bad IVS_WATCHES names the entry and the field', () => {
     const problems = problemsOf({
       ...HTTP_MODE,

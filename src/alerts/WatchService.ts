@@ -1,5 +1,6 @@
 import type {
   AlertGroup,
+  AlertMention,
   Mute,
   StageHealth,
   UndeliveredMessages,
@@ -14,6 +15,9 @@ import type { MuteRepository } from '../store/MuteRepository.ts';
 import type { OutboxRepository } from '../store/OutboxRepository.ts';
 import type { WatchRepository } from '../store/WatchRepository.ts';
 import type { Messenger } from './Messenger.ts';
+
+/** The creator recorded for watches IVS_WATCHES declares. */
+const SEEDED_BY = 'IVS_WATCHES';
 
 export type WatchOutcome =
   | { ok: true; created: boolean; stageArn: string; channelId: string; codes: readonly string[] | null }
@@ -65,6 +69,8 @@ export class WatchService {
     stage: StageRef;
     channelId: string;
     codes: readonly string[] | null;
+    /** Who the first message of each new alert group pages; null = nobody. */
+    mention?: AlertMention | null;
     userId: string;
   }): Promise<WatchOutcome> {
     const resolved = await this.#ivs.resolveStage(request.stage, 'interactive');
@@ -82,6 +88,7 @@ export class WatchService {
       stageArn: resolved.value.arn,
       channelId: request.channelId,
       codes: request.codes,
+      mention: request.mention ?? null,
       createdBy: request.userId,
       createdAt: this.#now(),
     });
@@ -111,17 +118,25 @@ export class WatchService {
     return { ok: true, removed: await this.#store.removeWatches(stageArn, channelId) };
   }
 
-  /** Saves the watches declared in IVS_WATCHES; existing ones keep their history. */
+  /**
+   * Saves the watches declared in IVS_WATCHES; existing ones keep their history. A watch the setting
+   * made takes the setting's mention when it changed, so paging follows the configuration.
+   */
   async seed(specs: readonly WatchSpec[]): Promise<void> {
-    const existing = new Set((await this.#store.listWatches()).map((w) => `${w.stageArn} ${w.channelId}`));
+    const existing = new Map(
+      (await this.#store.listWatches()).map((w) => [`${w.stageArn} ${w.channelId}`, w]),
+    );
     for (const spec of specs) {
-      if (existing.has(`${spec.stageArn} ${spec.channelId}`)) continue;
+      const known = existing.get(`${spec.stageArn} ${spec.channelId}`);
+      const mention = spec.mention ?? null;
+      if (known && (known.createdBy !== SEEDED_BY || (known.mention ?? null) === mention)) continue;
       await this.#store.saveWatch({
         stageArn: spec.stageArn,
         channelId: spec.channelId,
-        codes: spec.codes,
-        createdBy: 'IVS_WATCHES',
-        createdAt: this.#now(),
+        codes: known ? known.codes : spec.codes,
+        mention,
+        createdBy: SEEDED_BY,
+        createdAt: known ? known.createdAt : this.#now(),
       });
     }
   }

@@ -7,13 +7,22 @@ export interface Watch {
   readonly codes: readonly string[] | null;
   readonly createdBy: string;
   readonly createdAt: Date;
+  /** Who the first message of each new alert group pages (see AlertMention); absent or null = nobody. */
+  readonly mention?: AlertMention | null;
 }
+
+/**
+ * Who a watch pages, in Slack's own mrkdwn form: `<@U…>` (a person), `<!subteam^S…>` (a user group)
+ * or `<!here>`. It comes only from `/ivs watch … mention=` or IVS_WATCHES, never from IVS data.
+ */
+export type AlertMention = string;
 
 /** A watch set up by configuration (IVS_WATCHES) rather than a command. */
 export interface WatchSpec {
   readonly stageArn: string;
   readonly channelId: string;
   readonly codes: readonly string[] | null;
+  readonly mention?: AlertMention | null;
 }
 
 /** How polling of a stage went last time; shared by all watches of that stage. */
@@ -127,6 +136,32 @@ export interface AlertGroup {
   readonly messageTs: string | null;
   readonly repliesQueued: number;
   readonly createdAt: Date;
+  // The group's life after it fired (issue 16). Optional so that data built before it still reads;
+  // the stores always fill them (null = not so).
+  /** Someone said they are on it: their updates add no more thread replies. */
+  readonly acknowledged?: Acknowledgement | null;
+  /** When the bot found no new event for the grouping window: the group is closed, its message says so. */
+  readonly quietAt?: Date | null;
+  /** When the stage session of the group ended. */
+  readonly sessionEndedAt?: Date | null;
+  /** The previous group of the same stage, session, code and channel: this one is a new burst of it. */
+  readonly previous?: PreviousBurst | null;
+  /** Who the group's first message pages, from its watch when the group was created. */
+  readonly mention?: AlertMention | null;
+}
+
+export interface Acknowledgement {
+  /** Slack user ID of who clicked Acknowledge. */
+  readonly by: string;
+  readonly at: Date;
+}
+
+/** The earlier burst a new group links to. */
+export interface PreviousBurst {
+  readonly groupId: number;
+  /** Its message, when it was posted. */
+  readonly messageTs: string | null;
+  readonly lastSeen: Date;
 }
 
 export type OutboxKind = 'post' | 'update' | 'reply' | 'notice';
@@ -172,8 +207,11 @@ export interface GroupingPolicy {
   readonly sampleSize: number;
 }
 
+/** The grouping window by default (IVS_ALERT_QUIET_MINUTES): after it without events a group is quiet. */
+export const DEFAULT_QUIET_MINUTES = 30;
+
 export const DEFAULT_GROUPING: GroupingPolicy = {
-  burstWindowMs: 30 * 60 * 1000,
+  burstWindowMs: DEFAULT_QUIET_MINUTES * 60 * 1000,
   maxReplies: 3,
   sampleSize: 5,
 };

@@ -1,6 +1,7 @@
 import type {
   AffectedParticipant,
   AlertGroup,
+  AlertMention,
   DetectedEvent,
   GroupingPolicy,
   OutboxKind,
@@ -17,6 +18,8 @@ export interface NewGroupSpec {
   readonly sessionId: string;
   readonly code: string;
   readonly channelId: string;
+  /** Who the group's first message pages: the watch's mention when the group is created. */
+  readonly mention: AlertMention | null;
 }
 
 export interface PlannedMessage {
@@ -65,7 +68,8 @@ export function watchCovers(
 /**
  * Decides, for error events never seen before, which alert group each joins and which Slack messages
  * that needs: a post for a new group; for an open group an update of its message (counts, last
- * seen) and, while under the reply cap, one thread reply naming what is new. Pure: the store applies
+ * seen) and, while under the reply cap and nobody acknowledged it, one thread reply naming what is
+ * new. A quiet group takes no more events (a new group does). Pure: the store applies
  * the plan in the same transaction that records the events.
  */
 export function planDetections(
@@ -77,6 +81,8 @@ export function planDetections(
 ): DetectionPlan {
   const open = new Map<string, AlertGroup>();
   for (const group of openGroups) {
+    // A quiet group is closed: the same error later is a new burst, a new group linking to this one.
+    if (group.quietAt) continue;
     if (now.getTime() - group.lastSeen.getTime() > policy.burstWindowMs) continue;
     const key = groupKey(group.sessionId, group.code, group.channelId);
     const known = open.get(key);
@@ -106,6 +112,7 @@ export function planDetections(
             sessionId: event.sessionId,
             code: event.code,
             channelId: watch.channelId,
+            mention: watch.mention ?? null,
           });
         }
         assignments.push({ event, target: { key } });
@@ -122,7 +129,8 @@ export function planDetections(
     const events = eventsByExisting.get(group.id);
     if (!events) continue;
     messages.push({ kind: 'update', channelId: group.channelId, target: { id: group.id }, payload: null });
-    if (group.repliesQueued < policy.maxReplies) {
+    // Someone is on it: the counts keep updating, the thread stays quiet.
+    if (group.repliesQueued < policy.maxReplies && !group.acknowledged) {
       repliesQueuedFor.push(group.id);
       messages.push({
         kind: 'reply',

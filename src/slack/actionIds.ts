@@ -20,6 +20,9 @@ export const ACTION = {
   /** Both mute buttons of alerts posted before they had their own IDs (still on old messages). */
   muteAlert: 'ivs_alert_mute',
   unmuteAlert: 'ivs_alert_unmute',
+  /** "I am on it" on an alert, and its undo (issue 16). */
+  acknowledgeAlert: 'ivs_alert_acknowledge',
+  unacknowledgeAlert: 'ivs_alert_unacknowledge',
 } as const;
 
 /** The mute button's action_id for each length. */
@@ -86,7 +89,7 @@ export const muteRefSchema = z
   })
   .pipe(z.object({ groupId, hours: z.union([z.literal(1), z.literal(24)]) }));
 
-/** Value of an Unmute button: `"<groupId>"`. */
+/** Value of an Unmute, Acknowledge or Unacknowledge button: `"<groupId>"`. */
 export const groupRefSchema = z
   .string()
   .max(32)

@@ -17,7 +17,8 @@ export const USAGE: Record<SubcommandName, string> = {
     '/ivs participants <stage> <session-id> [--state connected|disconnected] [--published] [--user <userId>] [--recording <state>]',
   sessions: '/ivs sessions <stage>',
   stages: '/ivs stages [region]',
-  watch: '/ivs watch <stage> [#channel] [codes=QUOTA_EXCEEDED,PUBLISHER_NOT_FOUND,…]',
+  watch:
+    '/ivs watch <stage> [#channel] [codes=QUOTA_EXCEEDED,PUBLISHER_NOT_FOUND,…] [mention=@user|@group|here]',
   unwatch: '/ivs unwatch <stage> [#channel]',
   watches: '/ivs watches',
   mutes: '/ivs mutes',
@@ -29,7 +30,8 @@ export const EXAMPLES: Record<SubcommandName, string> = {
   participants: '/ivs participants AbCdEf123456 st-AbCdEf1234567 --state connected',
   sessions: '/ivs sessions arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456',
   stages: '/ivs stages eu-west-1',
-  watch: '/ivs watch AbCdEf123456 #live-alerts codes=QUOTA_EXCEEDED,PUBLISHER_NOT_FOUND',
+  watch:
+    '/ivs watch AbCdEf123456 #live-alerts codes=QUOTA_EXCEEDED,PUBLISHER_NOT_FOUND mention=@video-oncall',
   unwatch: '/ivs unwatch AbCdEf123456 #live-alerts',
   watches: '/ivs watches',
   mutes: '/ivs mutes',

@@ -15,3 +15,5 @@ export const WATCHABLE_CHANNEL_ID = /^[CG][A-Z0-9]{2,30}$/;
 export const TYPED_CHANNEL_ID = /^[CG][A-Z0-9]{8,30}$/;
 /** Any ID in a request payload (team, enterprise, user, channel). */
 export const SLACK_ID = /^[A-Z0-9]{2,32}$/;
+/** A user group ID (S…), as Slack sends a picked @group: <!subteam^S…|@handle>. */
+export const SLACK_USERGROUP_ID = /^S[A-Z0-9]{2,30}$/;

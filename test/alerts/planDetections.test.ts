@@ -168,3 +168,36 @@ test('one event watched from two channels joins a group in each; another stage o
   assert.equal(plan.assignments.length, 2);
   assert.ok(plan.messages.every((m) => m.kind === 'post'));
 });
+
+test('an acknowledged group keeps updating its counts but adds no thread reply (issue 16)', () => {
+  const acknowledged = { ...openGroup(7, 60_000), acknowledged: { by: 'U0ALICE99', at: NOW } };
+  const plan = planDetections(
+    [acknowledged],
+    [event('PUBLISH_ERROR', 'BITRATE_EXCEEDED')],
+    [watchOf(null)],
+    NOW,
+    POLICY,
+  );
+  assert.deepEqual(
+    plan.messages.map((m) => m.kind),
+    ['update'],
+  );
+  assert.deepEqual(plan.repliesQueuedFor, []);
+});
+
+test('a quiet group takes no more events: the same code is a new group, paging the watch’s mention', () => {
+  const quiet = { ...openGroup(7, 60_000), quietAt: NOW };
+  const plan = planDetections(
+    [quiet],
+    [event('PUBLISH_ERROR', 'BITRATE_EXCEEDED')],
+    [{ ...watchOf(null), mention: '<!subteam^S0VIDEO12>' }],
+    NOW,
+    POLICY,
+  );
+  assert.equal(plan.newGroups.length, 1);
+  assert.equal(plan.newGroups[0]?.mention, '<!subteam^S0VIDEO12>');
+  assert.deepEqual(
+    plan.messages.map((m) => m.kind),
+    ['post'],
+  );
+});

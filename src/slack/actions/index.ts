@@ -55,6 +55,9 @@ export const ACTION_ACCESS = {
   [ACTION.muteAlert24h]: 'change',
   [ACTION.muteAlert]: 'change',
   [ACTION.unmuteAlert]: 'change',
+  // Saying "I am on it" changes nothing in IVS or in what is alerted: whoever may read may take an alert.
+  [ACTION.acknowledgeAlert]: 'read',
+  [ACTION.unacknowledgeAlert]: 'read',
   [ACTION.disconnect]: 'admin',
 } as const satisfies Record<ActionId, AccessLevel>;
 

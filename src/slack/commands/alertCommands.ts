@@ -24,6 +24,7 @@ export async function runAlertCommand(
         stage: command.stage,
         channelId,
         codes: command.codes,
+        mention: command.mention,
         userId: caller.userId,
       });
       if (!outcome.ok) return renderNotice(`Not watching: ${outcome.problem}`);
@@ -49,7 +50,10 @@ export async function runAlertCommand(
     }
     case 'watches': {
       const overview = await watches.overview();
-      return renderWatches(overview.watches, overview.health, now, overview.undelivered);
+      return renderWatches(overview.watches, overview.health, now, overview.undelivered, {
+        groups: overview.groups,
+        mutes: overview.mutes,
+      });
     }
     case 'mutes': {
       const overview = await watches.overview();

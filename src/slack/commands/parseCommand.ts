@@ -1,3 +1,4 @@
+import type { AlertMention } from '../../domain/model.ts';
 import { VALID_ALERT_CODES } from '../../ivs/eventCatalog.ts';
 import { type ParticipantFilter, RECORDING_FILTER_STATES } from '../../ivs/IvsGateway.ts';
 import {
@@ -11,6 +12,7 @@ import {
   type StageRef,
 } from '../../ivs/identifiers.ts';
 import { EXAMPLES, USAGE } from '../commandUsage.ts';
+import { parseMention } from '../mention.ts';
 import { TYPED_CHANNEL_ID, WATCHABLE_CHANNEL_ID } from '../slackIds.ts';
 
 /** A `/ivs` command after validation: every ID has the form the IVS API requires. */
@@ -20,7 +22,14 @@ export type Command =
   | { name: 'sessions'; stage: StageRef }
   | { name: 'participants'; stage: StageRef; sessionId: string; filter: ParticipantFilter }
   | { name: 'participant'; stage: StageRef; sessionId: string; participantId: string }
-  | { name: 'watch'; stage: StageRef; channelId: string | undefined; codes: string[] | null }
+  | {
+      name: 'watch';
+      stage: StageRef;
+      channelId: string | undefined;
+      codes: string[] | null;
+      /** Who the first message of each new alert group pages (mention=). */
+      mention: AlertMention | null;
+    }
   | { name: 'unwatch'; stage: StageRef; channelId: string | undefined }
   | { name: 'watches' }
   | { name: 'mutes' };
@@ -250,6 +259,7 @@ function parseWatch(
   if (!stage.ok) return usageError(name, stage.problem);
   let channelId: string | undefined;
   let codes: string[] | null = null;
+  let mention: AlertMention | null = null;
   for (const word of rest) {
     if (name === 'watch' && /^codes=/i.test(word)) {
       if (codes !== null) return usageError(name, 'Give codes= once.');
@@ -267,6 +277,12 @@ function parseWatch(
         );
       }
       codes = [...new Set(listed)];
+    } else if (name === 'watch' && /^mention=/i.test(word)) {
+      if (mention !== null)
+        return usageError(name, 'Give mention= once: one person, one user group or here.');
+      const parsed = parseMention(word.slice('mention='.length));
+      if (!parsed.ok) return usageError(name, parsed.problem);
+      mention = parsed.value;
     } else if (isChannelWord(word)) {
       if (channelId !== undefined) return usageError(name, 'Give one channel.');
       const channel = parseChannel(word);
@@ -277,7 +293,7 @@ function parseWatch(
     }
   }
   return name === 'watch'
-    ? { ok: true, command: { name, stage: stage.value, channelId, codes } }
+    ? { ok: true, command: { name, stage: stage.value, channelId, codes, mention } }
     : { ok: true, command: { name, stage: stage.value, channelId } };
 }
 

@@ -11,6 +11,7 @@ import type { ReplyPayload } from '../../domain/planDetections.ts';
 import { errorCodeFix, explainErrorCode } from '../../ivs/eventCatalog.ts';
 import { parseStageArn } from '../../ivs/identifiers.ts';
 import { ACTION, groupRef, MUTE_ACTION, muteRef, openTarget, openTargetSchema } from '../actionIds.ts';
+import { isAlertMention } from '../mention.ts';
 import { undeliveredReason } from '../SlackPoster.ts';
 import { SLACK_CHANNEL_ID as CHANNEL_ID, SLACK_USER_ID as USER_ID } from '../slackIds.ts';
 import {
@@ -148,19 +149,106 @@ function affectedParticipants(group: AlertGroup): string | undefined {
   return `*Affected participants*\n${lines.join('\n')}`;
 }
 
-/** The channel alert for one group: what happened, the usual fix, who is affected, and mute buttons. */
-export function renderAlertGroup(group: AlertGroup, mute: Mute | undefined, now: Date): SlackMessage {
+/** How an alert message is sent: the first one of its group, or an update of it. */
+export interface AlertRenderOptions {
+  /** The group's first message: it pages the watch's mention. Updates and replies never do. */
+  readonly first?: boolean;
+  /** The permalink of the previous burst's message (Slack's chat.getPermalink), when it is known. */
+  readonly previousPermalink?: string;
+}
+
+/** A link Slack gave the bot; anything else is left out rather than shown as a link. */
+const PERMALINK = /^https:\/\/[^\s<>|&]{1,400}$/;
+
+/** "16 minutes", "2 h", "3 days": how long, said as a person would. */
+export function durationText(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 60_000) return 'under a minute';
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 120) return plural(minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return plural(Math.floor(hours / 24), 'day');
+}
+
+const count = (value: number): string => value.toLocaleString('en-US');
+
+/** The group's state lines under its facts: paging, earlier burst, quiet, session ended, who is on it, mute. */
+function lifecycleLines(
+  group: AlertGroup,
+  mute: Mute | undefined,
+  now: Date,
+  options: AlertRenderOptions,
+): (SectionBlock | ReturnType<typeof context>)[] {
+  const lines: (SectionBlock | ReturnType<typeof context>)[] = [];
+  if (group.quietAt) {
+    const span = durationText(group.lastSeen.getTime() - group.firstSeen.getTime());
+    lines.push(
+      section(
+        `✅ *Quiet since ${slackDate(group.lastSeen)}* — ${count(group.eventCount)} ${group.eventCount === 1 ? 'event' : 'events'} ` +
+          `over ${span}, ${plural(group.participantCount, 'participant')}.`,
+      ),
+    );
+  }
+  const notes: string[] = [];
+  if (group.previous) {
+    const gap = durationText(group.firstSeen.getTime() - group.previous.lastSeen.getTime());
+    const link =
+      options.previousPermalink && PERMALINK.test(options.previousPermalink)
+        ? ` (<${options.previousPermalink}|the last burst>)`
+        : '';
+    notes.push(`🔁 Again, ${gap} after the last burst${link}.`);
+  }
+  if (group.sessionEndedAt) notes.push(`⏹️ Session ended ${slackDate(group.sessionEndedAt)}.`);
+  if (group.acknowledged) {
+    notes.push(
+      `👀 ${userMention(group.acknowledged.by)} is on it since ${slackDate(group.acknowledged.at)}.`,
+    );
+  }
+  if (isMuteInForce(mute, now))
+    notes.push(`🔕 Muted by ${userMention(mute.mutedBy)} until ${slackDate(mute.until)}`);
+  for (const note of notes) lines.push(context(note));
+  return lines;
+}
+
+/** The watch's mention on the group's first message only, and only in the form the bot stores. */
+function pageLine(group: AlertGroup, options: AlertRenderOptions): string | undefined {
+  if (!options.first || !group.mention || !isAlertMention(group.mention)) return undefined;
+  return group.mention;
+}
+
+/**
+ * The channel alert for one group, in each state of its life: firing (Details, Acknowledge or
+ * Unacknowledge, Mute 1h, Mute 24h, Unmute while muted), acknowledged (who is on it since when), quiet
+ * (how long it lasted; only Details stays), session ended, and a new burst of an earlier group (linking
+ * to it). The first message pages the watch's mention; updates never do.
+ */
+export function renderAlertGroup(
+  group: AlertGroup,
+  mute: Mute | undefined,
+  now: Date,
+  options: AlertRenderOptions = {},
+): SlackMessage {
   const id = stageId(group.stageArn);
   const muted = isMuteInForce(mute, now);
+  const quiet = Boolean(group.quietAt);
   const participants = affectedParticipants(group);
-  const buttons = [
-    detailsButton(group),
-    button({ text: 'Mute 1h', actionId: MUTE_ACTION[1], value: muteRef(group.id, 1) }),
-    button({ text: 'Mute 24h', actionId: MUTE_ACTION[24], value: muteRef(group.id, 24) }),
-    muted ? button({ text: 'Unmute', actionId: ACTION.unmuteAlert, value: groupRef(group.id) }) : undefined,
-  ].filter((element): element is ButtonElement => element !== undefined);
+  const page = pageLine(group, options);
+  const buttons = quiet
+    ? [detailsButton(group)]
+    : [
+        detailsButton(group),
+        group.acknowledged
+          ? button({ text: 'Unacknowledge', actionId: ACTION.unacknowledgeAlert, value: groupRef(group.id) })
+          : button({ text: 'Acknowledge', actionId: ACTION.acknowledgeAlert, value: groupRef(group.id) }),
+        button({ text: 'Mute 1h', actionId: MUTE_ACTION[1], value: muteRef(group.id, 1) }),
+        button({ text: 'Mute 24h', actionId: MUTE_ACTION[24], value: muteRef(group.id, 24) }),
+        muted
+          ? button({ text: 'Unmute', actionId: ACTION.unmuteAlert, value: groupRef(group.id) })
+          : undefined,
+      ];
   const blocks = [
-    header(`🚨 ${group.code} on stage ${id}`),
+    header(`${quiet ? '✅' : '🚨'} ${group.code} on stage ${id}${quiet ? ' (quiet)' : ''}`),
+    page ? section(`${page} new alert`) : undefined,
     section(
       `${clipCode(group.code, MAX_CODE)}: ${escapeMrkdwn(explainErrorCode(group.code))}.\n` +
         `*Usual fix:* ${escapeMrkdwn(errorCodeFix(group.code))}`,
@@ -174,13 +262,20 @@ export function renderAlertGroup(group: AlertGroup, mute: Mute | undefined, now:
       field('Stage ARN', clipCode(group.stageArn, MAX_ID)),
     ]),
     participants ? section(participants) : undefined,
-    muted ? context(`🔕 Muted by ${userMention(mute.mutedBy)} until ${slackDate(mute.until)}`) : undefined,
-    actions(buttons),
+    ...lifecycleLines(group, mute, now, options),
+    actions(buttons.filter((element): element is ButtonElement => element !== undefined)),
   ];
+  const state = [
+    quiet ? 'quiet' : undefined,
+    group.acknowledged ? 'acknowledged' : undefined,
+    muted ? 'muted' : undefined,
+  ].filter((word): word is string => word !== undefined);
   const fallback =
     `${truncate(group.code, MAX_CODE)} on stage ${truncate(id, MAX_ID)}: ${plural(group.eventCount, 'event')}, ` +
-    `${plural(group.participantCount, 'participant')}${muted ? ' (muted)' : ''}`;
-  return fitMessage(fallback, blocks);
+    `${plural(group.participantCount, 'participant')}${state.length > 0 ? ` (${state.join(', ')})` : ''}`;
+  const message = fitMessage(fallback, blocks);
+  // The notification text pages too; fitMessage escapes it, so the checked mention goes in after.
+  return page ? { ...message, text: `${page} ${message.text}` } : message;
 }
 
 /** A thread reply under the group's alert naming what is new since the alert was posted. */
@@ -242,14 +337,26 @@ function codesText(codes: readonly string[] | null): string {
   return `${shown.join(', ')}${more > 0 ? ` +${more} more` : ''}`;
 }
 
+/**
+ * Who a watch pages, as a list shows it: a person or group by name (Slack shows the name; a list is
+ * answered to one person or shown on Home, so it pages nobody), `@here` as text.
+ */
+function pagesText(mention: string | null | undefined): string | undefined {
+  if (!mention || !isAlertMention(mention)) return undefined;
+  return `Pages: ${mention === '<!here>' ? '`@here`' : mention} on each new alert`;
+}
+
 /** One watch with the health of its stage, as mrkdwn. */
 export function watchRow(watch: Watch, health: StageHealth | undefined, now: Date): string {
   return [
     `*Stage* ${clipCode(stageId(watch.stageArn), MAX_ID)} → ${channelLink(watch.channelId)}`,
     clipCode(watch.stageArn, MAX_ID),
     `Codes: ${codesText(watch.codes)}`,
+    pagesText(watch.mention),
     healthLine(health, now),
-  ].join('\n');
+  ]
+    .filter((line): line is string => line !== undefined)
+    .join('\n');
 }
 
 /** One mute in force, as mrkdwn. */
@@ -262,13 +369,21 @@ export function muteRow(mute: Mute, now: Date): string {
   );
 }
 
-/** One alert group in a list, as mrkdwn. */
+/** One alert group in a list, as mrkdwn: firing or quiet, who is on it, muted, session ended. */
 export function alertGroupRow(group: AlertGroup, muted: boolean): string {
   const counts = `${plural(group.eventCount, 'event')} · ${plural(group.participantCount, 'participant')}`;
+  const state = [
+    group.acknowledged ? ` · 👀 ${userMention(group.acknowledged.by)} on it` : '',
+    muted ? ' · 🔕 muted' : '',
+    group.sessionEndedAt ? ' · session ended' : '',
+  ].join('');
+  const when = group.quietAt
+    ? `quiet since ${slackDate(group.lastSeen)}`
+    : `last seen ${slackDate(group.lastSeen)}`;
   return (
-    `🚨 ${clipCode(group.code, MAX_CODE)} on stage ${clipCode(stageId(group.stageArn), MAX_ID)}` +
-    ` · session ${clipCode(group.sessionId, MAX_ID)}${muted ? ' · 🔕 muted' : ''}\n` +
-    `${counts} · last seen ${slackDate(group.lastSeen)}`
+    `${group.quietAt ? '✅' : '🚨'} ${clipCode(group.code, MAX_CODE)} on stage ${clipCode(stageId(group.stageArn), MAX_ID)}` +
+    ` · session ${clipCode(group.sessionId, MAX_ID)}${state}\n` +
+    `${counts} · ${when}`
   );
 }
 
@@ -282,7 +397,7 @@ export function omittedNote(omitted: number, noun: string, nouns = `${noun}s`): 
   return `_${omitted} more ${omitted === 1 ? noun : nouns} not shown, to fit Slack’s limits._`;
 }
 
-export const WATCH_USAGE = '/ivs watch <stage> [#channel] [codes=…]';
+export const WATCH_USAGE = '/ivs watch <stage> [#channel] [codes=…] [mention=…]';
 
 /** `/ivs watches`: every watch with its channel, codes and polling health. */
 export function renderWatches(
@@ -290,6 +405,7 @@ export function renderWatches(
   health: StageHealth[],
   now: Date,
   undelivered: readonly UndeliveredMessages[] = [],
+  alerts: { readonly groups?: readonly AlertGroup[]; readonly mutes?: readonly Mute[] } = {},
 ): SlackMessage {
   const problems = rowSections(undeliveredRows(undelivered), UNDELIVERED_BUDGET, UNDELIVERED_BLOCKS);
   const problemNote = omittedNote(problems.omitted, 'delivery problem');
@@ -302,24 +418,41 @@ export function renderWatches(
   }
   const byStage = healthByStage(health);
   const failing = watches.filter((w) => byStage.get(w.stageArn)?.status === 'failing').length;
+  // Alerts still firing, with who is on them, come before the watches: what needs someone now.
+  const muted = new Set(
+    (alerts.mutes ?? []).filter((m) => isMuteInForce(m, now)).map((m) => `${m.stageArn}|${m.code}`),
+  );
+  const firing = rowSections(
+    (alerts.groups ?? [])
+      .filter((g) => !g.quietAt)
+      .map((g) => alertGroupRow(g, muted.has(`${g.stageArn}|${g.code}`))),
+    OPEN_ALERTS_BUDGET,
+    OPEN_ALERTS_BLOCKS,
+  );
   const { sections, omitted } = rowSections(
     watches.map((w) => watchRow(w, byStage.get(w.stageArn), now)),
-    MESSAGE_ROW_BUDGET,
-    MESSAGE_ROW_BLOCKS,
+    MESSAGE_ROW_BUDGET - (firing.sections.length > 0 ? OPEN_ALERTS_BUDGET : 0),
+    MESSAGE_ROW_BLOCKS - firing.sections.length,
   );
   const summary = `${plural(watches.length, 'watch', 'watches')}${failing > 0 ? `, ${failing} failing` : ''}`;
   const notes = [
     problemNote,
+    omittedNote(firing.omitted, 'firing alert'),
     omittedNote(omitted, 'watch', 'watches'),
     `Add one with ${code(WATCH_USAGE)}.`,
   ].filter((note): note is string => note !== undefined);
   return fitMessage(`IVS alert watches: ${summary}`, [
     header(`IVS alert watches (${summary})`),
     ...problems.sections,
+    ...firing.sections,
     ...sections,
     context(...notes),
   ]);
 }
+
+// Alerts still firing in /ivs watches: a few rows, the latest first.
+const OPEN_ALERTS_BUDGET = 3_000;
+const OPEN_ALERTS_BLOCKS = 6;
 
 // Delivery problems come first in /ivs watches and App Home; a few lines say all there is to fix.
 export const UNDELIVERED_BUDGET = 4_000;

@@ -362,3 +362,73 @@ describe('parseCommand: other input', () => {
     );
   });
 });
+
+describe('parseCommand: watch mention= (issue 16)', () => {
+  const watchOf = (text: string) => {
+    const command = commandOf(text);
+    assert.equal(command.name, 'watch');
+    return command.name === 'watch' ? command : assert.fail('not a watch');
+  };
+
+  test('a person, a user group or here, as Slack sends them, become the stored mention', () => {
+    const cases: [string, string][] = [
+      ['<@U0ONCALL1|alice>', '<@U0ONCALL1>'],
+      ['<@W0ONCALL1>', '<@W0ONCALL1>'],
+      ['@U0ONCALL1', '<@U0ONCALL1>'],
+      ['<!subteam^S0VIDEO12|@video-oncall>', '<!subteam^S0VIDEO12>'],
+      ['<!subteam^S0VIDEO12>', '<!subteam^S0VIDEO12>'],
+      ['@S0VIDEO12', '<!subteam^S0VIDEO12>'],
+      ['here', '<!here>'],
+      ['@here', '<!here>'],
+      ['<!here>', '<!here>'],
+      ['<!here|here>', '<!here>'],
+    ];
+    for (const [typed, stored] of cases) {
+      const command = watchOf(`watch ${STAGE_ID} <#C0123ABCDEF|live> codes=QUOTA_EXCEEDED mention=${typed}`);
+      assert.equal(command.mention, stored, typed);
+      assert.deepEqual(command.codes, ['QUOTA_EXCEEDED']);
+      assert.equal(command.channelId, 'C0123ABCDEF');
+    }
+    // Slack escapes & < > in command text; the tokenizer turns them back first.
+    assert.equal(
+      watchOf(`watch ${STAGE_ID} mention=&lt;!subteam^S0VIDEO12|@oncall&gt;`).mention,
+      '<!subteam^S0VIDEO12>',
+    );
+  });
+
+  test('without mention= nobody is paged', () => {
+    assert.equal(watchOf(`watch ${STAGE_ID}`).mention, null);
+  });
+
+  test('a malformed mention is refused with the forms it may take and an example', () => {
+    for (const typed of [
+      '@alice',
+      'alice',
+      '',
+      '<@lowercase>',
+      '<!subteam^nope>',
+      'U0ONCALL1x!',
+      '<#C0123ABCDEF>',
+    ]) {
+      assertUsage(
+        `watch ${STAGE_ID} mention=${typed}`,
+        'watch',
+        /not a person or user group Slack identified.*mention=@video-oncall/,
+      );
+    }
+    for (const typed of ['@channel', 'everyone', '<!channel>', '<!everyone>']) {
+      assertUsage(`watch ${STAGE_ID} mention=${typed}`, 'watch', /does not page the whole channel/);
+    }
+    assertUsage(`watch ${STAGE_ID} mention=here mention=here`, 'watch', /Give mention= once/);
+    assertUsage(`unwatch ${STAGE_ID} mention=here`, 'unwatch', /Unexpected/);
+    // The usage answer shows mention= in the line and the example.
+    assert.match(USAGE.watch, /\[mention=@user\|@group\|here\]/);
+    assert.match(EXAMPLES.watch, /mention=@/);
+  });
+
+  test('a refusal never echoes more than a short piece of what was typed', () => {
+    const parsed = parseCommand(`watch ${STAGE_ID} mention=${'x'.repeat(500)}`, REGION);
+    assert.ok(!parsed.ok);
+    assert.ok(parsed.problem.length < 400);
+  });
+});

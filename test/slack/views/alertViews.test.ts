@@ -6,7 +6,10 @@ import type { AffectedParticipant, AlertGroup, Mute, StageHealth, Watch } from '
 import type { ReplyPayload } from '../../../src/domain/planDetections.ts';
 import { errorCodeFix, explainErrorCode } from '../../../src/ivs/eventCatalog.ts';
 import { ACTION, groupRefSchema, muteRefSchema, openTargetSchema } from '../../../src/slack/actionIds.ts';
+import { isAlertMention } from '../../../src/slack/mention.ts';
 import {
+  type AlertRenderOptions,
+  alertGroupRow,
   renderAlertGroup,
   renderAlertReply,
   renderMutes,
@@ -139,12 +142,15 @@ describe('renderAlertGroup', () => {
     assert.equal(message.text, 'PUBLISHER_NOT_FOUND on stage AbCdEf123456: 1 event, 1 participant');
   });
 
-  test('not muted: Details, Mute 1h and Mute 24h, each with its own action_id, values parse back', () => {
+  test('not muted: Details, Acknowledge, Mute 1h and Mute 24h, each with its own action_id, values parse back', () => {
     const message = renderAlertGroup(group(), undefined, NOW);
     assert.deepEqual(
       buttons(message.blocks).map((b) => b.text.text),
-      ['Details', 'Mute 1h', 'Mute 24h'],
+      ['Details', 'Acknowledge', 'Mute 1h', 'Mute 24h'],
     );
+    const acknowledge = buttonNamed(message, 'Acknowledge');
+    assert.equal(acknowledge?.action_id, ACTION.acknowledgeAlert);
+    assert.deepEqual(groupRefSchema.parse(acknowledge?.value), { groupId: 42 });
     const details = buttonNamed(message, 'Details');
     assert.equal(details?.action_id, ACTION.openParticipant);
     assert.deepEqual(openTargetSchema.parse(details?.value), { a: ARN, s: SESSION, p: 'p-alice-1' });
@@ -164,7 +170,7 @@ describe('renderAlertGroup', () => {
     assert.match(note.elements[0]?.text ?? '', /^🔕 Muted by <@U0123ABCD> until <!date\^\d+\^/);
     assert.deepEqual(
       buttons(message.blocks).map((b) => b.text.text),
-      ['Details', 'Mute 1h', 'Mute 24h', 'Unmute'],
+      ['Details', 'Acknowledge', 'Mute 1h', 'Mute 24h', 'Unmute'],
     );
     const unmute = buttonNamed(message, 'Unmute');
     assert.equal(unmute?.action_id, ACTION.unmuteAlert);
@@ -231,7 +237,7 @@ describe('renderAlertGroup', () => {
     const message = renderAlertGroup(group({ sample: [], participantCount: 0 }), undefined, NOW);
     assert.deepEqual(
       buttons(message.blocks).map((b) => b.text.text),
-      ['Mute 1h', 'Mute 24h'],
+      ['Acknowledge', 'Mute 1h', 'Mute 24h'],
     );
     assert.doesNotMatch(all(message), /Affected participants/);
     const counted = renderAlertGroup(group({ sample: [], participantCount: 3 }), undefined, NOW);
@@ -242,6 +248,132 @@ describe('renderAlertGroup', () => {
     const message = renderAlertGroup(group({ stageArn: 'stage-from-elsewhere' }), undefined, NOW);
     assert.ok(all(message).startsWith('🚨 QUOTA_EXCEEDED on stage stage-from-elsewhere'));
     assert.equal(buttonNamed(message, 'Details'), undefined);
+  });
+});
+
+describe('renderAlertGroup, each state of an alert’s life (issue 16)', () => {
+  const ACK = { by: 'U0ALICE99', at: minutesAgo(3) };
+  const labels = (message: SlackMessage) => buttons(message.blocks).map((b) => b.text.text);
+
+  test('acknowledged: who is on it since when, Unacknowledge instead of Acknowledge', () => {
+    const message = renderAlertGroup(group({ acknowledged: ACK }), undefined, NOW);
+    assert.match(all(message), /👀 <@U0ALICE99> is on it since <!date\^\d+\^/);
+    assert.deepEqual(labels(message), ['Details', 'Unacknowledge', 'Mute 1h', 'Mute 24h']);
+    const undo = buttonNamed(message, 'Unacknowledge');
+    assert.equal(undo?.action_id, ACTION.unacknowledgeAlert);
+    assert.deepEqual(groupRefSchema.parse(undo?.value), { groupId: 42 });
+    assert.ok(message.text.endsWith('(acknowledged)'));
+    assertMessageFits(message);
+  });
+
+  test('an acknowledger that is not a Slack user ID is escaped text, never a mention', () => {
+    const message = renderAlertGroup(group({ acknowledged: { by: '<!channel>', at: NOW } }), undefined, NOW);
+    assert.ok(all(message).includes('👀 &lt;!channel&gt; is on it since'));
+    assertNoOutsideControlSequences(message);
+  });
+
+  test('quiet: the same message says since when and what the burst was; Mute buttons go, Details stays', () => {
+    const quiet = group({
+      firstSeen: minutesAgo(60),
+      lastSeen: minutesAgo(44),
+      eventCount: 5000,
+      participantCount: 50,
+      quietAt: minutesAgo(14),
+    });
+    for (const m of [undefined, mute()]) {
+      const message = renderAlertGroup(quiet, m, NOW);
+      assert.equal(
+        message.blocks[0]?.type === 'header' && message.blocks[0].text.text,
+        '✅ QUOTA_EXCEEDED on stage AbCdEf123456 (quiet)',
+      );
+      assert.match(
+        all(message),
+        /✅ \*Quiet since <!date\^\d+\^[^>]*>\* — 5,000 events over 16 minutes, 50 participants\./,
+      );
+      assert.deepEqual(labels(message), ['Details']);
+      assert.ok(message.text.includes('(quiet'));
+      assertMessageFits(message);
+    }
+  });
+
+  test('session ended: says when, so nobody hunts a session that is gone', () => {
+    const message = renderAlertGroup(group({ sessionEndedAt: minutesAgo(2) }), undefined, NOW);
+    assert.match(all(message), /⏹️ Session ended <!date\^\d+\^/);
+    assert.deepEqual(labels(message), ['Details', 'Acknowledge', 'Mute 1h', 'Mute 24h']);
+    assertMessageFits(message);
+  });
+
+  test('a new burst links to the last one and says how long after it', () => {
+    const again = group({
+      firstSeen: minutesAgo(10),
+      previous: { groupId: 41, messageTs: '1700000000.000100', lastSeen: minutesAgo(130) },
+    });
+    const linked = renderAlertGroup(again, undefined, NOW, {
+      previousPermalink: 'https://example.slack.com/archives/C0123ABCD/p1700000000000100',
+    });
+    assert.ok(
+      all(linked).includes(
+        '🔁 Again, 2 h after the last burst (<https://example.slack.com/archives/C0123ABCD/p1700000000000100|the last burst>).',
+      ),
+    );
+    assertValidBlockKit(linked);
+    // Without a permalink (Slack did not give one) the words stay, without a link.
+    const unlinked = renderAlertGroup(again, undefined, NOW);
+    assert.ok(all(unlinked).includes('🔁 Again, 2 h after the last burst.'));
+    // Something that is not a plain https link is never put in a link.
+    const odd = renderAlertGroup(again, undefined, NOW, {
+      previousPermalink: 'https://x.example|<!channel>',
+    });
+    assert.ok(all(odd).includes('🔁 Again, 2 h after the last burst.'));
+    assertNoOutsideControlSequences(odd);
+  });
+
+  test('the first message pages the watch’s mention, in the blocks and the notification text; updates do not', () => {
+    for (const mention of ['<@U0ONCALL1>', '<!subteam^S0VIDEO12>', '<!here>']) {
+      const first = renderAlertGroup(group({ mention }), undefined, NOW, { first: true });
+      assert.ok(first.text.startsWith(`${mention} QUOTA_EXCEEDED on stage`), first.text);
+      assert.ok(all(first).includes(`${mention} new alert`));
+      assertValidBlockKit(first);
+      const update = renderAlertGroup(group({ mention }), undefined, NOW);
+      assert.ok(!update.text.includes(mention) && !all(update).includes(mention));
+    }
+  });
+
+  test('a mention not in the stored form is never put in a message', () => {
+    for (const mention of ['<!channel>', '<!everyone>', '<@U123|x>', '@here', 'here', '<!subteam^S1>x']) {
+      const message = renderAlertGroup(group({ mention }), undefined, NOW, { first: true });
+      assert.doesNotMatch(`${message.text}\n${all(message)}`, /<!channel>|<!everyone>|<!here>|<@U123/);
+    }
+  });
+
+  test('alertGroupRow: quiet, who is on it, session ended', () => {
+    const row = alertGroupRow(group({ acknowledged: ACK, sessionEndedAt: NOW, quietAt: NOW }), false);
+    assert.match(row, /^✅ `QUOTA_EXCEEDED`/);
+    assert.ok(row.includes('👀 <@U0ALICE99> on it'));
+    assert.ok(row.includes('session ended'));
+    assert.match(row, /quiet since <!date/);
+  });
+
+  test('/ivs watches: alerts still firing first, with who is on them; each watch says who it pages', () => {
+    const w: Watch = {
+      stageArn: ARN,
+      channelId: 'C0123ABCD',
+      codes: null,
+      createdBy: 'U0123ABCD',
+      createdAt: NOW,
+      mention: '<!subteam^S0VIDEO12>',
+    };
+    const message = renderWatches([w, { ...w, channelId: 'C0THERONE1', mention: '<!here>' }], [], NOW, [], {
+      groups: [group({ acknowledged: ACK }), group({ id: 7, code: 'BITRATE_EXCEEDED', quietAt: NOW })],
+      mutes: [],
+    });
+    const text = all(message);
+    assert.ok(text.includes('👀 <@U0ALICE99> on it'));
+    assert.doesNotMatch(text, /BITRATE_EXCEEDED/, 'a quiet alert is not firing');
+    assert.ok(text.includes('Pages: <!subteam^S0VIDEO12> on each new alert'));
+    assert.ok(text.includes('Pages: `@here` on each new alert'), '@here is shown, never sent as <!here>');
+    assert.doesNotMatch(text, /<!here>/);
+    assertValidBlockKit(message);
   });
 });
 
@@ -388,7 +520,7 @@ describe('renderWatches', () => {
     const message = renderWatches([], [], NOW);
     assert.equal(
       mrkdwnTexts(message.blocks)[0],
-      'No stages are watched yet. Add one with `/ivs watch &lt;stage&gt; [#channel] [codes=…]`.',
+      'No stages are watched yet. Add one with `/ivs watch &lt;stage&gt; [#channel] [codes=…] [mention=…]`.',
     );
   });
 
@@ -517,7 +649,9 @@ function assertEveryButtonParses(message: SlackMessage): void {
     const schema =
       b.action_id === ACTION.muteAlert1h || b.action_id === ACTION.muteAlert24h
         ? muteRefSchema
-        : b.action_id === ACTION.unmuteAlert
+        : b.action_id === ACTION.unmuteAlert ||
+            b.action_id === ACTION.acknowledgeAlert ||
+            b.action_id === ACTION.unacknowledgeAlert
           ? groupRefSchema
           : openTargetSchema;
     assert.ok(schema.safeParse(b.value).success, `${b.action_id} ${b.value}`);
@@ -543,6 +677,87 @@ describe('properties: any data keeps Slack’s limits and never pings', () => {
         if (labels.includes('Details')) assert.ok(g.sample.length > 0);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  test('renderAlertGroup in every state: firing, acknowledged, quiet, session ended, new burst, first message', () => {
+    const ack = fc.option(fc.record({ by: slackUser, at: date }), { nil: null });
+    const previous = fc.option(
+      fc.record({
+        groupId: fc.integer({ min: 1, max: 1_000_000 }),
+        messageTs: fc.option(fc.stringMatching(/^\d{10}\.\d{6}$/)),
+        lastSeen: date,
+      }),
+      { nil: null },
+    );
+    const mention = fc.option(
+      fc.oneof(
+        fc.constantFrom('<@U0ONCALL1>', '<!subteam^S0VIDEO12>', '<!here>', '<!channel>', '<!everyone>'),
+        outside(60),
+      ),
+      { nil: null },
+    );
+    const lifecycle = fc.record({
+      acknowledged: ack,
+      quietAt: fc.option(date, { nil: null }),
+      sessionEndedAt: fc.option(date, { nil: null }),
+      previous,
+      mention,
+    });
+    const options = fc.record(
+      {
+        first: fc.boolean(),
+        previousPermalink: fc.oneof(
+          fc
+            .stringMatching(/^[a-z0-9]{1,20}$/)
+            .map((t) => `https://${t}.slack.com/archives/C0123ABCD/p1700000000000100`),
+          outside(80),
+        ),
+      },
+      { requiredKeys: [] },
+    );
+    const ours = (g: AlertGroup, o: AlertRenderOptions) => {
+      const tokens: string[] = [];
+      if (o.first && g.mention && isAlertMention(g.mention)) tokens.push(g.mention);
+      if (g.previous && o.previousPermalink && /^https:\/\/[^\s<>|&]{1,400}$/.test(o.previousPermalink))
+        tokens.push(`<${o.previousPermalink}|the last burst>`);
+      return tokens;
+    };
+    fc.assert(
+      fc.property(
+        alertGroup,
+        lifecycle,
+        fc.option(muteArb, { nil: undefined }),
+        date,
+        options,
+        (base, state, m, now, o) => {
+          const g: AlertGroup = { ...base, ...state };
+          const message = renderAlertGroup(g, m, now, o);
+          assertMessageFits(message);
+          assertEveryButtonParses(message);
+          // Outside data stays inert; the only tokens besides dates and users are the page and the link we built.
+          const tokens = ours(g, o);
+          const strip = (text: string) => tokens.reduce((t, token) => t.split(token).join(''), text);
+          for (const text of [...mrkdwnTexts(message.blocks), message.text]) {
+            assert.doesNotMatch(strip(text).replace(OUR_TOKENS, ''), /[<>]/, text);
+          }
+          const page = tokens.find((t) => !t.startsWith('<http'));
+          if (page) assert.ok(message.text.startsWith(`${page} `), 'the page leads the notification');
+          else assert.doesNotMatch(message.text, /^<[@!]/, 'no page unless first and well-formed');
+          const labels = buttons(message.blocks).map((b) => b.text.text);
+          if (g.quietAt) {
+            assert.ok(
+              labels.every((label) => label === 'Details'),
+              'quiet: only Details stays',
+            );
+          } else {
+            assert.equal(labels.includes('Unacknowledge'), Boolean(g.acknowledged));
+            assert.equal(labels.includes('Acknowledge'), !g.acknowledged);
+            assert.ok(labels.includes('Mute 1h') && labels.includes('Mute 24h'));
+          }
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 

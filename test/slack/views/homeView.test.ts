@@ -121,7 +121,7 @@ describe('renderHome', () => {
     const text = mrkdwnTexts(view.blocks);
     assert.ok(
       text.includes(
-        'No stages are watched yet. Add one with `/ivs watch &lt;stage&gt; [#channel] [codes=…]`.',
+        'No stages are watched yet. Add one with `/ivs watch &lt;stage&gt; [#channel] [codes=…] [mention=…]`.',
       ),
     );
     assert.ok(text.includes('No alerts are muted.'));

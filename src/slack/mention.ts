@@ -1,0 +1,51 @@
+import type { AlertMention } from '../domain/model.ts';
+import type { Parsed } from '../ivs/identifiers.ts';
+import { SLACK_USER_ID, SLACK_USERGROUP_ID } from './slackIds.ts';
+
+// Who a watch pages (issue 16): one person, one user group, or whoever is active in the channel. The
+// stored form is Slack's own mrkdwn, written here from IDs the patterns accept, and checked again by
+// isAlertMention before any view puts it in a message.
+
+/** The forms a watch's mention may take, for usage lines and refusals. */
+export const MENTION_FORMS = 'mention=@person, mention=@user-group or mention=here';
+export const MENTION_EXAMPLE = 'mention=@video-oncall';
+
+const USER_REF = /^<@([^|>]+)(?:\|[^>]*)?>$/;
+const GROUP_REF = /^<!subteam\^([^|>]+)(?:\|[^>]*)?>$/;
+const HERE = /^(?:@?here|<!here(?:\|@?here)?>)$/i;
+const EVERYONE = /^(?:@?(?:channel|everyone)|<!(?:channel|everyone)(?:\|[^>]*)?>)$/i;
+
+/**
+ * A mention as Slack sends it in command text (a picked @person is `<@U…|name>`, a picked @group
+ * `<!subteam^S…|@handle>`), as a bare ID (`@U0123ABCD`, `@S0123ABCD`, for IVS_WATCHES) or `here`.
+ */
+export function parseMention(text: string): Parsed<AlertMention> {
+  const word = text.trim();
+  if (HERE.test(word)) return { ok: true, value: '<!here>' };
+  const user = USER_REF.exec(word)?.[1] ?? (word.startsWith('@') ? word.slice(1) : undefined);
+  if (user !== undefined && SLACK_USER_ID.test(user)) return { ok: true, value: `<@${user}>` };
+  const group =
+    GROUP_REF.exec(word)?.[1] ?? (/^@?subteam\^/i.test(word) ? word.replace(/^@?subteam\^/i, '') : user);
+  if (group !== undefined && SLACK_USERGROUP_ID.test(group))
+    return { ok: true, value: `<!subteam^${group}>` };
+  if (EVERYONE.test(word)) {
+    return {
+      ok: false,
+      problem: `The bot does not page the whole channel: use ${MENTION_FORMS} (${MENTION_EXAMPLE}).`,
+    };
+  }
+  const shown = word.length > 60 ? `${word.slice(0, 60)}…` : word;
+  return {
+    ok: false,
+    problem:
+      `“${shown}” is not a person or user group Slack identified: pick it from the @ autocomplete ` +
+      `(Slack then sends its ID), or give its ID (@U0123ABCD, @S0123ABCD); ${MENTION_FORMS}, e.g. ${MENTION_EXAMPLE}.`,
+  };
+}
+
+const STORED_MENTION = /^(?:<@[UW][A-Z0-9]{2,30}>|<!subteam\^S[A-Z0-9]{2,30}>|<!here>)$/;
+
+/** The stored form parseMention writes; anything else is never put in a message. */
+export function isAlertMention(value: string): boolean {
+  return STORED_MENTION.test(value);
+}
