@@ -95,9 +95,26 @@ export interface DetectedEvent {
   /** The event's errorCode, or its name when an *_ERROR event carries none. */
   readonly code: string;
   readonly remoteParticipantId: string | null;
+  /** What an EventBridge event carries beyond the above (bucket, composition, reason), shown in its alert. */
+  readonly facts?: readonly EventFact[];
 }
 
+/** One labelled value from an outside event, shown as it came (escaped) in the alert. */
+export interface EventFact {
+  readonly label: string;
+  readonly value: string;
+}
+
+/**
+ * Unique per event in the store. A publish error is keyed by what both of its paths (EventBridge and
+ * ListParticipantEvents) carry: stage, session, participant and the second it happened (EventBridge's
+ * times have whole seconds), so the same error seen both ways is one alert.
+ */
 export function dedupKey(event: DetectedEvent): string {
+  if (event.name === 'PUBLISH_ERROR') {
+    const second = Math.floor(event.eventTime.getTime() / 1000);
+    return ['publish-error', event.stageArn, event.sessionId, event.participantId, second].join('|');
+  }
   return [
     event.stageArn,
     event.sessionId,
@@ -136,6 +153,8 @@ export interface AlertGroup {
   readonly messageTs: string | null;
   readonly repliesQueued: number;
   readonly createdAt: Date;
+  /** The facts of the event that opened the group, for alerts from EventBridge (see DetectedEvent.facts). */
+  readonly facts?: readonly EventFact[];
   // The group's life after it fired (issue 16). Optional so that data built before it still reads;
   // the stores always fill them (null = not so).
   /** Someone said they are on it: their updates add no more thread replies. */
@@ -232,4 +251,15 @@ export interface PollReport {
   readonly lagSeconds: number;
   /** Channels watching the stage: they get one notice when it starts failing and one when it recovers. */
   readonly channelIds: readonly string[];
+}
+
+/** How the EventBridge queue (IVS_EVENTS_QUEUE_URL) is being read, by any replica. */
+export interface EventQueueStatus {
+  /** The last ReceiveMessage that answered, with or without messages. */
+  readonly lastReceiveAt: Date | null;
+  /** When the newest message received was sent to the queue. */
+  readonly lastMessageAt: Date | null;
+  /** Why receiving fails, while it does. */
+  readonly lastError: string | null;
+  readonly errorSince: Date | null;
 }

@@ -3,6 +3,7 @@ import type {
   AlertGroup,
   AlertMention,
   DetectedEvent,
+  EventFact,
   GroupingPolicy,
   OutboxKind,
   Watch,
@@ -20,6 +21,8 @@ export interface NewGroupSpec {
   readonly channelId: string;
   /** Who the group's first message pages: the watch's mention when the group is created. */
   readonly mention: AlertMention | null;
+  /** The facts of the event that opens the group (events from EventBridge). */
+  readonly facts?: readonly EventFact[];
 }
 
 export interface PlannedMessage {
@@ -113,6 +116,7 @@ export function planDetections(
             code: event.code,
             channelId: watch.channelId,
             mention: watch.mention ?? null,
+            ...(event.facts && event.facts.length > 0 ? { facts: event.facts } : {}),
           });
         }
         assignments.push({ event, target: { key } });

@@ -26,4 +26,6 @@ export interface AlertRepository {
   getGroup(id: number): Promise<AlertGroup | undefined>;
   latestGroups(limit: number): Promise<AlertGroup[]>;
   setGroupMessage(groupId: number, messageTs: string): Promise<void>;
+  /** Detected events of (stage, session, code) that happened at or after `since`: repeats of an event kind. */
+  countDetected(stageArn: string, sessionId: string, code: string, since: Date): Promise<number>;
 }

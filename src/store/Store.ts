@@ -1,5 +1,6 @@
 import type { AlertRepository } from './AlertRepository.ts';
 import type { CursorRepository } from './CursorRepository.ts';
+import type { EventQueueRepository } from './EventQueueRepository.ts';
 import type { LeaseRepository } from './LeaseRepository.ts';
 import type { MuteRepository } from './MuteRepository.ts';
 import type { OutboxRepository } from './OutboxRepository.ts';
@@ -9,6 +10,7 @@ import type { WatchRepository } from './WatchRepository.ts';
 
 export type { AlertRepository, DetectionInput, DetectionResult } from './AlertRepository.ts';
 export type { CursorRepository } from './CursorRepository.ts';
+export type { EventQueueRepository, QueueReceiveReport } from './EventQueueRepository.ts';
 export type { LeaseRepository } from './LeaseRepository.ts';
 export type { MuteRepository } from './MuteRepository.ts';
 export type { OutboxClaim, OutboxRepository } from './OutboxRepository.ts';
@@ -48,6 +50,7 @@ export interface Store
     RetentionRepository,
     PagingRepository,
     LeaseRepository,
+    EventQueueRepository,
     StoreHealth {
   close(): Promise<void>;
 }

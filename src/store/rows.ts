@@ -3,7 +3,9 @@
 import type {
   AffectedParticipant,
   AlertGroup,
+  EventFact,
   EventOrder,
+  EventQueueStatus,
   FailureScope,
   Mute,
   OutboxItem,
@@ -87,7 +89,7 @@ export const PARTICIPANT_CURSOR_COLUMNS =
 
 /** The columns of alert_group that AlertGroupRow holds, in the order both stores select them. */
 export const GROUP_COLUMNS =
-  'id, stage_arn, session_id, code, channel_id, first_seen, last_seen, event_count, participant_count, sample, message_ts, replies_queued, created_at';
+  'id, stage_arn, session_id, code, channel_id, first_seen, last_seen, event_count, participant_count, sample, message_ts, replies_queued, created_at, facts';
 
 export interface AlertGroupRow {
   id: DbNumber;
@@ -103,6 +105,7 @@ export interface AlertGroupRow {
   message_ts: string | null;
   replies_queued: DbNumber;
   created_at: DbNumber;
+  facts: EventFact[] | null;
 }
 
 export interface OutboxRow {
@@ -214,6 +217,25 @@ export function toAlertGroup(row: AlertGroupRow): AlertGroup {
     messageTs: row.message_ts,
     repliesQueued: Number(row.replies_queued),
     createdAt: new Date(Number(row.created_at)),
+    ...(row.facts && row.facts.length > 0 ? { facts: row.facts } : {}),
+  };
+}
+
+export interface EventQueueStatusRow {
+  last_receive_at: DbNumber | null;
+  last_message_at: DbNumber | null;
+  last_error: string | null;
+  error_since: DbNumber | null;
+}
+
+export function toEventQueueStatus(row: EventQueueStatusRow | undefined): EventQueueStatus {
+  const at = (value: DbNumber | null | undefined) =>
+    value === null || value === undefined ? null : new Date(Number(value));
+  return {
+    lastReceiveAt: at(row?.last_receive_at),
+    lastMessageAt: at(row?.last_message_at),
+    lastError: row?.last_error ?? null,
+    errorSince: at(row?.error_since),
   };
 }
 

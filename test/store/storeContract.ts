@@ -999,5 +999,99 @@ export function storeContract(
         assert.equal(await store.outboxDepth(), 0);
       });
     });
+
+    describe('events from EventBridge (issue 13)', () => {
+      test("a group opened by an event keeps the event's facts; polled groups have none", async () => {
+        const facts = [
+          { label: 'S3 bucket', value: 'ivs-recordings' },
+          { label: 'S3 key prefix', value: '<stage_id>/<session_id>/<participant_id>/2024-01-01T12-00-55Z' },
+        ];
+        await store.recordDetections(
+          detection(
+            [
+              errorEvent('p-1', 0, {
+                name: 'RECORDING_START_FAILURE',
+                code: 'RECORDING_START_FAILURE',
+                facts,
+              }),
+            ],
+            [watchOf('C0A')],
+            1_000,
+          ),
+        );
+        await store.recordDetections(detection([errorEvent('p-2', 0)], [watchOf('C0A')], 1_000));
+        const groups = await store.latestGroups(10);
+        const recording = groups.find((g) => g.code === 'RECORDING_START_FAILURE');
+        assert.deepEqual(recording?.facts, facts);
+        assert.ok(recording && (await store.getGroup(recording.id))?.facts);
+        assert.equal(groups.find((g) => g.code === 'B_FRAME_PRESENT')?.facts, undefined);
+      });
+
+      test('a publish error seen through EventBridge and then polled is one event', async () => {
+        const fromQueue = errorEvent('p-1', 0, {
+          name: 'PUBLISH_ERROR',
+          code: 'PUBLISH_ERROR',
+          userId: null,
+        });
+        const polled = errorEvent('p-1', 250, { name: 'PUBLISH_ERROR', code: 'BITRATE_EXCEEDED' });
+        assert.equal(
+          (await store.recordDetections(detection([fromQueue], [watchOf('C0A')], 1_000))).newEvents,
+          1,
+        );
+        assert.equal(
+          (await store.recordDetections(detection([polled], [watchOf('C0A')], 2_000))).newEvents,
+          0,
+        );
+        assert.equal((await store.latestGroups(10)).length, 1);
+      });
+
+      test('countDetected counts the events of a kind since a time', async () => {
+        const reconnect = (offset: number) =>
+          errorEvent('', offset, {
+            name: 'COMPOSITION_DESTINATION_RECONNECT',
+            code: 'COMPOSITION_DESTINATION_RECONNECT',
+          });
+        await store.recordDetections(
+          detection([reconnect(0), reconnect(MINUTE), reconnect(2 * MINUTE)], [], 3 * MINUTE),
+        );
+        assert.equal(
+          await store.countDetected(STAGE, 'st-session-1', 'COMPOSITION_DESTINATION_RECONNECT', at(MINUTE)),
+          2,
+        );
+        assert.equal(await store.countDetected(STAGE, 'st-session-1', 'B_FRAME_PRESENT', at(0)), 0);
+        assert.deepEqual(
+          await store.latestGroups(10),
+          [],
+          'recorded without watches: remembered, not alerted',
+        );
+      });
+
+      test('the queue status keeps the latest receive and message, and a failure until a receive answers', async () => {
+        assert.deepEqual(await store.eventQueueStatus(), {
+          lastReceiveAt: null,
+          lastMessageAt: null,
+          lastError: null,
+          errorSince: null,
+        });
+        await store.recordQueueReceive({ at: at(10_000), ok: true, newestMessageAt: at(9_000) });
+        // Another replica reports an older receive later: the latest times stay.
+        await store.recordQueueReceive({ at: at(5_000), ok: true, newestMessageAt: null });
+        await store.recordQueueReceive({ at: at(20_000), ok: false, error: 'SQS is not answering' });
+        await store.recordQueueReceive({ at: at(30_000), ok: false, error: 'SQS is still not answering' });
+        assert.deepEqual(await store.eventQueueStatus(), {
+          lastReceiveAt: at(10_000),
+          lastMessageAt: at(9_000),
+          lastError: 'SQS is still not answering',
+          errorSince: at(20_000),
+        });
+        await store.recordQueueReceive({ at: at(40_000), ok: true, newestMessageAt: null });
+        assert.deepEqual(await store.eventQueueStatus(), {
+          lastReceiveAt: at(40_000),
+          lastMessageAt: at(9_000),
+          lastError: null,
+          errorSince: null,
+        });
+      });
+    });
   });
 }

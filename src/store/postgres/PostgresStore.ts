@@ -3,6 +3,7 @@ import pg from 'pg';
 import type {
   AlertGroup,
   DetectedEvent,
+  EventQueueStatus,
   FailureScope,
   Mute,
   OutboxItem,
@@ -20,6 +21,7 @@ import { planPoll } from '../../domain/planPoll.ts';
 import {
   type AlertGroupRow,
   type DbNumber,
+  type EventQueueStatusRow,
   fromDate,
   GROUP_COLUMNS,
   type MuteRow,
@@ -32,6 +34,7 @@ import {
   type StageHealthRow,
   toAlertGroup,
   toDate,
+  toEventQueueStatus,
   toMute,
   toOutboxItem,
   toPagingState,
@@ -50,6 +53,7 @@ import type {
   PagingState,
   PurgeCounts,
   PurgeInput,
+  QueueReceiveReport,
   Store,
 } from '../Store.ts';
 import { StoreError } from '../Store.ts';
@@ -582,9 +586,16 @@ export class PostgresStore implements Store {
       const createdIds = new Map<string, number>();
       for (const spec of plan.newGroups) {
         const created = await sql<{ id: Int8 }>(
-          `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at)
-           VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING id`,
-          [spec.stageArn, spec.sessionId, spec.code, spec.channelId, detectedAt],
+          `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at, facts)
+           VALUES ($1, $2, $3, $4, $5, $5, $5, $6) RETURNING id`,
+          [
+            spec.stageArn,
+            spec.sessionId,
+            spec.code,
+            spec.channelId,
+            detectedAt,
+            spec.facts ? JSON.stringify(spec.facts) : null,
+          ],
         );
         createdIds.set(spec.key, Number(created.rows[0]?.id));
       }
@@ -659,6 +670,45 @@ export class PostgresStore implements Store {
 
   async setGroupMessage(groupId: number, messageTs: string): Promise<void> {
     await this.#query('UPDATE alert_group SET message_ts = $1 WHERE id = $2', [messageTs, groupId]);
+  }
+
+  async countDetected(stageArn: string, sessionId: string, code: string, since: Date): Promise<number> {
+    const { rows } = await this.#query<{ n: Int8 }>(
+      `SELECT COUNT(*) AS n FROM detected_event
+       WHERE stage_arn = $1 AND session_id = $2 AND code = $3 AND event_time >= $4`,
+      [stageArn, sessionId, code, since.getTime()],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  // The events queue
+
+  async recordQueueReceive(report: QueueReceiveReport): Promise<void> {
+    const at = report.at.getTime();
+    if (report.ok) {
+      await this.#query(
+        `INSERT INTO event_queue_status (id, last_receive_at, last_message_at) VALUES (1, $1, $2)
+         ON CONFLICT (id) DO UPDATE SET
+           last_receive_at = GREATEST(event_queue_status.last_receive_at, excluded.last_receive_at),
+           last_message_at = GREATEST(event_queue_status.last_message_at, excluded.last_message_at),
+           last_error = NULL, error_since = NULL`,
+        [at, report.newestMessageAt?.getTime() ?? null],
+      );
+      return;
+    }
+    await this.#query(
+      `INSERT INTO event_queue_status (id, last_error, error_since) VALUES (1, $1, $2)
+       ON CONFLICT (id) DO UPDATE SET last_error = excluded.last_error,
+         error_since = COALESCE(event_queue_status.error_since, excluded.error_since)`,
+      [report.error, at],
+    );
+  }
+
+  async eventQueueStatus(): Promise<EventQueueStatus> {
+    const { rows } = await this.#query<EventQueueStatusRow>(
+      'SELECT last_receive_at, last_message_at, last_error, error_since FROM event_queue_status WHERE id = 1',
+    );
+    return toEventQueueStatus(rows[0]);
   }
 
   async dueOutbox(now: Date, limit: number): Promise<OutboxItem[]> {

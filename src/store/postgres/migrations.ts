@@ -167,4 +167,21 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
       ALTER TABLE stage_health ADD COLUMN problem_since BIGINT;
     `,
   },
+  {
+    // EventBridge through SQS (issue 13): an alert from an event keeps the facts it carries (bucket,
+    // composition, reason); whether events arrive is kept for /ivs watches; repeats of an event kind are
+    // counted by (stage, session, code, time).
+    version: 5,
+    sql: `
+      ALTER TABLE alert_group ADD COLUMN facts JSONB;
+      CREATE TABLE event_queue_status (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last_receive_at BIGINT,
+        last_message_at BIGINT,
+        last_error TEXT,
+        error_since BIGINT
+      );
+      CREATE INDEX detected_event_kind ON detected_event (stage_arn, session_id, code, event_time);
+    `,
+  },
 ];

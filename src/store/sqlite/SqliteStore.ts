@@ -5,6 +5,8 @@ import type {
   AffectedParticipant,
   AlertGroup,
   DetectedEvent,
+  EventFact,
+  EventQueueStatus,
   FailureScope,
   Mute,
   OutboxItem,
@@ -22,6 +24,7 @@ import { planPoll } from '../../domain/planPoll.ts';
 import {
   type AlertGroupRow,
   type DbNumber,
+  type EventQueueStatusRow,
   fromDate,
   GROUP_COLUMNS,
   type MuteRow,
@@ -34,6 +37,7 @@ import {
   type StageHealthRow,
   toAlertGroup,
   toDate,
+  toEventQueueStatus,
   toMute,
   toOutboxItem,
   toPagingState,
@@ -52,6 +56,7 @@ import type {
   PagingState,
   PurgeCounts,
   PurgeInput,
+  QueueReceiveReport,
   Store,
 } from '../Store.ts';
 import { StoreError } from '../Store.ts';
@@ -92,8 +97,9 @@ interface WatchTextRow extends Omit<WatchRow, 'codes'> {
   codes: string | null;
 }
 
-interface AlertGroupTextRow extends Omit<AlertGroupRow, 'sample'> {
+interface AlertGroupTextRow extends Omit<AlertGroupRow, 'sample' | 'facts'> {
   sample: string;
+  facts: string | null;
 }
 
 interface OutboxTextRow extends Omit<OutboxRow, 'payload'> {
@@ -469,8 +475,8 @@ export class SqliteStore implements Store {
       const createdIds = new Map<string, number>();
       for (const spec of plan.newGroups) {
         const created = this.#run(
-          `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at, facts)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
           spec.stageArn,
           spec.sessionId,
           spec.code,
@@ -478,6 +484,7 @@ export class SqliteStore implements Store {
           detectedAt,
           detectedAt,
           detectedAt,
+          spec.facts ? JSON.stringify(spec.facts) : null,
         );
         createdIds.set(spec.key, created.lastInsertRowid);
       }
@@ -592,6 +599,52 @@ export class SqliteStore implements Store {
 
   async setGroupMessage(groupId: number, messageTs: string): Promise<void> {
     this.#run('UPDATE alert_group SET message_ts = ? WHERE id = ?', messageTs, groupId);
+  }
+
+  async countDetected(stageArn: string, sessionId: string, code: string, since: Date): Promise<number> {
+    const row = this.#get<{ n: DbNumber }>(
+      `SELECT COUNT(*) AS n FROM detected_event
+       WHERE stage_arn = ? AND session_id = ? AND code = ? AND event_time >= ?`,
+      stageArn,
+      sessionId,
+      code,
+      since.getTime(),
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  // The events queue
+
+  async recordQueueReceive(report: QueueReceiveReport): Promise<void> {
+    const at = report.at.getTime();
+    if (report.ok) {
+      this.#run(
+        `INSERT INTO event_queue_status (id, last_receive_at, last_message_at) VALUES (1, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET
+           last_receive_at = MAX(COALESCE(last_receive_at, 0), excluded.last_receive_at),
+           last_message_at = CASE WHEN excluded.last_message_at IS NULL THEN last_message_at
+                                  ELSE MAX(COALESCE(last_message_at, 0), excluded.last_message_at) END,
+           last_error = NULL, error_since = NULL`,
+        at,
+        report.newestMessageAt?.getTime() ?? null,
+      );
+      return;
+    }
+    this.#run(
+      `INSERT INTO event_queue_status (id, last_error, error_since) VALUES (1, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET last_error = excluded.last_error,
+         error_since = COALESCE(error_since, excluded.error_since)`,
+      report.error,
+      at,
+    );
+  }
+
+  async eventQueueStatus(): Promise<EventQueueStatus> {
+    return toEventQueueStatus(
+      this.#get<EventQueueStatusRow>(
+        'SELECT last_receive_at, last_message_at, last_error, error_since FROM event_queue_status WHERE id = 1',
+      ),
+    );
   }
 
   async dueOutbox(now: Date, limit: number): Promise<OutboxItem[]> {
@@ -868,7 +921,11 @@ function parseJsonWatch(row: WatchTextRow): WatchRow {
 }
 
 function parseJsonGroup(row: AlertGroupTextRow): AlertGroupRow {
-  return { ...row, sample: JSON.parse(row.sample) as AffectedParticipant[] };
+  return {
+    ...row,
+    sample: JSON.parse(row.sample) as AffectedParticipant[],
+    facts: row.facts === null ? null : (JSON.parse(row.facts) as EventFact[]),
+  };
 }
 
 function parseJsonOutbox(row: OutboxTextRow): OutboxRow {

@@ -164,4 +164,21 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       ALTER TABLE stage_health ADD COLUMN problem_since INTEGER;
     `,
   },
+  {
+    // EventBridge through SQS (issue 13): an alert from an event keeps the facts it carries (bucket,
+    // composition, reason); whether events arrive is kept for /ivs watches; repeats of an event kind are
+    // counted by (stage, session, code, time).
+    version: 6,
+    sql: `
+      ALTER TABLE alert_group ADD COLUMN facts TEXT;
+      CREATE TABLE event_queue_status (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last_receive_at INTEGER,
+        last_message_at INTEGER,
+        last_error TEXT,
+        error_since INTEGER
+      );
+      CREATE INDEX detected_event_kind ON detected_event (stage_arn, session_id, code, event_time);
+    `,
+  },
 ];
