@@ -84,19 +84,61 @@ export const ERROR_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
 
 export const KNOWN_ERROR_CODES: readonly string[] = Object.keys(ERROR_CODES).sort();
 
-/** What a watch can filter on: every error code, plus the *_ERROR names of events that carry none. */
+/**
+ * What only EventBridge tells (IVS_EVENTS_QUEUE_URL; see domain/ivsEvents.ts), and a publish error
+ * without its code (EventBridge's Participant Publish Error carries none; polling then reads the code).
+ */
+export const EVENT_ALERT_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
+  PUBLISH_ERROR: {
+    meaning: "the participant's attempt to publish to the stage failed",
+    fix: "Open Details: the participant's events name the error code (bitrate, resolution, codec, token capabilities…).",
+  },
+  RECORDING_START_FAILURE: {
+    meaning:
+      'the publisher is in the stage but its recording to S3 could not start (e.g. the bucket does not exist or is not in the stage region); it is not being recorded',
+    fix: "Check the storage configuration's S3 bucket: in the stage's region, Object Ownership bucket owner enforced or preferred, SSE-S3 default encryption; then have the publisher reconnect.",
+  },
+  RECORDING_END_FAILURE: {
+    meaning:
+      'the recording ended with an error (e.g. writing the media playlist kept failing); some objects may still be in the bucket',
+    fix: 'Check the S3 bucket and its permissions; events/recording-failed.json under the key prefix says what was written.',
+  },
+  COMPOSITION_SESSION_FAILURE: {
+    meaning:
+      'the composition pipeline failed (the stage was unavailable, an output failed, or an internal error)',
+    fix: 'Check that the stage exists and has publishers, then start the composition again (StartComposition).',
+  },
+  COMPOSITION_DESTINATION_FAILURE: {
+    meaning:
+      'output to a composition destination failed (e.g. S3 bucket not found or access denied, no stream key, or another broadcast on the channel)',
+    fix: "Check the destination: the channel's stream key and that nothing else broadcasts to it, or the storage configuration's bucket and permissions.",
+  },
+  COMPOSITION_DESTINATION_RECONNECT: {
+    meaning: 'output to a composition destination keeps being interrupted and reconnecting',
+    fix: "Check the destination channel's health and the network path; if it goes on, stop and start the composition.",
+  },
+};
+
+/** What a watch can filter on: every error code, the *_ERROR names of events that carry none, and EventBridge's kinds. */
 export const VALID_ALERT_CODES: readonly string[] = [
   ...KNOWN_ERROR_CODES,
   ...EVENT_NAMES.filter((name) => name.endsWith('_ERROR')),
+  ...Object.keys(EVENT_ALERT_CODES).filter((code) => !EVENT_NAMES.includes(code as never)),
 ];
+
+function infoOf(code: string): ErrorCodeInfo | undefined {
+  if (Object.hasOwn(ERROR_CODES, code)) return ERROR_CODES[code];
+  if (Object.hasOwn(EVENT_ALERT_CODES, code)) return EVENT_ALERT_CODES[code];
+  return undefined;
+}
 
 /** One short phrase for an error code, including codes newer than this bot. */
 export function explainErrorCode(code: string): string {
-  return ERROR_CODES[code]?.meaning ?? 'an error code this bot does not know yet (newer than its SDK model)';
+  return infoOf(code)?.meaning ?? 'an error code this bot does not know yet (newer than its SDK model)';
 }
 
 export function errorCodeFix(code: string): string {
-  return ERROR_CODES[code]?.fix ?? 'See the Amazon IVS Real-Time documentation for this code.';
+  return infoOf(code)?.fix ?? 'See the Amazon IVS Real-Time documentation for this code.';
 }
 
 /** Error events are those with an error code or an *_ERROR name. */

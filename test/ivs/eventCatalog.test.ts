@@ -86,3 +86,16 @@ describe('isErrorEvent', () => {
     assert.equal(isErrorEvent({ name: undefined, errorCode: undefined }), false);
   });
 });
+
+describe('the kinds EventBridge adds (issue 13)', () => {
+  test('every code an EventBridge event alerts with is explained and can be named in codes=', async () => {
+    const { EVENTBRIDGE_ALERT_CODES } = await import('../../src/domain/ivsEvents.ts');
+    const { VALID_ALERT_CODES } = await import('../../src/ivs/eventCatalog.ts');
+    for (const code of new Set(Object.values(EVENTBRIDGE_ALERT_CODES))) {
+      assert.doesNotMatch(explainErrorCode(code), /does not know yet/, code);
+      assert.doesNotMatch(errorCodeFix(code), /documentation for this code/, code);
+      assert.ok(VALID_ALERT_CODES.includes(code), code);
+    }
+    assert.equal(new Set(VALID_ALERT_CODES).size, VALID_ALERT_CODES.length, 'no code twice');
+  });
+});
