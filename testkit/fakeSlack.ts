@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { blockKitViolations, slackErrorMessages, type Violation } from './blockKit.ts';
 
@@ -39,18 +39,30 @@ export class FakeSlack {
   /** Per method, how the next calls' answers wait: a number of ms, or a promise the test settles. */
   readonly #delays = new Map<string, Array<number | Promise<void>>>();
   readonly #waiters: Array<() => void> = [];
+  readonly #files = new FakeFiles(() => this.url);
   #ts = 1_700_000_000;
   url = '';
 
   private constructor() {
     this.#server = createServer((req, res) => {
+      if ((req.url ?? '').startsWith(UPLOAD_PATH)) {
+        this.#files.receive(req, res).then((upload) => {
+          // Recorded as method `upload`: the POST of a file's bytes to the URL Slack gave for it.
+          this.calls.push({ method: 'upload', body: upload.body, at: Date.now(), ok: upload.ok });
+          for (const wake of this.#waiters.splice(0)) wake();
+        });
+        return;
+      }
       readBody(req).then(async (body) => {
         const path = req.url ?? '/';
         const method = path.startsWith('/api/')
           ? (path.slice(5).split('?')[0] ?? '')
           : `response:${path.slice(10)}`;
         const failure = this.#takeFailure(method, body);
-        const refused = slackRefusal(method, body);
+        const refused =
+          slackRefusal(method, body) ??
+          this.#files.refusal(method, body) ??
+          conversationsOpenRefusal(method, body);
         if (refused) this.refusals.push(refused.refusal);
         this.calls.push({ method, body, at: Date.now(), ok: failure === undefined && !refused });
         for (const wake of this.#waiters.splice(0)) wake();
@@ -117,7 +129,9 @@ export class FakeSlack {
   #takeFailure(method: string, body: Record<string, unknown>): Failure | undefined {
     const channelError = method.startsWith('chat.')
       ? this.#channelErrors.get(String(body.channel))
-      : undefined;
+      : method === 'files.completeUploadExternal' && body.channel_id !== undefined
+        ? this.#channelErrors.get(String(body.channel_id))
+        : undefined;
     if (channelError) return { error: channelError };
     const queue = this.#failures.get(method);
     const index = queue?.findIndex((f) => f.channel === undefined || f.channel === body.channel) ?? -1;
@@ -144,6 +158,11 @@ export class FakeSlack {
     queue.push(held);
     this.#delays.set(method, queue);
     return release;
+  }
+
+  /** Every file the bot started uploading, in order, with its bytes and where it was shared. */
+  get files(): readonly FakeFile[] {
+    return this.#files.all;
   }
 
   callsTo(method: string): RecordedCall[] {
@@ -182,7 +201,7 @@ export class FakeSlack {
 
   #answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
     if (method === 'chat.postMessage') this.#ts += 1;
-    return slackAnswer(method, body, `${this.#ts}.000100`);
+    return this.#files.answer(method, body) ?? slackAnswer(method, body, `${this.#ts}.000100`);
   }
 }
 
@@ -268,9 +287,42 @@ export function slackAnswer(
       return { ok: true, channel: body.channel, ts, message: { text: body.text } };
     case 'chat.update':
       return { ok: true, channel: body.channel, ts: body.ts };
+    case 'conversations.open':
+      // The bot's DM with one user: one stable ID per user, as in Slack.
+      return { ok: true, channel: { id: dmChannelOf(String(body.users)) } };
     default:
       return { ok: true };
   }
+}
+
+/** The ID of the bot's direct message channel with `user` in the fake workspace. */
+export function dmChannelOf(user: string): string {
+  return `D${user.replace(/^U/, '')}`;
+}
+
+/**
+ * conversations.open as the bot uses it: one user in `users` (a DM). Slack answers
+ * `users_list_not_supplied` without `users` or `channel`, and `user_not_found` for what is not a user ID.
+ */
+function conversationsOpenRefusal(
+  method: string,
+  body: Record<string, unknown>,
+): ReturnType<typeof slackRefusal> {
+  if (method !== 'conversations.open') return undefined;
+  const users = body.users;
+  const error =
+    users === undefined && body.channel === undefined
+      ? 'users_list_not_supplied'
+      : typeof users === 'string' && !users.split(',').every((u) => /^[UW][A-Z0-9]{2,}$/.test(u))
+        ? 'user_not_found'
+        : undefined;
+  if (!error) return undefined;
+  return {
+    status: 200,
+    contentType: 'application/json',
+    answer: JSON.stringify({ ok: false, error }),
+    refusal: { method, error, violations: [], body },
+  };
 }
 
 /** A Web API or response_url request body: JSON, or form-encoded with JSON-valued fields. */
@@ -284,8 +336,158 @@ export async function readBody(req: IncomingMessage): Promise<Record<string, unk
   // The Web API client sends form-encoded bodies; blocks and views arrive as JSON strings.
   const form = Object.fromEntries(new URLSearchParams(text));
   const parsed: Record<string, unknown> = { ...form };
-  for (const key of ['blocks', 'attachments', 'view']) {
+  for (const key of ['blocks', 'attachments', 'view', 'files']) {
     if (typeof form[key] === 'string') parsed[key] = JSON.parse(form[key]);
   }
   return parsed;
+}
+
+const UPLOAD_PATH = '/upload/';
+
+/** A file as the fake Slack knows it: announced, maybe uploaded, maybe shared. */
+export interface FakeFile {
+  readonly id: string;
+  readonly filename: string;
+  /** The length announced to files.getUploadURLExternal. */
+  readonly length: number;
+  readonly altText: string | undefined;
+  /** The bytes posted to its upload URL, once they arrived with the announced length. */
+  bytes: Buffer | undefined;
+  /** Set by files.completeUploadExternal. */
+  completed:
+    | {
+        title: string | undefined;
+        channelId: string | undefined;
+        threadTs: string | undefined;
+        initialComment: string | undefined;
+      }
+    | undefined;
+}
+
+/**
+ * Slack's upload flow, as its documentation describes it (the flow `files.uploadV2` of @slack/web-api
+ * runs): `files.getUploadURLExternal` takes a `filename` and the file's `length` in bytes and answers
+ * an `upload_url` and a `file_id`; the bytes are POSTed to that URL, raw or as multipart form data,
+ * and any answer but HTTP 200 is a failure; `files.completeUploadExternal` takes `files` (a JSON array
+ * of `{id, title?}`) and optionally `channel_id`, `thread_ts`, `initial_comment`, and shares the file
+ * there (no channel: the file stays private). Refused as Slack refuses: a missing filename or a length
+ * that is not a positive whole number, an alt text over 1,000 characters, bytes that do not match the
+ * announced length, a file ID Slack never issued or whose bytes never arrived, a `thread_ts` without a
+ * channel. Not enforced: file size limits, workspace upload settings, files shared twice.
+ */
+class FakeFiles {
+  readonly all: FakeFile[] = [];
+  readonly #baseUrl: () => string;
+  #next = 0;
+
+  constructor(baseUrl: () => string) {
+    this.#baseUrl = baseUrl;
+  }
+
+  /** Slack's ok:false error for a files.* call it refuses, or undefined. */
+  refusal(method: string, body: Record<string, unknown>): ReturnType<typeof slackRefusal> {
+    const error = this.#error(method, body);
+    if (!error) return undefined;
+    return {
+      status: 200,
+      contentType: 'application/json',
+      answer: JSON.stringify({ ok: false, error }),
+      refusal: { method, error, violations: [], body },
+    };
+  }
+
+  #error(method: string, body: Record<string, unknown>): string | undefined {
+    if (method === 'files.getUploadURLExternal') {
+      if (typeof body.filename !== 'string' || body.filename === '') return 'invalid_arguments';
+      const length = Number(body.length);
+      if (body.length === undefined || !Number.isInteger(length) || length < 0) return 'invalid_arguments';
+      // Slack: "Typically only occurs when the length provided is 0."
+      if (length === 0) return 'missing_argument';
+      // Slack documents `alt_txt`; @slack/web-api sends `alt_text`. Either is held to the limit.
+      const alt = body.alt_txt ?? body.alt_text;
+      if (typeof alt === 'string' && alt.length > 1000) return 'alt_txt_too_large';
+      return undefined;
+    }
+    if (method === 'files.completeUploadExternal') {
+      const files = body.files;
+      if (!Array.isArray(files) || files.length === 0) return 'invalid_arguments';
+      for (const entry of files) {
+        const id = (entry as { id?: unknown } | null)?.id;
+        const file = this.all.find((f) => f.id === id);
+        if (!file || file.bytes === undefined) return 'file_not_found';
+      }
+      if (body.thread_ts !== undefined && body.channel_id === undefined && body.channels === undefined) {
+        return 'invalid_arguments';
+      }
+      return undefined;
+    }
+    return undefined;
+  }
+
+  /** The answer to an accepted files.* call, or undefined for other methods. */
+  answer(method: string, body: Record<string, unknown>): Record<string, unknown> | undefined {
+    if (method === 'files.getUploadURLExternal') {
+      this.#next += 1;
+      const id = `F${String(this.#next).padStart(10, '0')}`;
+      this.all.push({
+        id,
+        filename: String(body.filename),
+        length: Number(body.length),
+        altText: String(body.alt_txt ?? body.alt_text ?? '') || undefined,
+        bytes: undefined,
+        completed: undefined,
+      });
+      return { ok: true, upload_url: `${this.#baseUrl()}${UPLOAD_PATH}${id}`, file_id: id };
+    }
+    if (method === 'files.completeUploadExternal') {
+      const entries = body.files as { id: string; title?: string }[];
+      const optional = (value: unknown) => (typeof value === 'string' ? value : undefined);
+      for (const entry of entries) {
+        const file = this.all.find((f) => f.id === entry.id);
+        if (!file) continue;
+        file.completed = {
+          title: entry.title,
+          channelId: optional(body.channel_id),
+          threadTs: optional(body.thread_ts),
+          initialComment: optional(body.initial_comment),
+        };
+      }
+      return {
+        ok: true,
+        files: entries.map((entry) => ({ id: entry.id, title: entry.title ?? '' })),
+      };
+    }
+    return undefined;
+  }
+
+  /** The POST of a file's bytes to its upload URL: 200 when they match what was announced. */
+  async receive(
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<{ ok: boolean; body: Record<string, unknown> }> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    const file = this.all.find((f) => f.id === (req.url ?? '').slice(UPLOAD_PATH.length));
+    const contentType = req.headers['content-type'] ?? '';
+    let bytes = raw;
+    if (contentType.startsWith('multipart/form-data')) {
+      // The one file part of the form is the file.
+      const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+      const part = [...form.values()].find((value) => typeof value !== 'string');
+      bytes = part ? Buffer.from(await part.arrayBuffer()) : Buffer.alloc(0);
+    }
+    const body = { file_id: file?.id, bytes: bytes.length, multipart: contentType.startsWith('multipart/') };
+    if (req.method !== 'POST' || !file) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return { ok: false, body };
+    }
+    if (bytes.length !== file.length) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('length mismatch');
+      return { ok: false, body };
+    }
+    file.bytes = bytes;
+    res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${bytes.length}`);
+    return { ok: true, body };
+  }
 }

@@ -214,3 +214,102 @@ describe('FakeSlack holds an answer', () => {
     }
   });
 });
+
+describe("FakeSlack's file upload follows Slack's documented flow", () => {
+  const bytes = Buffer.from('not really a png, 32 bytes long!');
+
+  test('getUploadURLExternal needs a filename and a positive length; the URL takes exactly that many bytes', async () => {
+    await withFake(async (fake, client) => {
+      assert.equal(
+        (await platformError(client.apiCall('files.getUploadURLExternal', { length: 3 }))).error,
+        'invalid_arguments',
+      );
+      assert.equal(
+        (await platformError(client.apiCall('files.getUploadURLExternal', { filename: 'a.png' }))).error,
+        'invalid_arguments',
+      );
+      assert.equal(
+        (await platformError(client.apiCall('files.getUploadURLExternal', { filename: 'a.png', length: 0 })))
+          .error,
+        'missing_argument',
+      );
+      assert.equal(
+        (
+          await platformError(
+            client.files.getUploadURLExternal({ filename: 'a.png', length: 3, alt_text: 'x'.repeat(1001) }),
+          )
+        ).error,
+        'alt_txt_too_large',
+      );
+      const answer = await client.files.getUploadURLExternal({ filename: 'a.png', length: bytes.length });
+      assert.ok(answer.upload_url && answer.file_id);
+      const short = await fetch(answer.upload_url, { method: 'POST', body: bytes.subarray(1) });
+      assert.equal(short.status, 400, 'fewer bytes than announced');
+      // Completing before the bytes arrived: Slack has no file to share.
+      assert.equal(
+        (await platformError(client.files.completeUploadExternal({ files: [{ id: answer.file_id }] }))).error,
+        'file_not_found',
+      );
+      const raw = await fetch(answer.upload_url, { method: 'POST', body: bytes });
+      assert.equal(raw.status, 200, 'raw bytes of the announced length');
+      assert.ok(fake.files[0]?.bytes?.equals(bytes));
+      const done = await client.files.completeUploadExternal({
+        files: [{ id: answer.file_id, title: 'A' }],
+        channel_id: 'C1',
+        initial_comment: 'here',
+      });
+      assert.equal(done.ok, true);
+      assert.deepEqual(fake.files[0]?.completed, {
+        title: 'A',
+        channelId: 'C1',
+        threadTs: undefined,
+        initialComment: 'here',
+      });
+    });
+  });
+
+  test('completeUploadExternal refuses a file ID it never issued, and an empty list', async () => {
+    await withFake(async (_fake, client) => {
+      assert.equal(
+        (await platformError(client.files.completeUploadExternal({ files: [{ id: 'F0000000404' }] }))).error,
+        'file_not_found',
+      );
+      assert.equal(
+        (await platformError(client.apiCall('files.completeUploadExternal', { files: [] }))).error,
+        'invalid_arguments',
+      );
+    });
+  });
+
+  test('a multipart upload (what uploadV2 sends) is read by its file part', async () => {
+    await withFake(async (fake, client) => {
+      const answer = await client.files.getUploadURLExternal({ filename: 'a.png', length: bytes.length });
+      const form = new FormData();
+      form.append('filename', 'a.png');
+      form.append('file', new Blob([new Uint8Array(bytes)]), 'a.png');
+      const posted = await fetch(String(answer.upload_url), { method: 'POST', body: form });
+      assert.equal(posted.status, 200);
+      assert.ok(fake.files[0]?.bytes?.equals(bytes));
+      assert.deepEqual(fake.callsTo('upload')[0]?.body, {
+        file_id: answer.file_id,
+        bytes: bytes.length,
+        multipart: true,
+      });
+    });
+  });
+
+  test('conversations.open needs users: users_list_not_supplied', async () => {
+    await withFake(async (_fake, client) => {
+      assert.equal(
+        (await platformError(client.apiCall('conversations.open', {}))).error,
+        'users_list_not_supplied',
+      );
+      assert.equal(
+        (await platformError(client.conversations.open({ users: 'not a user' }))).error,
+        'user_not_found',
+      );
+      const opened = await client.conversations.open({ users: 'U0ASKER01' });
+      assert.match(String(opened.channel?.id), /^D/);
+    });
+  });
+});
