@@ -102,6 +102,11 @@ export interface IvsGateway {
     page: PageRequest,
     priority: CallPriority,
   ): Promise<IvsResult<Page<SessionSummary>>>;
+  getStageSession(
+    stage: StageArn,
+    sessionId: string,
+    priority: CallPriority,
+  ): Promise<IvsResult<SessionSummary>>;
   listParticipants(
     stage: StageArn,
     sessionId: string,

@@ -2,6 +2,7 @@ import {
   DisconnectParticipantCommand,
   GetParticipantCommand,
   GetStageCommand,
+  GetStageSessionCommand,
   type IVSRealTimeClient,
   ListParticipantEventsCommand,
   ListParticipantsCommand,
@@ -116,6 +117,7 @@ const schemas = {
   getStage: z.object({ stage: stageSummarySchema }).transform((a) => a.stage),
   listStages: pageSchema('stages', stageSummarySchema),
   listStageSessions: pageSchema('stageSessions', sessionSchema),
+  getStageSession: z.object({ stageSession: sessionSchema }).transform((a) => a.stageSession),
   listParticipants: pageSchema('participants', participantSummarySchema),
   getParticipant: z.object({ participant: participantSchema }).transform((a) => a.participant),
   listParticipantEvents: pageSchema('events', eventSchema),
@@ -231,6 +233,24 @@ export class SdkIvsGateway implements IvsGateway {
       priority,
       schemas.listStageSessions,
       (client) => client.send(new ListStageSessionsCommand(input)),
+    );
+  }
+
+  getStageSession(
+    stage: StageArn,
+    sessionId: string,
+    priority: CallPriority,
+  ): Promise<IvsResult<SessionSummary>> {
+    const input = { stageArn: stage.arn, sessionId };
+    return this.#read(
+      stage.region,
+      'GetStageSession',
+      input,
+      [],
+      `session ${sessionId} of stage ${stage.arn}`,
+      priority,
+      schemas.getStageSession,
+      (client) => client.send(new GetStageSessionCommand(input)),
     );
   }
 

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Resvg } from '@resvg/resvg-js';
+import { type ResvgRenderOptions, renderAsync } from '@resvg/resvg-js';
 import { FONT_FAMILY } from './timelineSvg.ts';
 
 // SVG to PNG with resvg (prebuilt, no system toolchain) and fonts the project brings itself
@@ -15,17 +15,22 @@ export const TIMELINE_FONT_FILES: readonly string[] = [
   join(fontDir, 'DejaVuSans-Bold.ttf'),
 ];
 
-/** Renders the SVG to PNG bytes at its own size. */
-export function rasterizeSvg(svg: string): Buffer {
-  const resvg = new Resvg(svg, {
-    font: {
-      loadSystemFonts: false,
-      fontFiles: [...TIMELINE_FONT_FILES],
-      defaultFontFamily: FONT_FAMILY,
-      sansSerifFamily: FONT_FAMILY,
-    },
-    fitTo: { mode: 'original' },
-    logLevel: 'off',
-  });
-  return resvg.render().asPng();
+const OPTIONS: ResvgRenderOptions = {
+  font: {
+    loadSystemFonts: false,
+    fontFiles: [...TIMELINE_FONT_FILES],
+    defaultFontFamily: FONT_FAMILY,
+    sansSerifFamily: FONT_FAMILY,
+  },
+  fitTo: { mode: 'original' },
+  logLevel: 'off',
+};
+
+/**
+ * Renders the SVG to PNG bytes at its own size, on libuv's thread pool: a picture takes a few hundred
+ * milliseconds of CPU, which the event loop (acks, other people's answers) never waits for.
+ */
+export async function rasterizeSvg(svg: string): Promise<Buffer> {
+  const image = await renderAsync(svg, OPTIONS);
+  return image.asPng();
 }

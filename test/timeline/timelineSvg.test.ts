@@ -194,8 +194,8 @@ describe('renderTimelineSvg: any data stays a valid picture', () => {
 });
 
 describe('rasterizeSvg: the PNG', () => {
-  test('is a PNG of the announced size that decodes, with text drawn in the bundled font', () => {
-    const png = rasterizeSvg(renderTimelineSvg(KNOWN));
+  test('is a PNG of the announced size that decodes, with text drawn in the bundled font', async () => {
+    const png = await rasterizeSvg(renderTimelineSvg(KNOWN));
     const decoded = decodePng(png);
     assert.deepEqual({ width: decoded.width, height: decoded.height }, timelineSize(KNOWN));
     assert.ok(png.length < 300_000, `${png.length} bytes`);
