@@ -25,6 +25,7 @@ import { InFlight } from './replicas/InFlight.ts';
 import { LeaderElector } from './replicas/LeaderElector.ts';
 import { AllowedChannelsPoster } from './slack/AllowedChannelsPoster.ts';
 import { registerActions } from './slack/actions/index.ts';
+import { BROWSE_VIEWS } from './slack/browseViews/registry.ts';
 import { registerCommands } from './slack/commands/index.ts';
 import { createSlackApp } from './slack/createSlackApp.ts';
 import { registerAppHome } from './slack/events/appHome.ts';
@@ -85,7 +86,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
       metrics.ivsCallSeconds.observe({ operation }, durationMs / 1000);
     },
   });
-  const browse = new BrowseService({ ivs, store });
+  const browse = new BrowseService({ ivs, store, sources: BROWSE_VIEWS });
 
   let stopping = false;
   // Probes stay on PORT (load balancers check it); /metrics moves to METRICS_PORT when that is set.

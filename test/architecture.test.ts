@@ -143,6 +143,19 @@ describe('the import graph of src/', () => {
     );
     assert.deepEqual(bad, []);
   });
+
+  test('views import no Slack adapter (a module using Bolt) and not the browse views that render through them', () => {
+    const adapters = new Set(
+      packageImports.filter((edge) => /^@slack\//.test(edge.to)).map((edge) => edge.from),
+    );
+    assert.ok(adapters.has('slack/SlackPoster.ts'), 'the rule must know the adapters');
+    const bad = edges.filter(
+      (edge) =>
+        edge.from.startsWith('slack/views/') &&
+        (adapters.has(edge.to) || edge.to.startsWith('slack/browseViews/')),
+    );
+    assert.deepEqual(bad, []);
+  });
 });
 
 describe('outside services are reached through their adapter only', () => {

@@ -1,262 +1,133 @@
 import { randomBytes } from 'node:crypto';
-import type { IvsFailure, IvsResult } from '../ivs/IvsFailure.ts';
-import type {
-  IvsGateway,
-  Page,
-  ParticipantDetails,
-  ParticipantEvent,
-  ParticipantFilter,
-  ParticipantSummary,
-  SessionSummary,
-  StageSummary,
-} from '../ivs/IvsGateway.ts';
-import { parseStageArn, type StageArn, type StageRef } from '../ivs/identifiers.ts';
+import type { IvsGateway } from '../ivs/IvsGateway.ts';
+import type { StageArn } from '../ivs/identifiers.ts';
 import type { PagingRepository } from '../store/PagingRepository.ts';
-import { type BrowseQuery, browseQuerySchema } from './BrowseQuery.ts';
+import type { BrowseOutcome, BrowseProblem, BrowseSource, Fetched, Paging } from './types.ts';
 
-/** Where a rendered page sits in its paging state; buttons carry `stateId:pageIndex`. */
-export interface Paging {
-  readonly stateId: string;
-  readonly pageIndex: number;
-  readonly hasPrevious: boolean;
-  readonly hasNext: boolean;
-}
-
-export type BrowseView =
-  | { kind: 'stages'; region: string; stages: readonly StageSummary[]; paging: Paging }
-  | { kind: 'sessions'; stage: StageArn; sessions: readonly SessionSummary[]; paging: Paging }
-  | {
-      kind: 'participants';
-      stage: StageArn;
-      sessionId: string;
-      filter: ParticipantFilter;
-      participants: readonly ParticipantSummary[];
-      paging: Paging;
-    }
-  | {
-      kind: 'participant';
-      stage: StageArn;
-      sessionId: string;
-      participant: ParticipantDetails;
-      events: readonly ParticipantEvent[];
-      paging: Paging;
-    };
-
-/** Why a browse request produced no view; each has one sentence in the views. */
-export type BrowseProblem =
-  | { kind: 'ivs'; failure: IvsFailure }
-  | { kind: 'expired' }
-  | { kind: 'stale_token'; stateId: string };
-
-export type BrowseOutcome = { ok: true; view: BrowseView } | { ok: false; problem: BrowseProblem };
-
-/** What the user asked for, with the stage possibly still a bare ID. */
-export type BrowseRequest =
-  | { view: 'stages'; region: string }
-  | { view: 'sessions'; stage: StageRef }
-  | { view: 'participants'; stage: StageRef; sessionId: string; filter: ParticipantFilter }
-  | { view: 'participant'; stage: StageRef; sessionId: string; participantId: string };
-
-export const PAGE_SIZES = { stages: 20, sessions: 20, participants: 20, participant: 20 } as const;
 /** Paging buttons older than this say so instead of guessing. */
 export const PAGING_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
-export interface BrowseServiceOptions {
+/** A source with its types forgotten: the service keeps them apart by name only. */
+// biome-ignore lint/suspicious/noExplicitAny: each source's types are its own; see BrowseService.
+type AnySource = BrowseSource<any, any, any>;
+
+type RequestOf<S> = S extends BrowseSource<infer Request, unknown, unknown> ? Request : never;
+type ViewOf<S> = S extends { readonly name: infer Name extends string } & BrowseSource<
+  unknown,
+  unknown,
+  infer Data
+>
+  ? { readonly kind: Name; readonly paging: Paging } & Data
+  : never;
+
+export interface BrowseServiceOptions<Source> {
   ivs: IvsGateway;
-  store: PagingRepository;
+  store: Pick<PagingRepository, 'savePagingState' | 'loadPagingState' | 'setPageToken'>;
+  /** Every view, by name: the descriptors of slack/browseViews/. */
+  sources: readonly Source[];
   now?: () => Date;
   newId?: () => string;
 }
 
-/** Reads IVS for the /ivs commands and their buttons; all calls are interactive (ahead of the poller). */
-export class BrowseService {
+/**
+ * Reads IVS for the /ivs commands and their buttons, one view source at a time; keeps each view's
+ * resolved target and IVS nextTokens server-side so Previous / Next / Share work on any replica. All
+ * calls are interactive (ahead of the poller).
+ */
+export class BrowseService<Source extends AnySource> {
   readonly #ivs: IvsGateway;
-  readonly #store: PagingRepository;
+  readonly #store: BrowseServiceOptions<Source>['store'];
+  readonly #sources: ReadonlyMap<string, Source>;
   readonly #now: () => Date;
   readonly #newId: () => string;
 
-  constructor(options: BrowseServiceOptions) {
+  constructor(options: BrowseServiceOptions<Source>) {
     this.#ivs = options.ivs;
     this.#store = options.store;
+    this.#sources = new Map(options.sources.map((source) => [source.name, source]));
     this.#now = options.now ?? (() => new Date());
     this.#newId = options.newId ?? (() => randomBytes(9).toString('base64url'));
   }
 
-  /** First page of a new view: resolves the stage, remembers the query for the paging buttons. */
-  async start(request: BrowseRequest): Promise<BrowseOutcome> {
-    const query = await this.#resolve(request);
-    if (!query.ok) return { ok: false, problem: { kind: 'ivs', failure: query.failure } };
+  /** First page of a new view: resolves the stage, remembers the target for the paging buttons. */
+  async start(request: RequestOf<Source> & { name: string }): Promise<BrowseOutcome<ViewOf<Source>>> {
+    const source = this.#sources.get(request.name);
+    if (!source) throw new Error(`no browse view named ${request.name}`);
+    const target = await source.resolve(request, this.#ivs);
+    if (!target.ok) return { ok: false, problem: { kind: 'ivs', failure: target.failure } };
     const stateId = this.#newId();
     await this.#store.savePagingState({
       id: stateId,
-      query: query.value,
+      query: target.value,
       tokens: [null],
       createdAt: this.#now(),
     });
-    return this.#render(stateId, query.value, 0, undefined);
+    return this.#show(source, stateId, target.value, 0, undefined);
   }
 
   /** Page `pageIndex` of a view started earlier (a Next/Previous/Share click, on any replica). */
-  async page(stateId: string, pageIndex: number): Promise<BrowseOutcome> {
+  async page(stateId: string, pageIndex: number): Promise<BrowseOutcome<ViewOf<Source>>> {
+    const expired = { ok: false, problem: { kind: 'expired' } } as const;
     const state = await this.#store.loadPagingState(stateId);
-    if (!state || this.#now().getTime() - state.createdAt.getTime() > PAGING_TTL_MS) {
-      return { ok: false, problem: { kind: 'expired' } };
-    }
-    const query = browseQuerySchema.safeParse(state.query);
+    if (!state || this.#now().getTime() - state.createdAt.getTime() > PAGING_TTL_MS) return expired;
+    const name = (state.query as { view?: unknown } | null)?.view;
+    const source = typeof name === 'string' ? this.#sources.get(name) : undefined;
+    const target = source?.target.safeParse(state.query);
     const token = state.tokens[pageIndex];
-    if (!query.success || pageIndex < 0 || token === undefined || (pageIndex > 0 && token === null)) {
-      return { ok: false, problem: { kind: 'expired' } };
+    if (
+      !source ||
+      !target?.success ||
+      pageIndex < 0 ||
+      token === undefined ||
+      (pageIndex > 0 && token === null)
+    ) {
+      return expired;
     }
-    return this.#render(stateId, query.data, pageIndex, token ?? undefined);
+    return this.#show(source, stateId, target.data, pageIndex, token ?? undefined);
   }
 
   /**
-   * Disconnects a participant (the one action that changes IVS), then shows it again. The reason
-   * IVS records names who did it from Slack.
+   * Disconnects a participant (the one action that changes IVS). The reason IVS records names who
+   * did it from Slack. The caller shows the participant again with `start`.
    */
   async disconnect(
-    target: { stage: StageArn; sessionId: string; participantId: string },
+    target: { stage: StageArn; participantId: string },
     reason: string,
-  ): Promise<BrowseOutcome> {
+  ): Promise<BrowseProblem | undefined> {
     const result = await this.#ivs.disconnectParticipant(
       target.stage,
       target.participantId,
       reason,
       'interactive',
     );
-    if (!result.ok) return { ok: false, problem: { kind: 'ivs', failure: result.failure } };
-    return this.start({
-      view: 'participant',
-      stage: { kind: 'arn', stage: target.stage },
-      sessionId: target.sessionId,
-      participantId: target.participantId,
-    });
+    return result.ok ? undefined : { kind: 'ivs', failure: result.failure };
   }
 
-  /** The stored query behind a paging state, for "start again" answers and sharing. */
-  async query(stateId: string): Promise<BrowseQuery | undefined> {
-    const state = await this.#store.loadPagingState(stateId);
-    const query = browseQuerySchema.safeParse(state?.query);
-    return query.success ? query.data : undefined;
-  }
-
-  async #resolve(request: BrowseRequest): Promise<IvsResult<BrowseQuery>> {
-    if (request.view === 'stages') return { ok: true, value: { view: 'stages', region: request.region } };
-    const stage = await this.#ivs.resolveStage(request.stage, 'interactive');
-    if (!stage.ok) return stage;
-    const stageArn = stage.value.arn;
-    switch (request.view) {
-      case 'sessions':
-        return { ok: true, value: { view: 'sessions', stageArn } };
-      case 'participants':
-        return {
-          ok: true,
-          value: { view: 'participants', stageArn, sessionId: request.sessionId, filter: request.filter },
-        };
-      case 'participant':
-        return {
-          ok: true,
-          value: {
-            view: 'participant',
-            stageArn,
-            sessionId: request.sessionId,
-            participantId: request.participantId,
-          },
-        };
-    }
-  }
-
-  async #render(
+  async #show(
+    source: Source,
     stateId: string,
-    query: BrowseQuery,
+    target: unknown,
     pageIndex: number,
     nextToken: string | undefined,
-  ): Promise<BrowseOutcome> {
-    const page = { nextToken, maxResults: PAGE_SIZES[query.view] };
-    const paging = async (result: Page<unknown>): Promise<Paging> => {
-      if (result.nextToken) await this.#store.setPageToken(stateId, pageIndex + 1, result.nextToken);
-      return { stateId, pageIndex, hasPrevious: pageIndex > 0, hasNext: Boolean(result.nextToken) };
-    };
-    const fail = (failure: IvsFailure): BrowseOutcome =>
+  ): Promise<BrowseOutcome<ViewOf<Source>>> {
+    const fetched: Fetched<object> = await source.fetch(
+      target,
+      { nextToken, maxResults: source.pageSize },
+      this.#ivs,
+    );
+    if (!fetched.ok) {
       // A nextToken IVS no longer accepts is a paging problem, not a user error.
-      failure.kind === 'invalid_input' && nextToken !== undefined
-        ? { ok: false, problem: { kind: 'stale_token', stateId } }
-        : { ok: false, problem: { kind: 'ivs', failure } };
-
-    if (query.view === 'stages') {
-      const result = await this.#ivs.listStages(query.region, page, 'interactive');
-      if (!result.ok) return fail(result.failure);
+      const stale =
+        fetched.pageFailure && fetched.failure.kind === 'invalid_input' && nextToken !== undefined;
       return {
-        ok: true,
-        view: {
-          kind: 'stages',
-          region: query.region,
-          stages: result.value.items,
-          paging: await paging(result.value),
-        },
+        ok: false,
+        problem: stale ? { kind: 'stale_token', stateId } : { kind: 'ivs', failure: fetched.failure },
       };
     }
-    const stage = parseStageArn(query.stageArn);
-    if (!stage) return { ok: false, problem: { kind: 'expired' } };
-    switch (query.view) {
-      case 'sessions': {
-        const result = await this.#ivs.listStageSessions(stage, page, 'interactive');
-        if (!result.ok) return fail(result.failure);
-        return {
-          ok: true,
-          view: { kind: 'sessions', stage, sessions: result.value.items, paging: await paging(result.value) },
-        };
-      }
-      case 'participants': {
-        const result = await this.#ivs.listParticipants(
-          stage,
-          query.sessionId,
-          query.filter,
-          page,
-          'interactive',
-        );
-        if (!result.ok) return fail(result.failure);
-        return {
-          ok: true,
-          view: {
-            kind: 'participants',
-            stage,
-            sessionId: query.sessionId,
-            filter: query.filter,
-            participants: result.value.items,
-            paging: await paging(result.value),
-          },
-        };
-      }
-      case 'participant': {
-        // Both calls run at once: each has its own per-operation budget.
-        const [participant, events] = await Promise.all([
-          this.#ivs.getParticipant(stage, query.sessionId, query.participantId, 'interactive'),
-          this.#ivs.listParticipantEvents(stage, query.sessionId, query.participantId, page, 'interactive'),
-        ]);
-        if (!participant.ok) return { ok: false, problem: { kind: 'ivs', failure: participant.failure } };
-        if (!events.ok) return fail(events.failure);
-        return {
-          ok: true,
-          view: {
-            kind: 'participant',
-            stage,
-            sessionId: query.sessionId,
-            participant: participant.value,
-            events: sortByEventTime(events.value.items),
-            paging: await paging(events.value),
-          },
-        };
-      }
-    }
+    if (fetched.nextToken) await this.#store.setPageToken(stateId, pageIndex + 1, fetched.nextToken);
+    const paging = { stateId, pageIndex, hasPrevious: pageIndex > 0, hasNext: Boolean(fetched.nextToken) };
+    // The source named in the stored target made this data: it is that source's view.
+    const view = { ...fetched.data, kind: source.name, paging } as ViewOf<Source>;
+    return { ok: true, view };
   }
-}
-
-/** IVS documents no order for events: show them oldest first, undated ones last. */
-export function sortByEventTime(events: readonly ParticipantEvent[]): ParticipantEvent[] {
-  return [...events].sort(
-    (a, b) =>
-      (a.eventTime?.getTime() ?? Number.POSITIVE_INFINITY) -
-      (b.eventTime?.getTime() ?? Number.POSITIVE_INFINITY),
-  );
 }

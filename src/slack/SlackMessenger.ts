@@ -2,9 +2,10 @@ import type { Messenger, WatchStarted } from '../alerts/Messenger.ts';
 import type { PostFailure, PostResult } from '../domain/delivery.ts';
 import type { AlertGroup, Mute, StageNotice } from '../domain/model.ts';
 import type { ReplyPayload } from '../domain/planDetections.ts';
-import { describePostFailure, type SlackPoster } from './SlackPoster.ts';
+import type { SlackPoster } from './SlackPoster.ts';
 import { renderAlertGroup, renderAlertReply, renderStageNotice } from './views/alertViews.ts';
 import { renderWatchStarted } from './views/noticeView.ts';
+import { describePostFailure } from './views/postFailureText.ts';
 
 /** The alerts' Messenger in Slack: renders with the alert views and posts through a SlackPoster. */
 export class SlackMessenger implements Messenger {

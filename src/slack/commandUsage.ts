@@ -1,22 +1,13 @@
-// What /ivs help and usage errors show: data the views render and the command parser quotes.
+// What /ivs help and usage errors show: the browse views' lines come from their descriptors
+// (browseViews/), the alert commands' are here. Views get these as data (renderHelp's argument).
+import { BROWSE_VIEWS, type BrowseViewName, perBrowseView } from './browseViews/registry.ts';
+
+type AlertCommandName = 'watch' | 'unwatch' | 'watches' | 'mutes';
 
 /** The /ivs subcommands other than help. */
-export type SubcommandName =
-  | 'stages'
-  | 'sessions'
-  | 'participants'
-  | 'participant'
-  | 'watch'
-  | 'unwatch'
-  | 'watches'
-  | 'mutes';
+export type SubcommandName = BrowseViewName | AlertCommandName;
 
-export const USAGE: Record<SubcommandName, string> = {
-  participant: '/ivs participant <stage> <session-id> <participant-id>',
-  participants:
-    '/ivs participants <stage> <session-id> [--state connected|disconnected] [--published] [--user <userId>] [--recording <state>]',
-  sessions: '/ivs sessions <stage>',
-  stages: '/ivs stages [region]',
+const ALERT_USAGE: Record<AlertCommandName, string> = {
   watch:
     '/ivs watch <stage> [#channel] [codes=QUOTA_EXCEEDED,PUBLISHER_NOT_FOUND,…] [mention=@user|@group|here]',
   unwatch: '/ivs unwatch <stage> [#channel]',
@@ -24,15 +15,25 @@ export const USAGE: Record<SubcommandName, string> = {
   mutes: '/ivs mutes',
 };
 
-export const EXAMPLES: Record<SubcommandName, string> = {
-  participant:
-    '/ivs participant arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456 st-AbCdEf1234567 xYz123AbC456',
-  participants: '/ivs participants AbCdEf123456 st-AbCdEf1234567 --state connected',
-  sessions: '/ivs sessions arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456',
-  stages: '/ivs stages eu-west-1',
+const ALERT_EXAMPLES: Record<AlertCommandName, string> = {
   watch:
     '/ivs watch AbCdEf123456 #live-alerts codes=QUOTA_EXCEEDED,PUBLISHER_NOT_FOUND mention=@video-oncall',
   unwatch: '/ivs unwatch AbCdEf123456 #live-alerts',
   watches: '/ivs watches',
   mutes: '/ivs mutes',
 };
+
+export const USAGE: Record<SubcommandName, string> = {
+  ...perBrowseView((view) => view.command.usage),
+  ...ALERT_USAGE,
+};
+
+export const EXAMPLES: Record<SubcommandName, string> = {
+  ...perBrowseView((view) => view.command.example),
+  ...ALERT_EXAMPLES,
+};
+
+/** Every subcommand's usage line and example, in /ivs help's order (browse views first). */
+export const HELP: readonly { usage: string; example: string }[] = (
+  [...BROWSE_VIEWS.map((view) => view.name), ...(Object.keys(ALERT_USAGE) as AlertCommandName[])] as const
+).map((name: SubcommandName) => ({ usage: USAGE[name], example: EXAMPLES[name] }));

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { PostResult } from '../../src/domain/delivery.ts';
 import { AllowedChannelsPoster, CHANNEL_NOT_ALLOWED } from '../../src/slack/AllowedChannelsPoster.ts';
-import { type SlackPoster, undeliveredReason } from '../../src/slack/SlackPoster.ts';
+import type { SlackPoster } from '../../src/slack/SlackPoster.ts';
+import { undeliveredReason } from '../../src/slack/views/postFailureText.ts';
 
 const message = { text: 'alert', blocks: [] };
 

@@ -10,7 +10,7 @@ import {
   ReplicationType,
 } from '@aws-sdk/client-ivs-realtime';
 import fc from 'fast-check';
-import type { BrowseView, Paging } from '../../src/browse/BrowseService.ts';
+import type { Paging } from '../../src/browse/types.ts';
 import type {
   ExchangedToken,
   ParticipantDetails,
@@ -21,6 +21,7 @@ import type {
   StageSummary,
 } from '../../src/ivs/IvsGateway.ts';
 import { parseStageArn, type StageArn } from '../../src/ivs/identifiers.ts';
+import type { BrowseView } from '../../src/slack/browseViews/registry.ts';
 
 // Generators of model-valid IVS data for the view property tests. Enumerations come from the SDK's
 // own model (every event name and error code it knows), plus values a newer IVS might send. Strings

@@ -6,12 +6,12 @@ import type {
   SlackActionMiddlewareArgs,
 } from '@slack/bolt';
 import type { WatchService } from '../../alerts/WatchService.ts';
-import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Turns } from '../../platform/LoopTurns.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { type AccessLevel, type AccessPolicy, authorize, isAdmin } from '../access.ts';
 import { ACTION } from '../actionIds.ts';
+import { BROWSE_VIEWS, type BrowseViews } from '../browseViews/registry.ts';
 import { blockActionsBodySchema, buttonActionSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
 import type { SlackPoster } from '../SlackPoster.ts';
@@ -24,7 +24,7 @@ import { BAD_BUTTON, runPageAction } from './pageActions.ts';
 import { runShareAction } from './shareAction.ts';
 
 export interface ActionDeps {
-  browse: BrowseService;
+  browse: BrowseViews;
   watches: WatchService;
   now?: () => Date;
   slack: SlackPoster;
@@ -113,9 +113,10 @@ export function registerActions(app: App, deps: ActionDeps): void {
       await replyVia(args.respond, deps.logger)(message);
     });
   }
-  for (const actionId of [ACTION.openSessions, ACTION.openParticipants, ACTION.openParticipant]) {
-    on(actionId, async (input, args) => {
-      const message = await runOpenAction(actionId, input.value, deps.browse, viewer(input));
+  for (const view of BROWSE_VIEWS) {
+    if (!view.open) continue;
+    on(view.open.actionId, async (input, args) => {
+      const message = await runOpenAction(view, input.value, deps.browse, viewer(input));
       await replyVia(args.respond, deps.logger)(message);
     });
   }

@@ -1,7 +1,6 @@
-import type { BrowseService } from '../../browse/BrowseService.ts';
 import { pageRefSchema } from '../actionIds.ts';
+import { type BrowseViews, renderBrowseView } from '../browseViews/registry.ts';
 import type { SlackMessage } from '../views/blocks.ts';
-import { renderBrowseView } from '../views/browseView.ts';
 import { renderBrowseProblem, renderNotice } from '../views/noticeView.ts';
 
 export const BAD_BUTTON = 'This button carries data the bot does not recognise. Run the /ivs command again.';
@@ -9,7 +8,7 @@ export const BAD_BUTTON = 'This button carries data the bot does not recognise. 
 /** Previous / Next / Start again: re-renders the page a button points at, for the message it replaces. */
 export async function runPageAction(
   value: string,
-  browse: BrowseService,
+  browse: BrowseViews,
   viewer: { isAdmin: boolean } = { isAdmin: false },
 ): Promise<SlackMessage> {
   const ref = pageRefSchema.safeParse(value);

@@ -1,9 +1,9 @@
-import type { BrowseService } from '../../browse/BrowseService.ts';
 import { pageRefSchema } from '../actionIds.ts';
-import { describePostFailure, type SlackPoster } from '../SlackPoster.ts';
+import { type BrowseViews, renderBrowseView } from '../browseViews/registry.ts';
+import type { SlackPoster } from '../SlackPoster.ts';
 import type { SlackMessage } from '../views/blocks.ts';
-import { renderBrowseView } from '../views/browseView.ts';
 import { renderBrowseProblem, renderNotice } from '../views/noticeView.ts';
+import { describePostFailure } from '../views/postFailureText.ts';
 import { BAD_BUTTON } from './pageActions.ts';
 
 /**
@@ -13,7 +13,7 @@ import { BAD_BUTTON } from './pageActions.ts';
 export async function runShareAction(
   value: string,
   who: { userId: string; channelId: string | undefined },
-  deps: { browse: BrowseService; slack: SlackPoster },
+  deps: { browse: BrowseViews; slack: SlackPoster },
 ): Promise<SlackMessage | undefined> {
   const ref = pageRefSchema.safeParse(value);
   if (!ref.success) return renderNotice(BAD_BUTTON);

@@ -1,10 +1,11 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WatchService } from '../../alerts/WatchService.ts';
-import type { BrowseService } from '../../browse/BrowseService.ts';
 import type { Turns } from '../../platform/LoopTurns.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
 import { type AccessLevel, type AccessPolicy, authorize, isAdmin } from '../access.ts';
+import { type BrowseViews, perBrowseView } from '../browseViews/registry.ts';
+import { HELP } from '../commandUsage.ts';
 import { slashCommandSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
 import type { SlackMessage } from '../views/blocks.ts';
@@ -14,7 +15,7 @@ import { runBrowseCommand } from './browseCommand.ts';
 import { type Command, parseCommand } from './parseCommand.ts';
 
 export interface CommandDeps {
-  browse: BrowseService;
+  browse: BrowseViews;
   watches: WatchService;
   defaultRegion: string;
   /** IVS_REGIONS: the regions a command may name (default: IVS Real-Time's). */
@@ -34,10 +35,8 @@ export interface CommandDeps {
  */
 export const COMMAND_ACCESS = {
   help: 'open',
-  stages: 'read',
-  sessions: 'read',
-  participants: 'read',
-  participant: 'read',
+  // Each browse view says in its descriptor (browseViews/); a descriptor without one is a type error.
+  ...perBrowseView((view) => view.command.access),
   watches: 'read',
   mutes: 'read',
   watch: 'change',
@@ -120,7 +119,7 @@ async function readCommand(
 function runCommand(command: Command, caller: Caller, deps: CommandDeps): Promise<SlackMessage> {
   switch (command.name) {
     case 'help':
-      return Promise.resolve(renderHelp());
+      return Promise.resolve(renderHelp(HELP));
     case 'watch':
     case 'unwatch':
     case 'watches':

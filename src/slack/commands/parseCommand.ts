@@ -1,27 +1,18 @@
 import type { AlertMention } from '../../domain/model.ts';
 import { VALID_ALERT_CODES } from '../../ivs/eventCatalog.ts';
-import { type ParticipantFilter, RECORDING_FILTER_STATES } from '../../ivs/IvsGateway.ts';
-import {
-  IVS_REALTIME_REGIONS,
-  type Parsed,
-  parseParticipantId,
-  parseRegion,
-  parseSessionId,
-  parseStageRef,
-  parseUserId,
-  type StageRef,
-} from '../../ivs/identifiers.ts';
+import { IVS_REALTIME_REGIONS, type Parsed, parseStageRef, type StageRef } from '../../ivs/identifiers.ts';
+import { type BrowseRequest, browseViewNamed } from '../browseViews/registry.ts';
 import { EXAMPLES, USAGE } from '../commandUsage.ts';
 import { parseMention } from '../mention.ts';
 import { TYPED_CHANNEL_ID, WATCHABLE_CHANNEL_ID } from '../slackIds.ts';
 
-/** A `/ivs` command after validation: every ID has the form the IVS API requires. */
+/**
+ * A `/ivs` command after validation: every ID has the form the IVS API requires. The browse views'
+ * commands are their descriptors' requests (browseViews/).
+ */
 export type Command =
   | { name: 'help' }
-  | { name: 'stages'; region: string }
-  | { name: 'sessions'; stage: StageRef }
-  | { name: 'participants'; stage: StageRef; sessionId: string; filter: ParticipantFilter }
-  | { name: 'participant'; stage: StageRef; sessionId: string; participantId: string }
+  | BrowseRequest
   | {
       name: 'watch';
       stage: StageRef;
@@ -98,15 +89,12 @@ export function parseCommand(
   if (name === undefined || name === 'help' || name === '-h' || name === '--help') {
     return { ok: true, command: { name: 'help' } };
   }
+  const view = browseViewNamed(name);
+  if (view) {
+    const request = view.command.parse(args, { defaultRegion, regions });
+    return request.ok ? { ok: true, command: request.value } : usageError(view.name, request.problem);
+  }
   switch (name) {
-    case 'stages':
-      return parseStages(args, defaultRegion, regions);
-    case 'sessions':
-      return parseSessions(args, defaultRegion, regions);
-    case 'participants':
-      return parseParticipants(args, defaultRegion, regions);
-    case 'participant':
-      return parseParticipant(args, defaultRegion, regions);
     case 'watch':
     case 'unwatch':
       return parseWatch(name, args, defaultRegion, regions);
@@ -126,125 +114,6 @@ export function parseCommand(
 
 export function helpUsage(): string {
   return Object.values(USAGE).join('\n');
-}
-
-function parseStages(args: string[], defaultRegion: string, regions: ReadonlySet<string>): CommandParse {
-  if (args.length > 1) return usageError('stages', 'Too many arguments.');
-  const region = parseRegion(args[0] ?? defaultRegion, regions);
-  if (!region.ok) return usageError('stages', region.problem);
-  return { ok: true, command: { name: 'stages', region: region.value } };
-}
-
-function parseSessions(args: string[], defaultRegion: string, regions: ReadonlySet<string>): CommandParse {
-  if (args.length !== 1)
-    return usageError('sessions', args.length === 0 ? 'Missing <stage>.' : 'Too many arguments.');
-  const stage = parseStageRef(args[0] ?? '', defaultRegion, regions);
-  if (!stage.ok) return usageError('sessions', stage.problem);
-  return { ok: true, command: { name: 'sessions', stage: stage.value } };
-}
-
-function parseParticipant(args: string[], defaultRegion: string, regions: ReadonlySet<string>): CommandParse {
-  if (args.length !== 3) {
-    const missing = ['<stage>', '<session-id>', '<participant-id>'].slice(args.length);
-    return usageError(
-      'participant',
-      args.length < 3 ? `Missing ${missing.join(' and ')}.` : 'Too many arguments (expected three).',
-    );
-  }
-  const [stageText, sessionText, participantText] = args as [string, string, string];
-  const checks = [
-    parseStageRef(stageText, defaultRegion, regions),
-    parseSessionId(sessionText),
-    parseParticipantId(participantText),
-  ] as const;
-  const [stage, sessionId, participantId] = checks;
-  const problem = firstProblem(stage, sessionId, participantId);
-  if (problem !== undefined || !stage.ok || !sessionId.ok || !participantId.ok) {
-    return usageError('participant', problem ?? 'Invalid arguments.');
-  }
-  return {
-    ok: true,
-    command: {
-      name: 'participant',
-      stage: stage.value,
-      sessionId: sessionId.value,
-      participantId: participantId.value,
-    },
-  };
-}
-
-function parseParticipants(
-  args: string[],
-  defaultRegion: string,
-  regions: ReadonlySet<string>,
-): CommandParse {
-  const positional: string[] = [];
-  const filters: ParticipantFilter[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const word = args[i] ?? '';
-    const [flag, inline] = word.startsWith('--') ? splitFlag(word) : [undefined, undefined];
-    if (flag === undefined) {
-      positional.push(word);
-      continue;
-    }
-    if (flag === '--published') {
-      if (inline !== undefined) return usageError('participants', '--published takes no value.');
-      filters.push({ kind: 'published' });
-    } else if (flag === '--state' || flag === '--user' || flag === '--recording') {
-      const value = inline ?? args[++i];
-      if (value === undefined || value === '') return usageError('participants', `${flag} needs a value.`);
-      if (flag === '--recording') {
-        const state = RECORDING_FILTER_STATES.find((s) => s === value.toUpperCase());
-        if (state === undefined) {
-          return usageError(
-            'participants',
-            `--recording takes ${RECORDING_FILTER_STATES.map((s) => s.toLowerCase()).join(', ')}.`,
-          );
-        }
-        filters.push({ kind: 'recording', state });
-      } else if (flag === '--state') {
-        const state = value.toUpperCase();
-        if (state !== 'CONNECTED' && state !== 'DISCONNECTED') {
-          return usageError('participants', '--state takes connected or disconnected.');
-        }
-        filters.push({ kind: 'state', state });
-      } else {
-        const userId = parseUserId(value);
-        if (!userId.ok) return usageError('participants', userId.problem);
-        filters.push({ kind: 'user', userId: userId.value });
-      }
-    } else {
-      return usageError('participants', `Unknown option ${flag}.`);
-    }
-  }
-  if (filters.length > 1) {
-    return usageError(
-      'participants',
-      'IVS filters by one thing at a time: use only one of --state, --published, --user, --recording.',
-    );
-  }
-  if (positional.length !== 2) {
-    return usageError(
-      'participants',
-      positional.length < 2
-        ? `Missing ${['<stage>', '<session-id>'].slice(positional.length).join(' and ')}.`
-        : 'Too many arguments.',
-    );
-  }
-  const stage = parseStageRef(positional[0] ?? '', defaultRegion, regions);
-  const sessionId = parseSessionId(positional[1] ?? '');
-  const problem = firstProblem(stage, sessionId);
-  if (problem !== undefined || !stage.ok || !sessionId.ok)
-    return usageError('participants', problem ?? 'Invalid arguments.');
-  return {
-    ok: true,
-    command: {
-      name: 'participants',
-      stage: stage.value,
-      sessionId: sessionId.value,
-      filter: filters[0] ?? { kind: 'none' },
-    },
-  };
 }
 
 function parseWatch(
@@ -295,14 +164,4 @@ function parseWatch(
   return name === 'watch'
     ? { ok: true, command: { name, stage: stage.value, channelId, codes, mention } }
     : { ok: true, command: { name, stage: stage.value, channelId } };
-}
-
-function splitFlag(word: string): [string, string | undefined] {
-  const eq = word.indexOf('=');
-  return eq === -1 ? [word.toLowerCase(), undefined] : [word.slice(0, eq).toLowerCase(), word.slice(eq + 1)];
-}
-
-function firstProblem(...results: Parsed<unknown>[]): string | undefined {
-  for (const result of results) if (!result.ok) return result.problem;
-  return undefined;
 }

@@ -12,7 +12,6 @@ import { errorCodeFix, explainErrorCode } from '../../ivs/eventCatalog.ts';
 import { parseStageArn } from '../../ivs/identifiers.ts';
 import { ACTION, groupRef, MUTE_ACTION, muteRef, openTarget, openTargetSchema } from '../actionIds.ts';
 import { isAlertMention } from '../mention.ts';
-import { undeliveredReason } from '../SlackPoster.ts';
 import { SLACK_CHANNEL_ID as CHANNEL_ID, SLACK_USER_ID as USER_ID } from '../slackIds.ts';
 import {
   actions,
@@ -27,6 +26,7 @@ import {
   type SlackMessage,
   section,
 } from './blocks.ts';
+import { undeliveredReason } from './postFailureText.ts';
 import { code, escapeMrkdwn, slackDate, truncate, truncateMrkdwn } from './text.ts';
 
 // Outside strings are cut after escaping (entity-safe) to these lengths, so one odd value cannot

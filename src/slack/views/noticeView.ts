@@ -1,7 +1,6 @@
-import type { BrowseProblem } from '../../browse/BrowseService.ts';
+import type { BrowseProblem } from '../../browse/types.ts';
 import { describeIvsFailure } from '../../ivs/IvsFailure.ts';
 import { ACTION, pageRef } from '../actionIds.ts';
-import { EXAMPLES, USAGE } from '../commandUsage.ts';
 import { SLACK_USER_ID as USER_ID } from '../slackIds.ts';
 import { actions, button, context, fitMessage, header, type SlackMessage, section } from './blocks.ts';
 import { escapeMrkdwn } from './text.ts';
@@ -44,9 +43,10 @@ export function renderBrowseProblem(problem: BrowseProblem): SlackMessage {
   }
 }
 
-export function renderHelp(): SlackMessage {
-  const lines = (Object.keys(USAGE) as (keyof typeof USAGE)[]).map(
-    (name) => `• \`${escapeMrkdwn(USAGE[name])}\`\n   e.g. \`${escapeMrkdwn(EXAMPLES[name])}\``,
+/** `/ivs help`: each subcommand's usage line and an example (commandUsage.ts's HELP). */
+export function renderHelp(commands: readonly { usage: string; example: string }[]): SlackMessage {
+  const lines = commands.map(
+    ({ usage, example }) => `• \`${escapeMrkdwn(usage)}\`\n   e.g. \`${escapeMrkdwn(example)}\``,
   );
   return fitMessage('How to use /ivs', [
     header('Amazon IVS Real-Time from Slack'),

@@ -1,4 +1,4 @@
-import type { Paging } from '../../browse/BrowseService.ts';
+import type { Paging } from '../../browse/types.ts';
 import { ACTION, pageRef } from '../actionIds.ts';
 import {
   type ActionsBlock,

@@ -1,4 +1,4 @@
-import type { Paging } from '../../browse/BrowseService.ts';
+import type { Paging } from '../../browse/types.ts';
 import { explainErrorCode, isErrorEvent } from '../../ivs/eventCatalog.ts';
 import type { ExchangedToken, ParticipantDetails, ParticipantEvent } from '../../ivs/IvsGateway.ts';
 import type { StageArn } from '../../ivs/identifiers.ts';

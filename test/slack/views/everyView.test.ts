@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { BrowseProblem } from '../../../src/browse/BrowseService.ts';
+import type { BrowseProblem } from '../../../src/browse/types.ts';
 import type { IvsFailure } from '../../../src/ivs/IvsFailure.ts';
 import { ACTION, openTargetSchema, pageRefSchema } from '../../../src/slack/actionIds.ts';
+import { renderBrowseView } from '../../../src/slack/browseViews/registry.ts';
 import { helpUsage } from '../../../src/slack/commands/parseCommand.ts';
+import { HELP } from '../../../src/slack/commandUsage.ts';
 import type { SlackMessage } from '../../../src/slack/views/blocks.ts';
-import { renderBrowseView } from '../../../src/slack/views/browseView.ts';
 import {
   renderBrowseProblem,
   renderHelp,
@@ -165,7 +166,7 @@ describe('notices (property)', () => {
   });
 
   test('renderHelp', () => {
-    assertSlackAccepts(renderHelp());
+    assertSlackAccepts(renderHelp(HELP));
   });
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { Paging } from '../../../src/browse/BrowseService.ts';
+import type { Paging } from '../../../src/browse/types.ts';
 import type {
   ParticipantFilter,
   ParticipantSummary,

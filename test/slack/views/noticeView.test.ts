@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { BrowseProblem } from '../../../src/browse/BrowseService.ts';
+import type { BrowseProblem } from '../../../src/browse/types.ts';
 import { describeIvsFailure, type IvsFailure, type IvsFailureKind } from '../../../src/ivs/IvsFailure.ts';
 import { ACTION, pageRefSchema } from '../../../src/slack/actionIds.ts';
 import { helpUsage } from '../../../src/slack/commands/parseCommand.ts';
-import { EXAMPLES, USAGE } from '../../../src/slack/commandUsage.ts';
+import { EXAMPLES, HELP, USAGE } from '../../../src/slack/commandUsage.ts';
 import type { SlackMessage } from '../../../src/slack/views/blocks.ts';
 import {
   renderBrowseProblem,
@@ -26,7 +26,7 @@ function assertSlackAccepts(message: SlackMessage): void {
 }
 
 describe('renderHelp', () => {
-  const message = renderHelp();
+  const message = renderHelp(HELP);
 
   test('keeps Slack’s limits', () => {
     assertSlackAccepts(message);

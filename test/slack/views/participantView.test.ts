@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { Paging } from '../../../src/browse/BrowseService.ts';
+import type { Paging } from '../../../src/browse/types.ts';
 import { EVENT_NAMES, explainErrorCode } from '../../../src/ivs/eventCatalog.ts';
 import type { ParticipantDetails, ParticipantEvent } from '../../../src/ivs/IvsGateway.ts';
 import { parseStageArn, type StageArn } from '../../../src/ivs/identifiers.ts';
