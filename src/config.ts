@@ -1,6 +1,14 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { DEFAULT_QUIET_MINUTES, type WatchSpec } from './domain/model.ts';
+import {
+  ACCOUNT_ID,
+  type AccountRole,
+  type AccountRoles,
+  ALIAS,
+  EXTERNAL_ID,
+  ROLE_ARN,
+} from './ivs/accountRoles.ts';
 import { VALID_ALERT_CODES } from './ivs/eventCatalog.ts';
 import { IVS_REALTIME_REGIONS, parseStageArn, REGION_NAME } from './ivs/identifiers.ts';
 import { DEFAULT_POLLER_SHARE } from './ivs/RequestBudget.ts';
@@ -9,7 +17,7 @@ import { parseMention } from './slack/mention.ts';
 import { SLACK_CHANNEL_ID, SLACK_USER_ID, WATCHABLE_CHANNEL_ID } from './slack/slackIds.ts';
 import type { StoreLocation } from './store/openStore.ts';
 
-export type { LogLevel, StoreLocation, WatchSpec };
+export type { AccountRole, AccountRoles, LogLevel, StoreLocation, WatchSpec };
 
 /** The validated, frozen configuration the composition root hands out. */
 export interface Config {
@@ -54,6 +62,8 @@ export interface Config {
   };
   /** Watches declared in IVS_WATCHES, saved into the store at start-up. */
   readonly watches: readonly WatchSpec[];
+  /** IVS_ACCOUNT_ROLES: per account ID, the role assumed for that account's stages; others use the default chain. */
+  readonly accountRoles: AccountRoles;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -209,6 +219,11 @@ const envSchema = z.object({
     .trim()
     .default('[]')
     .transform((value, ctx): WatchSpec[] => parseWatches(value, ctx)),
+  IVS_ACCOUNT_ROLES: z
+    .string()
+    .trim()
+    .default('{}')
+    .transform((value, ctx): AccountRoles => parseAccountRoles(value, ctx)),
 });
 
 /** Parses DATABASE_URL into a store location, or undefined when it names no supported store. */
@@ -276,6 +291,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
         adminUsers: e.IVS_ADMIN_USERS,
       }),
       watches: Object.freeze(e.IVS_WATCHES),
+      accountRoles: e.IVS_ACCOUNT_ROLES,
     }),
   };
 }
@@ -383,4 +399,80 @@ function parseWatches(value: string, ctx: z.RefinementCtx): WatchSpec[] {
     });
   });
   return watches;
+}
+
+const accountRoleSchema = z.strictObject({
+  roleArn: z
+    .string({ error: 'must be an IAM role ARN' })
+    .regex(ROLE_ARN, 'must be an IAM role ARN like arn:aws:iam::111122223333:role/ivs-bot-read'),
+  externalId: z
+    .string({ error: 'must be a string' })
+    .regex(EXTERNAL_ID, 'must be 2 to 1224 letters, digits or +=,.@:/-_ (sts:ExternalId)')
+    .optional(),
+  alias: z
+    .string({ error: 'must be a string' })
+    .regex(ALIAS, 'must be 1 to 32 letters, digits, ".", "_" or "-", starting with a letter')
+    .optional(),
+});
+
+/**
+ * IVS_ACCOUNT_ROLES: a JSON object from account ID to {roleArn, externalId?, alias?}; a problem
+ * names the account and field.
+ */
+function parseAccountRoles(value: string, ctx: z.RefinementCtx): AccountRoles {
+  const form =
+    'a JSON object like {"111122223333":{"roleArn":"arn:aws:iam::111122223333:role/ivs-bot-read"}}';
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `must be ${form}` });
+    return new Map();
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    ctx.addIssue({ code: 'custom', message: `must be ${form}` });
+    return new Map();
+  }
+  const roles = new Map<string, AccountRole>();
+  const aliases = new Map<string, string>();
+  for (const [accountId, entry] of Object.entries(json)) {
+    const shown = JSON.stringify(accountId.slice(0, 40));
+    if (!ACCOUNT_ID.test(accountId)) {
+      ctx.addIssue({ code: 'custom', message: `key ${shown} must be a 12-digit AWS account ID` });
+      continue;
+    }
+    const parsed = accountRoleSchema.safeParse(entry);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const field = issue.path.length > 0 ? `.${issue.path.join('.')}` : '';
+        const message =
+          issue.code === 'unrecognized_keys'
+            ? `has unknown fields ${issue.keys.join(', ')}; it takes roleArn, externalId and alias`
+            : issue.message;
+        ctx.addIssue({ code: 'custom', message: `account ${accountId}${field} ${message}` });
+      }
+      continue;
+    }
+    const { roleArn, externalId, alias } = parsed.data;
+    if (ROLE_ARN.exec(roleArn)?.[1] !== accountId) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `account ${accountId}.roleArn names a role of another account; the role must be in the account whose stages it reads`,
+      });
+      continue;
+    }
+    if (alias !== undefined) {
+      const taken = aliases.get(alias);
+      if (taken !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `account ${accountId}.alias "${alias}" is already account ${taken}; each alias must name one account`,
+        });
+        continue;
+      }
+      aliases.set(alias, accountId);
+    }
+    roles.set(accountId, Object.freeze({ accountId, roleArn, externalId, alias }));
+  }
+  return roles;
 }

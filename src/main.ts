@@ -65,6 +65,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     maxAttempts: 3,
     requestTimeoutMs: 10_000,
     regions: config.ivsRegions,
+    accountRoles: config.accountRoles,
   });
   lifecycle.onClose('IVS clients', () => ivsClients.destroy());
   // The HTTP listeners stop taking connections early in a stop (below); the connections still open
@@ -78,6 +79,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
   const turns = new LoopTurns();
   const ivs = new SdkIvsGateway({
     clientFor: ivsClients.clientFor,
+    quotaAccount: ivsClients.quotaAccount,
     budget,
     shared: new SharedReads({ ttlMs: config.readCacheMs, turns }),
     logger,

@@ -343,6 +343,72 @@ describe('alert settings', () => {
     assert.ok(!lines.some((line) => /entry \[0\]/.test(line)));
   });
 
+  test('IVS_ACCOUNT_ROLES: account ID → role, external ID and alias optional; empty by default', () => {
+    assert.equal(configOf(HTTP_MODE).accountRoles.size, 0);
+    const config = configOf({
+      ...HTTP_MODE,
+      IVS_ACCOUNT_ROLES: JSON.stringify({
+        '111111111111': {
+          roleArn: 'arn:aws:iam::111111111111:role/ivs-bot-read',
+          externalId: 'ivs-bot-7f3a',
+          alias: 'prod',
+        },
+        '222222222222': { roleArn: 'arn:aws:iam::222222222222:role/team/ivs-bot-read' },
+      }),
+    });
+    assert.deepEqual(config.accountRoles.get('111111111111'), {
+      accountId: '111111111111',
+      roleArn: 'arn:aws:iam::111111111111:role/ivs-bot-read',
+      externalId: 'ivs-bot-7f3a',
+      alias: 'prod',
+    });
+    assert.equal(config.accountRoles.get('222222222222')?.alias, undefined);
+  });
+
+  test('a bad IVS_ACCOUNT_ROLES names the account and the field, one line each', () => {
+    const roles = (value: unknown) =>
+      problemsOf({
+        ...HTTP_MODE,
+        IVS_ACCOUNT_ROLES: typeof value === 'string' ? value : JSON.stringify(value),
+      })
+        .filter((line) => line.startsWith('IVS_ACCOUNT_ROLES'))
+        .join('\n');
+    assert.match(roles('not json'), /must be a JSON object like \{"111122223333"/);
+    assert.match(roles([{ roleArn: 'x' }]), /must be a JSON object/);
+    assert.match(
+      roles({ prod: { roleArn: 'arn:aws:iam::111111111111:role/r' } }),
+      /key "prod" must be a 12-digit AWS account ID/,
+    );
+    assert.match(roles({ '111111111111': {} }), /account 111111111111\.roleArn must be an IAM role ARN/);
+    assert.match(
+      roles({ '111111111111': { roleArn: 'arn:aws:iam::111111111111:user/bob' } }),
+      /account 111111111111\.roleArn must be an IAM role ARN like arn:aws:iam::111122223333:role\/ivs-bot-read/,
+    );
+    assert.match(
+      roles({ '111111111111': { roleArn: 'arn:aws:iam::999999999999:role/r' } }),
+      /account 111111111111\.roleArn names a role of another account/,
+    );
+    assert.match(
+      roles({ '111111111111': { roleArn: 'arn:aws:iam::111111111111:role/r', externalId: 'x' } }),
+      /account 111111111111\.externalId must be 2 to 1224/,
+    );
+    assert.match(
+      roles({ '111111111111': { roleArn: 'arn:aws:iam::111111111111:role/r', role: 'typo' } }),
+      /account 111111111111 has unknown fields role; it takes roleArn, externalId and alias/,
+    );
+    assert.match(
+      roles({
+        '111111111111': { roleArn: 'arn:aws:iam::111111111111:role/r', alias: 'prod' },
+        '222222222222': { roleArn: 'arn:aws:iam::222222222222:role/r', alias: 'prod' },
+      }),
+      /account 222222222222\.alias "prod" is already account 111111111111/,
+    );
+    assert.match(
+      roles({ '111111111111': { roleArn: 'arn:aws:iam::111111111111:role/r', alias: '<!channel>' } }),
+      /account 111111111111\.alias must be 1 to 32 letters/,
+    );
+  });
+
   test('IVS_REGIONS: IVS Real-Time’s regions by default, a comma-separated list when set', () => {
     assert.deepEqual([...configOf(HTTP_MODE).ivsRegions].sort(), [
       'ap-northeast-1',

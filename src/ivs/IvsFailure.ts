@@ -1,3 +1,5 @@
+import { RoleAssumptionError } from './accountRoles.ts';
+
 /** The few ways an IVS call can fail, as values: callers switch on `kind`, never on SDK messages. */
 export type IvsFailureKind = 'not_found' | 'access_denied' | 'throttled' | 'invalid_input' | 'unavailable';
 
@@ -9,6 +11,11 @@ export interface IvsFailure {
   readonly resource: string;
   /** IVS's own words (`exceptionMessage`), kept for logs and for the not-found sentence. */
   readonly detail: string;
+  /**
+   * Set when the call never reached IVS because the account's role (IVS_ACCOUNT_ROLES) could not
+   * be assumed; `detail` is then STS's error.
+   */
+  readonly role?: { readonly roleArn: string; readonly accountId: string } | undefined;
 }
 
 export type IvsResult<T> = { ok: true; value: T } | { ok: false; failure: IvsFailure };
@@ -37,6 +44,7 @@ interface ErrorShape {
 
 /** Maps anything the SDK threw to a failure by the error's name (IVS puts its text in exceptionMessage). */
 export function toIvsFailure(error: unknown, operation: string, resource: string): IvsFailure {
+  if (error instanceof RoleAssumptionError) return roleFailure(error, operation, resource);
   const shape: ErrorShape = typeof error === 'object' && error !== null ? (error as ErrorShape) : {};
   const name = typeof shape.name === 'string' ? shape.name : 'Error';
   const exceptionMessage = typeof shape.exceptionMessage === 'string' ? shape.exceptionMessage : undefined;
@@ -54,8 +62,31 @@ export function toIvsFailure(error: unknown, operation: string, resource: string
   };
 }
 
+/**
+ * STS refused (4xx: not trusted, wrong ExternalId, STS disabled in the region) → access denied, a
+ * lasting cause; STS throttling → throttled; no answer or a 5xx → unavailable, retried later.
+ */
+function roleFailure(error: RoleAssumptionError, operation: string, resource: string): IvsFailure {
+  const status = error.stsStatus;
+  const kind: IvsFailureKind = /Throttl/.test(error.stsError)
+    ? 'throttled'
+    : status !== undefined && status >= 400 && status < 500
+      ? 'access_denied'
+      : 'unavailable';
+  return {
+    kind,
+    operation,
+    resource,
+    detail: error.message,
+    role: { roleArn: error.role.roleArn, accountId: error.role.accountId },
+  };
+}
+
 /** The one sentence a Slack user sees for a failure (plain text; the caller escapes it). */
 export function describeIvsFailure(failure: IvsFailure): string {
+  if (failure.role) {
+    return `The bot could not assume ${failure.role.roleArn} (IVS_ACCOUNT_ROLES, account ${failure.role.accountId}): STS answered ${clip(failure.detail, 300)}`;
+  }
   switch (failure.kind) {
     case 'not_found':
       return `Not found: ${failure.resource}. IVS said: ${failure.detail}`;
@@ -68,4 +99,8 @@ export function describeIvsFailure(failure: IvsFailure): string {
     case 'unavailable':
       return 'IVS is not answering, try again in a minute.';
   }
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -88,14 +88,16 @@ export type ParticipantFilter =
   | { kind: 'user'; userId: string }
   | { kind: 'recording'; state: RecordingFilterState };
 
-/** The IVS adapter: every call is budgeted per (region, operation) and returns failures as values. */
+/** The IVS adapter: every call is budgeted per (account, region, operation) and returns failures as values. */
 export interface IvsGateway {
   resolveStage(ref: StageRef, priority: CallPriority): Promise<IvsResult<StageArn>>;
   getStage(stage: StageArn, priority: CallPriority): Promise<IvsResult<StageSummary>>;
+  /** A listed account's stages (IVS_ACCOUNT_ROLES) when `accountId` is given, else the bot's own. */
   listStages(
     region: string,
     page: PageRequest,
     priority: CallPriority,
+    accountId?: string,
   ): Promise<IvsResult<Page<StageSummary>>>;
   listStageSessions(
     stage: StageArn,

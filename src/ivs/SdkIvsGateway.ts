@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-ivs-realtime';
 import { z } from 'zod';
 import type { Logger } from '../platform/logger.ts';
+import { DEFAULT_ACCOUNT } from './accountRoles.ts';
 import { type IvsFailure, type IvsResult, toIvsFailure } from './IvsFailure.ts';
 import type {
   IvsGateway,
@@ -124,8 +125,13 @@ const schemas = {
 };
 
 export interface SdkIvsGatewayOptions {
-  /** One client per region: a stage's ARN decides where its calls go. */
-  clientFor(region: string): IVSRealTimeClient;
+  /** One client per (account, region): a stage's ARN decides where its calls go and with whose credentials. */
+  clientFor(region: string, accountId?: string): IVSRealTimeClient;
+  /**
+   * Whose quota a call about `accountId` spends (IVS counts it per account and region): a listed
+   * account's ID, or DEFAULT_ACCOUNT for the default chain. Without it every call is the default chain's.
+   */
+  quotaAccount?(accountId: string | undefined): string;
   budget: RequestBudget;
   /**
    * Identical reads share one call and recent answers (IVS_READ_CACHE_SECONDS); without it reads
@@ -146,6 +152,14 @@ export function participantTag(stageArn: string, participantId: string): string 
 export function participantListTag(stageArn: string): string {
   return `participants ${stageArn}`;
 }
+
+/** Where a call goes: the region, and the account whose stage it is about (undefined: the bot's own). */
+interface CallScope {
+  readonly region: string;
+  readonly accountId: string | undefined;
+}
+
+const scopeOf = (stage: StageArn): CallScope => ({ region: stage.region, accountId: stage.accountId });
 
 export class SdkIvsGateway implements IvsGateway {
   readonly #options: SdkIvsGatewayOptions;
@@ -189,7 +203,7 @@ export class SdkIvsGateway implements IvsGateway {
   getStage(stage: StageArn, priority: CallPriority): Promise<IvsResult<StageSummary>> {
     const input = { arn: stage.arn };
     return this.#read(
-      stage.region,
+      scopeOf(stage),
       'GetStage',
       input,
       [],
@@ -204,14 +218,30 @@ export class SdkIvsGateway implements IvsGateway {
     region: string,
     page: PageRequest,
     priority: CallPriority,
+    accountId?: string,
   ): Promise<IvsResult<Page<StageSummary>>> {
     const input = pageInput(page);
+    const resource =
+      accountId === undefined ? `stages in ${region}` : `stages of account ${accountId} in ${region}`;
+    // The default chain lists the bot's own account, whichever account was asked for: only a
+    // listed account (IVS_ACCOUNT_ROLES) can be named.
+    if (accountId !== undefined && this.#quotaAccount(accountId) === DEFAULT_ACCOUNT) {
+      return Promise.resolve({
+        ok: false,
+        failure: {
+          kind: 'invalid_input',
+          operation: 'ListStages',
+          resource,
+          detail: `the bot has no role for account ${accountId} (IVS_ACCOUNT_ROLES)`,
+        },
+      });
+    }
     return this.#read(
-      region,
+      { region, accountId },
       'ListStages',
       input,
       [],
-      `stages in ${region}`,
+      resource,
       priority,
       schemas.listStages,
       (client) => client.send(new ListStagesCommand(input)),
@@ -225,7 +255,7 @@ export class SdkIvsGateway implements IvsGateway {
   ): Promise<IvsResult<Page<SessionSummary>>> {
     const input = { stageArn: stage.arn, ...pageInput(page) };
     return this.#read(
-      stage.region,
+      scopeOf(stage),
       'ListStageSessions',
       input,
       [],
@@ -263,7 +293,7 @@ export class SdkIvsGateway implements IvsGateway {
   ): Promise<IvsResult<Page<ParticipantSummary>>> {
     const input = { stageArn: stage.arn, sessionId, ...filterInput(filter), ...pageInput(page) };
     return this.#read(
-      stage.region,
+      scopeOf(stage),
       'ListParticipants',
       input,
       [participantListTag(stage.arn)],
@@ -282,7 +312,7 @@ export class SdkIvsGateway implements IvsGateway {
   ): Promise<IvsResult<ParticipantDetails>> {
     const input = { stageArn: stage.arn, sessionId, participantId };
     return this.#read(
-      stage.region,
+      scopeOf(stage),
       'GetParticipant',
       input,
       [participantTag(stage.arn, participantId)],
@@ -302,7 +332,7 @@ export class SdkIvsGateway implements IvsGateway {
   ): Promise<IvsResult<Page<ParticipantEvent>>> {
     const input = { stageArn: stage.arn, sessionId, participantId, ...pageInput(page) };
     return this.#read(
-      stage.region,
+      scopeOf(stage),
       'ListParticipantEvents',
       input,
       [participantTag(stage.arn, participantId)],
@@ -324,7 +354,7 @@ export class SdkIvsGateway implements IvsGateway {
     // Before: reads already running must not be joined or cached. After: nor those that started meanwhile.
     this.#shared.invalidate(stale);
     const result = await this.#call(
-      stage.region,
+      scopeOf(stage),
       'DisconnectParticipant',
       `participant ${participantId} of stage ${stage.arn}`,
       { priority, onRaise: () => {} },
@@ -341,8 +371,12 @@ export class SdkIvsGateway implements IvsGateway {
    * answer from the cache; the poller only joins calls in flight, so an alert never waits for a cache
    * to expire, but its answers serve the people who ask next.
    */
+  #quotaAccount(accountId: string | undefined): string {
+    return this.#options.quotaAccount?.(accountId) ?? DEFAULT_ACCOUNT;
+  }
+
   #read<S extends z.ZodType>(
-    region: string,
+    scope: CallScope,
     operation: string,
     input: object,
     tags: readonly string[],
@@ -353,17 +387,17 @@ export class SdkIvsGateway implements IvsGateway {
   ): Promise<IvsResult<z.output<S>>> {
     return this.#shared.read(
       {
-        key: `${region} ${operation} ${JSON.stringify(input)}`,
+        key: `${this.#quotaAccount(scope.accountId)} ${scope.region} ${operation} ${JSON.stringify(input)}`,
         tags,
         priority,
         maxAgeMs: priority === 'interactive' ? Number.POSITIVE_INFINITY : 0,
       },
-      (call) => this.#call(region, operation, resource, call, schema, send),
+      (call) => this.#call(scope, operation, resource, call, schema, send),
     );
   }
 
   async #call<S extends z.ZodType>(
-    region: string,
+    scope: CallScope,
     operation: string,
     resource: string,
     call: SharedCall,
@@ -372,14 +406,17 @@ export class SdkIvsGateway implements IvsGateway {
   ): Promise<IvsResult<z.output<S>>> {
     // The client first: a region the bot does not call (IVS_REGIONS) is refused before it can
     // take a quota bucket of its own.
+    const { region } = scope;
     let client: IVSRealTimeClient;
     try {
-      client = this.#options.clientFor(region);
+      client = this.#options.clientFor(region, scope.accountId);
     } catch (error) {
       if (!(error instanceof UnknownRegionError)) throw error;
       return { ok: false, failure: { kind: 'invalid_input', operation, resource, detail: error.message } };
     }
-    const ticket = this.#options.budget.enqueue(`${region}:${operation}`, call.priority);
+    // IVS's quota is per account and region: each account's calls wait in their own buckets.
+    const account = this.#quotaAccount(scope.accountId);
+    const ticket = this.#options.budget.enqueue(`${account}:${region}:${operation}`, call.priority);
     call.onRaise(ticket.raise);
     await ticket.granted;
     const priority = call.priority;
@@ -405,7 +442,7 @@ export class SdkIvsGateway implements IvsGateway {
     const durationMs = performance.now() - started;
     const outcome = result.ok ? 'ok' : result.failure.kind;
     this.#options.onCall?.(operation, outcome, durationMs);
-    const log = { operation, region, priority, outcome, durationMs: Math.round(durationMs) };
+    const log = { operation, region, account, priority, outcome, durationMs: Math.round(durationMs) };
     if (result.ok) this.#options.logger.debug(log, 'ivs call');
     else this.#options.logger.warn({ ...log, detail: result.failure.detail }, 'ivs call failed');
     return result;

@@ -1,4 +1,6 @@
 import { IVSRealTimeClient, type IVSRealTimeClientConfig } from '@aws-sdk/client-ivs-realtime';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { type AccountRole, type AccountRoles, quotaAccount, RoleAssumptionError } from './accountRoles.ts';
 
 export interface IvsClientOptions {
   /** Attempts per call including the first; the SDK's adaptive retry strategy spaces them. */
@@ -11,6 +13,45 @@ export interface IvsClientOptions {
   regions?: ReadonlySet<string>;
   /** Extra client settings (credentials or an endpoint in tests); production leaves this to the AWS chain. */
   overrides?: Partial<IVSRealTimeClientConfig>;
+  /** IVS_ACCOUNT_ROLES: a listed account's calls use its role's temporary credentials. */
+  accountRoles?: AccountRoles;
+  /**
+   * The credentials that assume the roles; production leaves this to the default chain (the
+   * bot's own role), tests give fixed keys.
+   */
+  roleSourceCredentials?: StaticCredentials;
+}
+
+// The SDK's own credential types, named through the packages the project depends on.
+type StaticCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+type CredentialProvider = Extract<
+  NonNullable<IVSRealTimeClientConfig['credentials']>,
+  (...args: never) => unknown
+>;
+
+/** The session name in the listed accounts' CloudTrail: who assumed the role. */
+export const ROLE_SESSION_NAME = 'ivs-realtime-bot';
+
+/**
+ * The role's temporary credentials (sts:AssumeRole). The IVS client caches them and assumes the role
+ * again once they are within 5 minutes of their expiration; a failure is a RoleAssumptionError.
+ */
+function roleCredentials(role: AccountRole, source: StaticCredentials | undefined): CredentialProvider {
+  const assume = fromTemporaryCredentials({
+    params: {
+      RoleArn: role.roleArn,
+      RoleSessionName: ROLE_SESSION_NAME,
+      ...(role.externalId === undefined ? {} : { ExternalId: role.externalId }),
+    },
+    ...(source === undefined ? {} : { masterCredentials: source }),
+  });
+  return async (properties) => {
+    try {
+      return await assume(properties);
+    } catch (error) {
+      throw new RoleAssumptionError(role, error);
+    }
+  };
 }
 
 /** A region outside IVS_REGIONS reached the client factory. */
@@ -21,15 +62,29 @@ export class UnknownRegionError extends Error {
   }
 }
 
-/** One IVS client per region, created on first use. The SDK still reads AWS_ENDPOINT_URL_IVS_REALTIME. */
-export function createIvsClientFactory(options: IvsClientOptions): {
-  clientFor(region: string): IVSRealTimeClient;
+export interface IvsClientFactory {
+  /** The client for calls about `accountId`'s stages in `region` (undefined: the bot's own account). */
+  clientFor(region: string, accountId?: string): IVSRealTimeClient;
+  /** Whose quota such calls spend: a listed account's ID, or DEFAULT_ACCOUNT for the default chain. */
+  quotaAccount(accountId: string | undefined): string;
   destroy(): void;
-} {
+}
+
+/**
+ * One IVS client per (account, region), created on first use: a listed account's with its role's
+ * credentials, every other account's with the default chain (one client per region for all of them).
+ * The SDK still reads AWS_ENDPOINT_URL_IVS_REALTIME.
+ */
+export function createIvsClientFactory(options: IvsClientOptions): IvsClientFactory {
   const clients = new Map<string, IVSRealTimeClient>();
+  const roles: AccountRoles = options.accountRoles ?? new Map();
   return {
-    clientFor(region) {
-      let client = clients.get(region);
+    quotaAccount: (accountId) => quotaAccount(roles, accountId),
+    clientFor(region, accountId) {
+      const account = quotaAccount(roles, accountId);
+      const role = roles.get(account);
+      const key = `${account} ${region}`;
+      let client = clients.get(key);
       if (!client) {
         if (options.regions && !options.regions.has(region)) throw new UnknownRegionError(region);
         client = new IVSRealTimeClient({
@@ -43,8 +98,9 @@ export function createIvsClientFactory(options: IvsClientOptions): {
             throwOnRequestTimeout: true,
           },
           ...options.overrides,
+          ...(role ? { credentials: roleCredentials(role, options.roleSourceCredentials) } : {}),
         });
-        clients.set(region, client);
+        clients.set(key, client);
       }
       return client;
     },
