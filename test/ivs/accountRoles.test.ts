@@ -162,7 +162,9 @@ describe('stages in several AWS accounts', () => {
     // Only Date is mocked (the SDK compares expirations with Date.now()); timers run as usual.
     t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
     // The quota buckets keep real time, or a frozen Date would never refill them.
-    const { ivs, clients } = gateway(new RequestBudget(100, { ...systemClock, now: () => performance.now() }));
+    const { ivs, clients } = gateway(
+      new RequestBudget(100, { ...systemClock, now: () => performance.now() }),
+    );
     try {
       expectAssumeRole(PROD, keys('first', HOUR));
       expectGetStage(prodStage, 'ASIAFIRST', 'first-session-token');
