@@ -39,7 +39,7 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** node-cron expression for the alert poller. */
   readonly pollSchedule: string;
-  /** IVS calls per second per (region, operation) the bot allows itself, all replicas together. */
+  /** IVS calls per second per (account, region, operation) the bot allows itself, all replicas together. */
   readonly maxTps: number;
   /** IVS_READ_CACHE_SECONDS: how long people reuse an IVS read's answer; 0 shares only calls in flight. */
   readonly readCacheMs: number;

@@ -23,7 +23,7 @@ export function replicaRate(maxTps: number, replicas: number): number {
 export interface ReplicaBudgetOptions {
   registry: ReplicaRegistry;
   budget: RequestBudget;
-  /** IVS_MAX_TPS: what all replicas together may spend per (region, operation). */
+  /** IVS_MAX_TPS: what all replicas together may spend per (account, region, operation). */
   maxTps: number;
   holder: string;
   /** A replica that stops beating is counted until this has passed (IVS_LEADER_TIMEOUT). */

@@ -49,7 +49,7 @@ interface Bucket {
 const CREDIT_EPSILON = 1e-9;
 
 /**
- * A token bucket per (region, operation). Capacity is one token so calls are spaced evenly: with a rate
+ * A token bucket per (account, region, operation): the key is the caller's choice. Capacity is one token so calls are spaced evenly: with a rate
  * of r per second no one-second window ever sees more than r + 1 calls, which keeps us under IVS's
  * per-operation limit even though the customer's backend shares it.
  *
