@@ -273,7 +273,7 @@ export class SdkIvsGateway implements IvsGateway {
   ): Promise<IvsResult<SessionSummary>> {
     const input = { stageArn: stage.arn, sessionId };
     return this.#read(
-      stage.region,
+      scopeOf(stage),
       'GetStageSession',
       input,
       [],
