@@ -1,16 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type {
-  AffectedParticipant,
   AlertGroup,
-  DetectedEvent,
-  EventFact,
   EventQueueStatus,
   FailureScope,
   Mute,
   OutboxItem,
-  OutboxKind,
   ParticipantCursor,
   PollReport,
   SessionCursor,
@@ -18,25 +14,19 @@ import type {
   UndeliveredMessages,
   Watch,
 } from '../../domain/model.ts';
-import { dedupKey } from '../../domain/model.ts';
-import { type GroupTarget, groupIdOf, planDetections } from '../../domain/planDetections.ts';
-import { planPoll } from '../../domain/planPoll.ts';
+import { applyDetections, applyPollReport, runNow } from '../applyPlans.ts';
 import {
-  type AlertGroupRow,
   type DbNumber,
   type EventQueueStatusRow,
   fromDate,
   GROUP_COLUMNS,
   type MuteRow,
   OUTBOX_COLUMNS,
-  type OutboxRow,
   PARTICIPANT_CURSOR_COLUMNS,
-  type PagingRow,
   type ParticipantCursorRow,
   type SessionCursorRow,
   type StageHealthRow,
   toAlertGroup,
-  toDate,
   toEventQueueStatus,
   toMute,
   toOutboxItem,
@@ -47,7 +37,6 @@ import {
   toUndelivered,
   toWatch,
   type UndeliveredRow,
-  type WatchRow,
 } from '../rows.ts';
 import type {
   DetectionInput,
@@ -61,6 +50,18 @@ import type {
 } from '../Store.ts';
 import { StoreError } from '../Store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
+import { SqliteDatabase } from './SqliteDatabase.ts';
+import { SqlitePlanStatements } from './SqlitePlanStatements.ts';
+import {
+  type AlertGroupTextRow,
+  type OutboxTextRow,
+  type PagingTextRow,
+  parseJsonGroup,
+  parseJsonOutbox,
+  parseJsonPaging,
+  parseJsonWatch,
+  type WatchTextRow,
+} from './textRows.ts';
 
 /**
  * An alert group (alias g) retention lets go, given the cutoff twice: last seen and created before
@@ -92,38 +93,17 @@ const CLAIMABLE_OUTBOX = `
   WHERE ready = 1 AND (first_waiting IS NULL OR id < first_waiting) AND nth <= ?
   ORDER BY id LIMIT ?`;
 
-/** SQLite keeps JSON as TEXT: these rows are as read, before the parseJson* functions below decode it. */
-interface WatchTextRow extends Omit<WatchRow, 'codes'> {
-  codes: string | null;
-}
-
-interface AlertGroupTextRow extends Omit<AlertGroupRow, 'sample' | 'facts'> {
-  sample: string;
-  facts: string | null;
-}
-
-interface OutboxTextRow extends Omit<OutboxRow, 'payload'> {
-  payload: string;
-}
-
-interface PagingTextRow extends Omit<PagingRow, 'query' | 'tokens'> {
-  query: string;
-  tokens: string;
-}
-
-interface SampleRow {
-  participant_id: string;
-  user_id: string | null;
-  remote_participant_id: string | null;
-}
-
 /** The embedded store: one SQLite file owned by exactly one bot process. */
 export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #sqlite: SqliteDatabase;
+  /** Plan application's statements (applyPlans.ts), run on this connection. */
+  readonly #plans: SqlitePlanStatements;
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
+    this.#sqlite = new SqliteDatabase(db);
+    this.#plans = new SqlitePlanStatements(this.#sqlite);
   }
 
   /** Opens (creating if needed) the file, takes an exclusive lock on it and applies migrations. */
@@ -183,52 +163,16 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** A prepared statement, compiled once per SQL text: detection storms run the same few statements thousands of times. */
-  #sql(sql: string): StatementSync {
-    let statement = this.#statements.get(sql);
-    if (!statement) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
-  }
-
-  #all<Row>(sql: string, ...params: SQLInputValue[]): Row[] {
-    return this.#sql(sql).all(...params) as Row[];
-  }
-
-  #get<Row>(sql: string, ...params: SQLInputValue[]): Row | undefined {
-    return this.#sql(sql).get(...params) as Row | undefined;
-  }
-
-  #run(sql: string, ...params: SQLInputValue[]): { changes: number; lastInsertRowid: number } {
-    const result = this.#sql(sql).run(...params);
-    return { changes: Number(result.changes), lastInsertRowid: Number(result.lastInsertRowid) };
-  }
-
-  /** Runs `work` inside BEGIN IMMEDIATE … COMMIT, rolling back when it throws. */
-  #transaction<T>(work: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw error;
-    }
-  }
-
   // Watches and stage health
 
   async saveWatch(watch: Watch): Promise<'created' | 'updated'> {
-    return this.#transaction(() => {
-      const existing = this.#get<{ one: number }>(
+    return this.#sqlite.transaction(() => {
+      const existing = this.#sqlite.get<{ one: number }>(
         'SELECT 1 AS one FROM watch WHERE stage_arn = ? AND channel_id = ?',
         watch.stageArn,
         watch.channelId,
       );
-      this.#run(
+      this.#sqlite.run(
         `INSERT INTO watch (stage_arn, channel_id, codes, created_by, created_at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (stage_arn, channel_id) DO UPDATE SET
            codes = excluded.codes, created_by = excluded.created_by, created_at = excluded.created_at`,
@@ -243,13 +187,13 @@ export class SqliteStore implements Store {
   }
 
   async removeWatches(stageArn: string, channelId: string | undefined): Promise<number> {
-    return this.#transaction(() => {
+    return this.#sqlite.transaction(() => {
       const removed =
         channelId === undefined
-          ? this.#run('DELETE FROM watch WHERE stage_arn = ?', stageArn)
-          : this.#run('DELETE FROM watch WHERE stage_arn = ? AND channel_id = ?', stageArn, channelId);
+          ? this.#sqlite.run('DELETE FROM watch WHERE stage_arn = ?', stageArn)
+          : this.#sqlite.run('DELETE FROM watch WHERE stage_arn = ? AND channel_id = ?', stageArn, channelId);
       // Health belongs to a stage that is polled; once nobody watches it, a stale "failing" must not linger.
-      this.#run(
+      this.#sqlite.run(
         'DELETE FROM stage_health WHERE stage_arn = ? AND NOT EXISTS (SELECT 1 FROM watch WHERE stage_arn = ?)',
         stageArn,
         stageArn,
@@ -269,9 +213,9 @@ export class SqliteStore implements Store {
     const aboutStage = `(group_id IN (SELECT id FROM alert_group WHERE stage_arn = ?)
       OR (group_id IS NULL AND kind = 'notice' AND json_extract(payload, '$.stageArn') = ?))`;
     if (channelId === undefined) {
-      this.#run(`DELETE FROM outbox WHERE ${undelivered} AND ${aboutStage}`, stageArn, stageArn);
+      this.#sqlite.run(`DELETE FROM outbox WHERE ${undelivered} AND ${aboutStage}`, stageArn, stageArn);
     } else {
-      this.#run(
+      this.#sqlite.run(
         `DELETE FROM outbox WHERE ${undelivered} AND channel_id = ? AND ${aboutStage}`,
         channelId,
         stageArn,
@@ -281,55 +225,29 @@ export class SqliteStore implements Store {
   }
 
   async listWatches(): Promise<Watch[]> {
-    return this.#all<WatchTextRow>(
-      'SELECT stage_arn, channel_id, codes, created_by, created_at FROM watch ORDER BY stage_arn, channel_id',
-    ).map((row) => toWatch(parseJsonWatch(row)));
+    return this.#sqlite
+      .all<WatchTextRow>(
+        'SELECT stage_arn, channel_id, codes, created_by, created_at FROM watch ORDER BY stage_arn, channel_id',
+      )
+      .map((row) => toWatch(parseJsonWatch(row)));
   }
 
   async recordPoll(report: PollReport): Promise<{ transition: 'failing' | 'recovered' | null }> {
-    return this.#transaction(() => {
-      // The previous status decides the transition, so it is read in the same transaction that overwrites it.
-      const previous = this.#get<{ status: 'ok' | 'failing'; problem_since: DbNumber | null }>(
-        'SELECT status, problem_since FROM stage_health WHERE stage_arn = ?',
-        report.stageArn,
-      );
-      const plan = planPoll(
-        previous && { status: previous.status, problemSince: toDate(previous.problem_since) },
-        report,
-      );
-      this.#run(
-        `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds, problem_since)
-         VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (stage_arn) DO UPDATE SET
-           last_poll_at = excluded.last_poll_at, status = excluded.status,
-           last_error = excluded.last_error, lag_seconds = excluded.lag_seconds,
-           problem_since = excluded.problem_since`,
-        report.stageArn,
-        report.at.getTime(),
-        plan.status,
-        report.ok ? null : report.error,
-        report.lagSeconds,
-        fromDate(plan.problemSince),
-      );
-      if (plan.noticePayload) {
-        for (const channelId of report.channelIds) {
-          this.#insertOutbox('notice', channelId, null, plan.noticePayload, report.at.getTime());
-        }
-      }
-      return { transition: plan.transition };
-    });
+    return this.#sqlite.transaction(() => runNow(applyPollReport(report), this.#plans));
   }
 
   async listStageHealth(): Promise<StageHealth[]> {
-    return this.#all<StageHealthRow>(
-      'SELECT stage_arn, last_poll_at, status, last_error, lag_seconds FROM stage_health ORDER BY stage_arn',
-    ).map(toStageHealth);
+    return this.#sqlite
+      .all<StageHealthRow>(
+        'SELECT stage_arn, last_poll_at, status, last_error, lag_seconds FROM stage_health ORDER BY stage_arn',
+      )
+      .map(toStageHealth);
   }
 
   // Mutes
 
   async saveMute(mute: Mute): Promise<void> {
-    this.#run(
+    this.#sqlite.run(
       `INSERT INTO mute (stage_arn, code, until, muted_by, created_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (stage_arn, code) DO UPDATE SET
          until = excluded.until, muted_by = excluded.muted_by, created_at = excluded.created_at`,
@@ -342,18 +260,20 @@ export class SqliteStore implements Store {
   }
 
   async removeMute(stageArn: string, code: string): Promise<boolean> {
-    return this.#run('DELETE FROM mute WHERE stage_arn = ? AND code = ?', stageArn, code).changes > 0;
+    return this.#sqlite.run('DELETE FROM mute WHERE stage_arn = ? AND code = ?', stageArn, code).changes > 0;
   }
 
   async listMutes(now: Date): Promise<Mute[]> {
-    return this.#all<MuteRow>(
-      'SELECT stage_arn, code, until, muted_by, created_at FROM mute WHERE until > ? ORDER BY stage_arn, code',
-      now.getTime(),
-    ).map(toMute);
+    return this.#sqlite
+      .all<MuteRow>(
+        'SELECT stage_arn, code, until, muted_by, created_at FROM mute WHERE until > ? ORDER BY stage_arn, code',
+        now.getTime(),
+      )
+      .map(toMute);
   }
 
   async findMute(stageArn: string, code: string, now: Date): Promise<Mute | undefined> {
-    const row = this.#get<MuteRow>(
+    const row = this.#sqlite.get<MuteRow>(
       'SELECT stage_arn, code, until, muted_by, created_at FROM mute WHERE stage_arn = ? AND code = ? AND until > ?',
       stageArn,
       code,
@@ -365,23 +285,27 @@ export class SqliteStore implements Store {
   // Poller cursors
 
   async loadSessionCursors(stageArn: string): Promise<SessionCursor[]> {
-    return this.#all<SessionCursorRow>(
-      `SELECT stage_arn, session_id, start_time, end_time, finished FROM session_cursor
+    return this.#sqlite
+      .all<SessionCursorRow>(
+        `SELECT stage_arn, session_id, start_time, end_time, finished FROM session_cursor
        WHERE stage_arn = ? ORDER BY session_id`,
-      stageArn,
-    ).map(toSessionCursor);
+        stageArn,
+      )
+      .map(toSessionCursor);
   }
 
   async loadParticipantCursors(stageArn: string): Promise<ParticipantCursor[]> {
-    return this.#all<ParticipantCursorRow>(
-      `SELECT ${PARTICIPANT_CURSOR_COLUMNS}
+    return this.#sqlite
+      .all<ParticipantCursorRow>(
+        `SELECT ${PARTICIPANT_CURSOR_COLUMNS}
        FROM participant_cursor p
        WHERE p.stage_arn = ? AND NOT EXISTS (
          SELECT 1 FROM session_cursor s
          WHERE s.stage_arn = p.stage_arn AND s.session_id = p.session_id AND s.finished = 1)
        ORDER BY p.session_id, p.participant_id`,
-      stageArn,
-    ).map(toParticipantCursor);
+        stageArn,
+      )
+      .map(toParticipantCursor);
   }
 
   async saveCursors(
@@ -389,9 +313,9 @@ export class SqliteStore implements Store {
     sessions: readonly SessionCursor[],
     participants: readonly ParticipantCursor[],
   ): Promise<void> {
-    this.#transaction(() => {
+    this.#sqlite.transaction(() => {
       for (const session of sessions) {
-        this.#run(
+        this.#sqlite.run(
           `INSERT INTO session_cursor (stage_arn, session_id, start_time, end_time, finished) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (stage_arn, session_id) DO UPDATE SET
              start_time = excluded.start_time, end_time = excluded.end_time, finished = excluded.finished`,
@@ -403,7 +327,7 @@ export class SqliteStore implements Store {
         );
       }
       for (const participant of participants) {
-        this.#run(
+        this.#sqlite.run(
           `INSERT INTO participant_cursor (${PARTICIPANT_CURSOR_COLUMNS})
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (stage_arn, session_id, participant_id) DO UPDATE SET
@@ -429,7 +353,7 @@ export class SqliteStore implements Store {
         );
       }
       // A finished session is never listed again, so its participants' cursors would only grow the file.
-      this.#run(
+      this.#sqlite.run(
         `DELETE FROM participant_cursor WHERE stage_arn = ? AND session_id IN (
            SELECT session_id FROM session_cursor WHERE stage_arn = ? AND finished = 1)`,
         stageArn,
@@ -441,168 +365,32 @@ export class SqliteStore implements Store {
   // Detection, grouping and the outbox
 
   async recordDetections(input: DetectionInput): Promise<DetectionResult> {
-    return this.#transaction(() => {
-      const detectedAt = input.now.getTime();
-      const fresh: DetectedEvent[] = [];
-      for (const event of input.events) {
-        const key = dedupKey(event);
-        const inserted = this.#run(
-          `INSERT INTO detected_event (dedup_key, stage_arn, session_id, participant_id, user_id, event_time, name,
-             code, remote_participant_id, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (dedup_key) DO NOTHING`,
-          key,
-          event.stageArn,
-          event.sessionId,
-          event.participantId,
-          event.userId,
-          event.eventTime.getTime(),
-          event.name,
-          event.code,
-          event.remoteParticipantId,
-          detectedAt,
-        );
-        if (inserted.changes > 0) fresh.push(event);
-      }
-      if (fresh.length === 0) return { newEvents: 0, groupsCreated: 0, groupsUpdated: 0 };
-
-      const openGroups = this.#all<AlertGroupTextRow>(
-        `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE stage_arn = ? AND last_seen >= ?`,
-        input.stageArn,
-        detectedAt - input.policy.burstWindowMs,
-      ).map((row) => toAlertGroup(parseJsonGroup(row)));
-      const plan = planDetections(openGroups, fresh, input.watches, input.now, input.policy);
-
-      const createdIds = new Map<string, number>();
-      for (const spec of plan.newGroups) {
-        const created = this.#run(
-          `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at, facts)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          spec.stageArn,
-          spec.sessionId,
-          spec.code,
-          spec.channelId,
-          detectedAt,
-          detectedAt,
-          detectedAt,
-          spec.facts ? JSON.stringify(spec.facts) : null,
-        );
-        createdIds.set(spec.key, created.lastInsertRowid);
-      }
-      const resolve = (target: GroupTarget): number => groupIdOf(target, createdIds);
-
-      const touched = new Set<number>();
-      const updated = new Set<number>();
-      for (const assignment of plan.assignments) {
-        const groupId = resolve(assignment.target);
-        touched.add(groupId);
-        if ('id' in assignment.target) updated.add(groupId);
-        this.#run(
-          'INSERT INTO alert_group_event (group_id, dedup_key) VALUES (?, ?) ON CONFLICT DO NOTHING',
-          groupId,
-          dedupKey(assignment.event),
-        );
-      }
-      // Aggregates are recomputed from the stored events rather than incremented, so they cannot drift
-      // from what the group holds whatever order events arrive in.
-      for (const groupId of touched) this.#recomputeGroup(groupId, input.policy.sampleSize);
-
-      for (const groupId of plan.repliesQueuedFor) {
-        this.#run('UPDATE alert_group SET replies_queued = replies_queued + 1 WHERE id = ?', groupId);
-      }
-      for (const message of plan.messages) {
-        const groupId = resolve(message.target);
-        // An update re-renders the group as it is when sent, so one pending update covers any number of batches.
-        if (
-          message.kind === 'update' &&
-          this.#get<{ one: number }>(
-            "SELECT 1 AS one FROM outbox WHERE group_id = ? AND kind = 'update' AND status = 'pending'",
-            groupId,
-          )
-        ) {
-          continue;
-        }
-        this.#insertOutbox(
-          message.kind,
-          message.channelId,
-          groupId,
-          JSON.stringify(message.payload),
-          detectedAt,
-        );
-      }
-      return { newEvents: fresh.length, groupsCreated: plan.newGroups.length, groupsUpdated: updated.size };
-    });
-  }
-
-  #recomputeGroup(groupId: number, sampleSize: number): void {
-    const sample = this.#all<SampleRow>(
-      `SELECT participant_id, user_id, remote_participant_id FROM (
-         SELECT d.participant_id, d.user_id, d.remote_participant_id, d.event_time,
-                ROW_NUMBER() OVER (PARTITION BY d.participant_id ORDER BY d.event_time, d.dedup_key) AS rank
-         FROM alert_group_event g JOIN detected_event d ON d.dedup_key = g.dedup_key
-         WHERE g.group_id = ?)
-       WHERE rank = 1 ORDER BY event_time, participant_id LIMIT ?`,
-      groupId,
-      sampleSize,
-    ).map(
-      (row): AffectedParticipant => ({
-        participantId: row.participant_id,
-        userId: row.user_id,
-        remoteParticipantId: row.remote_participant_id,
-      }),
-    );
-    this.#run(
-      `UPDATE alert_group SET
-         event_count = totals.events, participant_count = totals.participants,
-         first_seen = totals.first_seen, last_seen = totals.last_seen, sample = ?
-       FROM (
-         SELECT COUNT(*) AS events, COUNT(DISTINCT d.participant_id) AS participants,
-                MIN(d.event_time) AS first_seen, MAX(d.event_time) AS last_seen
-         FROM alert_group_event g JOIN detected_event d ON d.dedup_key = g.dedup_key
-         WHERE g.group_id = ?) AS totals
-       WHERE alert_group.id = ?`,
-      JSON.stringify(sample),
-      groupId,
-      groupId,
-    );
-  }
-
-  #insertOutbox(
-    kind: OutboxKind,
-    channelId: string,
-    groupId: number | null,
-    payload: string,
-    at: number,
-  ): void {
-    this.#run(
-      `INSERT INTO outbox (kind, channel_id, group_id, payload, attempts, not_before, created_at, status)
-       VALUES (?, ?, ?, ?, 0, ?, ?, 'pending')`,
-      kind,
-      channelId,
-      groupId,
-      payload,
-      at,
-      at,
-    );
+    return this.#sqlite.transaction(() => runNow(applyDetections(input), this.#plans));
   }
 
   async getGroup(id: number): Promise<AlertGroup | undefined> {
-    const row = this.#get<AlertGroupTextRow>(`SELECT ${GROUP_COLUMNS} FROM alert_group WHERE id = ?`, id);
+    const row = this.#sqlite.get<AlertGroupTextRow>(
+      `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE id = ?`,
+      id,
+    );
     return row && toAlertGroup(parseJsonGroup(row));
   }
 
   async latestGroups(limit: number): Promise<AlertGroup[]> {
-    return this.#all<AlertGroupTextRow>(
-      `SELECT ${GROUP_COLUMNS} FROM alert_group ORDER BY last_seen DESC, id DESC LIMIT ?`,
-      limit,
-    ).map((row) => toAlertGroup(parseJsonGroup(row)));
+    return this.#sqlite
+      .all<AlertGroupTextRow>(
+        `SELECT ${GROUP_COLUMNS} FROM alert_group ORDER BY last_seen DESC, id DESC LIMIT ?`,
+        limit,
+      )
+      .map((row) => toAlertGroup(parseJsonGroup(row)));
   }
 
   async setGroupMessage(groupId: number, messageTs: string): Promise<void> {
-    this.#run('UPDATE alert_group SET message_ts = ? WHERE id = ?', messageTs, groupId);
+    this.#sqlite.run('UPDATE alert_group SET message_ts = ? WHERE id = ?', messageTs, groupId);
   }
 
   async countDetected(stageArn: string, sessionId: string, code: string, since: Date): Promise<number> {
-    const row = this.#get<{ n: DbNumber }>(
+    const row = this.#sqlite.get<{ n: DbNumber }>(
       `SELECT COUNT(*) AS n FROM detected_event
        WHERE stage_arn = ? AND session_id = ? AND code = ? AND event_time >= ?`,
       stageArn,
@@ -618,7 +406,7 @@ export class SqliteStore implements Store {
   async recordQueueReceive(report: QueueReceiveReport): Promise<void> {
     const at = report.at.getTime();
     if (report.ok) {
-      this.#run(
+      this.#sqlite.run(
         `INSERT INTO event_queue_status (id, last_receive_at, last_message_at) VALUES (1, ?, ?)
          ON CONFLICT (id) DO UPDATE SET
            last_receive_at = MAX(COALESCE(last_receive_at, 0), excluded.last_receive_at),
@@ -630,7 +418,7 @@ export class SqliteStore implements Store {
       );
       return;
     }
-    this.#run(
+    this.#sqlite.run(
       `INSERT INTO event_queue_status (id, last_error, error_since) VALUES (1, ?, ?)
        ON CONFLICT (id) DO UPDATE SET last_error = excluded.last_error,
          error_since = COALESCE(error_since, excluded.error_since)`,
@@ -641,24 +429,26 @@ export class SqliteStore implements Store {
 
   async eventQueueStatus(): Promise<EventQueueStatus> {
     return toEventQueueStatus(
-      this.#get<EventQueueStatusRow>(
+      this.#sqlite.get<EventQueueStatusRow>(
         'SELECT last_receive_at, last_message_at, last_error, error_since FROM event_queue_status WHERE id = 1',
       ),
     );
   }
 
   async dueOutbox(now: Date, limit: number): Promise<OutboxItem[]> {
-    return this.#all<OutboxTextRow>(
-      `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?`,
-      now.getTime(),
-      limit,
-    ).map((row) => toOutboxItem(parseJsonOutbox(row)));
+    return this.#sqlite
+      .all<OutboxTextRow>(
+        `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' AND not_before <= ? ORDER BY id LIMIT ?`,
+        now.getTime(),
+        limit,
+      )
+      .map((row) => toOutboxItem(parseJsonOutbox(row)));
   }
 
   async claimOutbox(claim: OutboxClaim): Promise<OutboxItem[]> {
     const now = claim.now.getTime();
     // One statement, so atomic: the CTE picks each channel's claimable prefix (see CLAIMABLE_OUTBOX).
-    const rows = this.#all<OutboxTextRow>(
+    const rows = this.#sqlite.all<OutboxTextRow>(
       `UPDATE outbox SET status = 'sending', claimed_by = ?, claimed_until = ?
        WHERE id IN (${CLAIMABLE_OUTBOX})
        RETURNING ${OUTBOX_COLUMNS}`,
@@ -675,18 +465,25 @@ export class SqliteStore implements Store {
   async releaseOutbox(holder: string, ids?: readonly number[]): Promise<number> {
     const release = `UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = NULL
       WHERE status = 'sending' AND claimed_by = ?`;
-    if (ids === undefined) return this.#run(release, holder).changes;
+    if (ids === undefined) return this.#sqlite.run(release, holder).changes;
     if (ids.length === 0) return 0;
-    return this.#run(`${release} AND id IN (SELECT value FROM json_each(?))`, holder, JSON.stringify(ids))
-      .changes;
+    return this.#sqlite.run(
+      `${release} AND id IN (SELECT value FROM json_each(?))`,
+      holder,
+      JSON.stringify(ids),
+    ).changes;
   }
 
   async completeOutbox(id: number, posted?: { groupId: number; messageTs: string }): Promise<void> {
-    this.#transaction(() => {
+    this.#sqlite.transaction(() => {
       if (posted) {
-        this.#run('UPDATE alert_group SET message_ts = ? WHERE id = ?', posted.messageTs, posted.groupId);
+        this.#sqlite.run(
+          'UPDATE alert_group SET message_ts = ? WHERE id = ?',
+          posted.messageTs,
+          posted.groupId,
+        );
       }
-      this.#run(
+      this.#sqlite.run(
         "UPDATE outbox SET status = 'done', claimed_by = NULL, claimed_until = NULL WHERE id = ?",
         id,
       );
@@ -694,7 +491,7 @@ export class SqliteStore implements Store {
   }
 
   async retryOutbox(id: number, notBefore: Date, error: string): Promise<void> {
-    this.#run(
+    this.#sqlite.run(
       `UPDATE outbox SET status = 'pending', attempts = attempts + 1, not_before = ?, last_error = ?,
          claimed_by = NULL, claimed_until = NULL
        WHERE id = ? AND status IN ('pending', 'sending')`,
@@ -705,7 +502,7 @@ export class SqliteStore implements Store {
   }
 
   async failOutbox(id: number, failure: { error: string; scope: FailureScope; at: Date }): Promise<void> {
-    this.#run(
+    this.#sqlite.run(
       `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?, failure_scope = ?,
          failed_at = ?, claimed_by = NULL, claimed_until = NULL
        WHERE id = ? AND status IN ('pending', 'sending')`,
@@ -727,7 +524,7 @@ export class SqliteStore implements Store {
             [which.deliveredTo],
           ]
         : ['failure_scope IN (SELECT value FROM json_each(?))', [JSON.stringify(which.scopes)]];
-    const rows = this.#all<{ channel_id: string }>(
+    const rows = this.#sqlite.all<{ channel_id: string }>(
       `UPDATE outbox SET status = 'pending', not_before = ?, failure_scope = NULL, failed_at = NULL
        WHERE status = 'failed' AND (${where})
        RETURNING channel_id`,
@@ -738,16 +535,18 @@ export class SqliteStore implements Store {
   }
 
   async undeliveredSummary(): Promise<UndeliveredMessages[]> {
-    return this.#all<UndeliveredRow>(
-      `SELECT channel_id, last_error, failure_scope, COUNT(*) AS count, MIN(failed_at) AS since
+    return this.#sqlite
+      .all<UndeliveredRow>(
+        `SELECT channel_id, last_error, failure_scope, COUNT(*) AS count, MIN(failed_at) AS since
        FROM outbox WHERE status = 'failed'
        GROUP BY channel_id, last_error, failure_scope
        ORDER BY since, channel_id, last_error`,
-    ).map(toUndelivered);
+      )
+      .map(toUndelivered);
   }
 
   async outboxDepth(): Promise<number> {
-    const row = this.#get<{ depth: number }>(
+    const row = this.#sqlite.get<{ depth: number }>(
       "SELECT COUNT(*) AS depth FROM outbox WHERE status IN ('pending', 'sending')",
     );
     return Number(row?.depth ?? 0);
@@ -755,7 +554,7 @@ export class SqliteStore implements Store {
 
   /** The file is this process's alone, so a claim found at open was left by a process that died mid-send. */
   #releaseOrphanedClaims(): void {
-    this.#run(
+    this.#sqlite.run(
       "UPDATE outbox SET status = 'pending', claimed_by = NULL, claimed_until = NULL WHERE status = 'sending'",
     );
   }
@@ -768,8 +567,8 @@ export class SqliteStore implements Store {
     // One short transaction per pass, each statement bounded by `limit`; the order lets one pass
     // finish what the previous statements made deletable (a group's links, then the group, then its
     // events once nothing holds them).
-    return this.#transaction(() => ({
-      outbox: this.#run(
+    return this.#sqlite.transaction(() => ({
+      outbox: this.#sqlite.run(
         `DELETE FROM outbox WHERE id IN (
            SELECT id FROM outbox
            WHERE (status = 'done' AND created_at < ?) OR (status = 'failed' AND COALESCE(failed_at, created_at) < ?)
@@ -778,7 +577,7 @@ export class SqliteStore implements Store {
         before,
         limit,
       ).changes,
-      alertGroupEvents: this.#run(
+      alertGroupEvents: this.#sqlite.run(
         `DELETE FROM alert_group_event WHERE rowid IN (
            SELECT ge.rowid FROM alert_group g JOIN alert_group_event ge ON ge.group_id = g.id
            WHERE ${EXPIRED_GROUP} LIMIT ?)`,
@@ -786,7 +585,7 @@ export class SqliteStore implements Store {
         before,
         limit,
       ).changes,
-      alertGroups: this.#run(
+      alertGroups: this.#sqlite.run(
         `DELETE FROM alert_group WHERE id IN (
            SELECT g.id FROM alert_group g
            WHERE ${EXPIRED_GROUP} AND NOT EXISTS (SELECT 1 FROM alert_group_event ge WHERE ge.group_id = g.id)
@@ -795,7 +594,7 @@ export class SqliteStore implements Store {
         before,
         limit,
       ).changes,
-      sessionCursors: this.#run(
+      sessionCursors: this.#sqlite.run(
         `DELETE FROM session_cursor WHERE rowid IN (
            SELECT s.rowid FROM session_cursor s
            WHERE COALESCE(s.end_time, s.start_time) < ?
@@ -804,7 +603,7 @@ export class SqliteStore implements Store {
         before,
         limit,
       ).changes,
-      participantCursors: this.#run(
+      participantCursors: this.#sqlite.run(
         `DELETE FROM participant_cursor WHERE rowid IN (
            SELECT p.rowid FROM participant_cursor p WHERE NOT EXISTS (
              SELECT 1 FROM session_cursor s
@@ -812,7 +611,7 @@ export class SqliteStore implements Store {
            LIMIT ?)`,
         limit,
       ).changes,
-      detectedEvents: this.#run(
+      detectedEvents: this.#sqlite.run(
         `DELETE FROM detected_event WHERE dedup_key IN (
            SELECT d.dedup_key FROM detected_event d
            WHERE d.detected_at < ?
@@ -824,7 +623,7 @@ export class SqliteStore implements Store {
         before,
         limit,
       ).changes,
-      mutes: this.#run(
+      mutes: this.#sqlite.run(
         'DELETE FROM mute WHERE rowid IN (SELECT rowid FROM mute WHERE until <= ? LIMIT ?)',
         input.now.getTime(),
         limit,
@@ -914,28 +713,4 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
   }
-}
-
-function parseJsonWatch(row: WatchTextRow): WatchRow {
-  return { ...row, codes: row.codes === null ? null : (JSON.parse(row.codes) as string[]) };
-}
-
-function parseJsonGroup(row: AlertGroupTextRow): AlertGroupRow {
-  return {
-    ...row,
-    sample: JSON.parse(row.sample) as AffectedParticipant[],
-    facts: row.facts === null ? null : (JSON.parse(row.facts) as EventFact[]),
-  };
-}
-
-function parseJsonOutbox(row: OutboxTextRow): OutboxRow {
-  return { ...row, payload: JSON.parse(row.payload) as unknown };
-}
-
-function parseJsonPaging(row: PagingTextRow): PagingRow {
-  return {
-    ...row,
-    query: JSON.parse(row.query) as unknown,
-    tokens: JSON.parse(row.tokens) as (string | null)[],
-  };
 }

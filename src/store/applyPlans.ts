@@ -1,0 +1,173 @@
+import type { AlertGroup, DetectedEvent, OutboxKind, PollReport } from '../domain/model.ts';
+import { dedupKey } from '../domain/model.ts';
+import { type GroupTarget, groupIdOf, type NewGroupSpec, planDetections } from '../domain/planDetections.ts';
+import { type PreviousHealth, planPoll } from '../domain/planPoll.ts';
+import type { DetectionInput, DetectionResult } from './AlertRepository.ts';
+
+/** What a store answers at once (SQLite: node:sqlite is synchronous) or later (PostgreSQL). */
+export type Answer<T> = T | Promise<T>;
+
+/** A stage's health row as a poll leaves it. */
+export interface StageHealthWrite {
+  readonly stageArn: string;
+  readonly lastPollAt: Date;
+  readonly status: 'ok' | 'failing';
+  readonly lastError: string | null;
+  readonly lagSeconds: number;
+  readonly problemSince: Date | null;
+}
+
+/** A message queued for the outbox sender, pending from `at`. */
+export interface OutboxWrite {
+  readonly kind: OutboxKind;
+  readonly channelId: string;
+  readonly groupId: number | null;
+  /** The payload as JSON text (outboxPayloads.ts has one schema per kind). */
+  readonly payload: string;
+  readonly at: Date;
+}
+
+/**
+ * The statements that apply a detection plan or a poll report, each store writing them in its own
+ * SQL. They run inside the transaction the store opened around applyDetections or applyPollReport
+ * (below), which decide what to write: the stores supply SQL and transactions, nothing else.
+ */
+export interface PlanStatements {
+  /** Inserts the events whose dedup key is not stored yet; returns the keys it inserted. */
+  insertNewEvents(events: ReadonlyMap<string, DetectedEvent>, detectedAt: Date): Answer<ReadonlySet<string>>;
+  /** The stage's groups last seen at or after `seenSince`. */
+  openGroups(stageArn: string, seenSince: Date): Answer<AlertGroup[]>;
+  /** Inserts an empty group first and last seen `at`; returns its id. */
+  createGroup(spec: NewGroupSpec, at: Date): Answer<number>;
+  /** Links events to groups (a link already there is kept). */
+  linkEvents(links: readonly { groupId: number; dedupKey: string }[]): Answer<void>;
+  /** Sets counts, first/last seen and the sample of each group from the events it holds. */
+  recomputeGroups(groupIds: readonly number[], sampleSize: number): Answer<void>;
+  /** Adds one to the queued-replies count of each group. */
+  countQueuedReplies(groupIds: readonly number[]): Answer<void>;
+  /** Whether an update of the group's message is still waiting to be sent. */
+  hasPendingUpdate(groupId: number): Answer<boolean>;
+  queueMessage(message: OutboxWrite): Answer<void>;
+  /** What the store remembers of the stage's last poll, if any. */
+  stageHealth(stageArn: string): Answer<PreviousHealth | undefined>;
+  saveStageHealth(health: StageHealthWrite): Answer<void>;
+}
+
+/** One statement to run, as plan application asks for it. */
+type Step = (statements: PlanStatements) => unknown;
+
+/**
+ * Plan application as a sequence of statements: the generator yields each one and gets its answer
+ * back, so one description runs on SQLite's synchronous transaction (runNow: nothing else can
+ * interleave) and on a PostgreSQL connection (runAwaiting).
+ */
+export type PlanRun<Result> = Generator<Step, Result, unknown>;
+
+function* ask<T>(step: (statements: PlanStatements) => Answer<T>): Generator<Step, T, unknown> {
+  return (yield step) as T;
+}
+
+/** Runs `run` with statements that answer at once; a promise among the answers is a bug. */
+export function runNow<Result>(run: PlanRun<Result>, statements: PlanStatements): Result {
+  let next = run.next();
+  while (!next.done) {
+    const answer = next.value(statements);
+    if (answer instanceof Promise) throw new TypeError('runNow needs statements that answer synchronously');
+    next = run.next(answer);
+  }
+  return next.value;
+}
+
+/** Runs `run` with statements that answer with promises, one statement after the other. */
+export async function runAwaiting<Result>(run: PlanRun<Result>, statements: PlanStatements): Promise<Result> {
+  let next = run.next();
+  while (!next.done) next = run.next(await next.value(statements));
+  return next.value;
+}
+
+export const NO_DETECTIONS: DetectionResult = { newEvents: 0, groupsCreated: 0, groupsUpdated: 0 };
+
+/**
+ * Records detected events: keeps those whose dedup key is new, groups them (planDetections) and
+ * queues the Slack messages they need. The store runs it inside one transaction.
+ */
+export function* applyDetections(input: DetectionInput): PlanRun<DetectionResult> {
+  // An event read twice in one cycle counts once: the first one read.
+  const candidates = new Map<string, DetectedEvent>();
+  for (const event of input.events) {
+    const key = dedupKey(event);
+    if (!candidates.has(key)) candidates.set(key, event);
+  }
+  if (candidates.size === 0) return NO_DETECTIONS;
+  const inserted = yield* ask((s) => s.insertNewEvents(candidates, input.now));
+  const fresh = [...candidates].filter(([key]) => inserted.has(key)).map(([, event]) => event);
+  if (fresh.length === 0) return NO_DETECTIONS;
+
+  const seenSince = new Date(input.now.getTime() - input.policy.burstWindowMs);
+  const openGroups = yield* ask((s) => s.openGroups(input.stageArn, seenSince));
+  const plan = planDetections(openGroups, fresh, input.watches, input.now, input.policy);
+
+  const createdIds = new Map<string, number>();
+  for (const spec of plan.newGroups) {
+    createdIds.set(spec.key, yield* ask((s) => s.createGroup(spec, input.now)));
+  }
+  const resolve = (target: GroupTarget): number => groupIdOf(target, createdIds);
+
+  const touched = new Set<number>();
+  const updated = new Set<number>();
+  const links: { groupId: number; dedupKey: string }[] = [];
+  for (const assignment of plan.assignments) {
+    const groupId = resolve(assignment.target);
+    touched.add(groupId);
+    if ('id' in assignment.target) updated.add(groupId);
+    links.push({ groupId, dedupKey: dedupKey(assignment.event) });
+  }
+  if (links.length > 0) {
+    yield* ask((s) => s.linkEvents(links));
+    // Aggregates are recomputed from the stored events rather than incremented, so they cannot drift
+    // from what the group holds whatever order events arrive in.
+    yield* ask((s) => s.recomputeGroups([...touched], input.policy.sampleSize));
+  }
+  if (plan.repliesQueuedFor.length > 0) {
+    yield* ask((s) => s.countQueuedReplies(plan.repliesQueuedFor));
+  }
+  for (const message of plan.messages) {
+    const groupId = resolve(message.target);
+    // An update re-renders the group as it is when sent, so one pending update covers any number of batches.
+    if (message.kind === 'update' && (yield* ask((s) => s.hasPendingUpdate(groupId)))) continue;
+    const payload = JSON.stringify(message.payload);
+    yield* ask((s) =>
+      s.queueMessage({ kind: message.kind, channelId: message.channelId, groupId, payload, at: input.now }),
+    );
+  }
+  return { newEvents: fresh.length, groupsCreated: plan.newGroups.length, groupsUpdated: updated.size };
+}
+
+/**
+ * Records a poll (planPoll): the stage's health, and on a change between ok and failing one notice
+ * per watching channel. The store runs it inside one transaction.
+ */
+export function* applyPollReport(
+  report: PollReport,
+): PlanRun<{ transition: 'failing' | 'recovered' | null }> {
+  // The previous status decides the transition, so it is read in the same transaction that overwrites it.
+  const previous = yield* ask((s) => s.stageHealth(report.stageArn));
+  const plan = planPoll(previous, report);
+  yield* ask((s) =>
+    s.saveStageHealth({
+      stageArn: report.stageArn,
+      lastPollAt: report.at,
+      status: plan.status,
+      lastError: report.ok ? null : report.error,
+      lagSeconds: report.lagSeconds,
+      problemSince: plan.problemSince,
+    }),
+  );
+  const payload = plan.noticePayload;
+  if (payload !== null) {
+    for (const channelId of report.channelIds) {
+      yield* ask((s) => s.queueMessage({ kind: 'notice', channelId, groupId: null, payload, at: report.at }));
+    }
+  }
+  return { transition: plan.transition };
+}

@@ -1,0 +1,172 @@
+import type { AffectedParticipant, AlertGroup, DetectedEvent } from '../../domain/model.ts';
+import type { NewGroupSpec } from '../../domain/planDetections.ts';
+import type { PreviousHealth } from '../../domain/planPoll.ts';
+import type { OutboxWrite, PlanStatements, StageHealthWrite } from '../applyPlans.ts';
+import { type DbNumber, fromDate, GROUP_COLUMNS, toAlertGroup, toDate } from '../rows.ts';
+import type { SqliteDatabase } from './SqliteDatabase.ts';
+import { type AlertGroupTextRow, parseJsonGroup } from './textRows.ts';
+
+interface SampleRow {
+  participant_id: string;
+  user_id: string | null;
+  remote_participant_id: string | null;
+}
+
+/** Plan application's statements in SQLite, one row at a time (each is a cached prepared statement). */
+export class SqlitePlanStatements implements PlanStatements {
+  readonly #db: SqliteDatabase;
+
+  constructor(db: SqliteDatabase) {
+    this.#db = db;
+  }
+
+  insertNewEvents(events: ReadonlyMap<string, DetectedEvent>, detectedAt: Date): Set<string> {
+    const inserted = new Set<string>();
+    for (const [key, event] of events) {
+      const result = this.#db.run(
+        `INSERT INTO detected_event (dedup_key, stage_arn, session_id, participant_id, user_id, event_time, name,
+           code, remote_participant_id, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (dedup_key) DO NOTHING`,
+        key,
+        event.stageArn,
+        event.sessionId,
+        event.participantId,
+        event.userId,
+        event.eventTime.getTime(),
+        event.name,
+        event.code,
+        event.remoteParticipantId,
+        detectedAt.getTime(),
+      );
+      if (result.changes > 0) inserted.add(key);
+    }
+    return inserted;
+  }
+
+  openGroups(stageArn: string, seenSince: Date): AlertGroup[] {
+    return this.#db
+      .all<AlertGroupTextRow>(
+        `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE stage_arn = ? AND last_seen >= ?`,
+        stageArn,
+        seenSince.getTime(),
+      )
+      .map((row) => toAlertGroup(parseJsonGroup(row)));
+  }
+
+  createGroup(spec: NewGroupSpec, at: Date): number {
+    return this.#db.run(
+      `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at, facts)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      spec.stageArn,
+      spec.sessionId,
+      spec.code,
+      spec.channelId,
+      at.getTime(),
+      at.getTime(),
+      at.getTime(),
+      spec.facts ? JSON.stringify(spec.facts) : null,
+    ).lastInsertRowid;
+  }
+
+  linkEvents(links: readonly { groupId: number; dedupKey: string }[]): void {
+    for (const link of links) {
+      this.#db.run(
+        'INSERT INTO alert_group_event (group_id, dedup_key) VALUES (?, ?) ON CONFLICT DO NOTHING',
+        link.groupId,
+        link.dedupKey,
+      );
+    }
+  }
+
+  recomputeGroups(groupIds: readonly number[], sampleSize: number): void {
+    for (const groupId of groupIds) this.#recomputeGroup(groupId, sampleSize);
+  }
+
+  #recomputeGroup(groupId: number, sampleSize: number): void {
+    const sample = this.#db
+      .all<SampleRow>(
+        `SELECT participant_id, user_id, remote_participant_id FROM (
+           SELECT d.participant_id, d.user_id, d.remote_participant_id, d.event_time,
+                  ROW_NUMBER() OVER (PARTITION BY d.participant_id ORDER BY d.event_time, d.dedup_key) AS rank
+           FROM alert_group_event g JOIN detected_event d ON d.dedup_key = g.dedup_key
+           WHERE g.group_id = ?)
+         WHERE rank = 1 ORDER BY event_time, participant_id LIMIT ?`,
+        groupId,
+        sampleSize,
+      )
+      .map(
+        (row): AffectedParticipant => ({
+          participantId: row.participant_id,
+          userId: row.user_id,
+          remoteParticipantId: row.remote_participant_id,
+        }),
+      );
+    this.#db.run(
+      `UPDATE alert_group SET
+         event_count = totals.events, participant_count = totals.participants,
+         first_seen = totals.first_seen, last_seen = totals.last_seen, sample = ?
+       FROM (
+         SELECT COUNT(*) AS events, COUNT(DISTINCT d.participant_id) AS participants,
+                MIN(d.event_time) AS first_seen, MAX(d.event_time) AS last_seen
+         FROM alert_group_event g JOIN detected_event d ON d.dedup_key = g.dedup_key
+         WHERE g.group_id = ?) AS totals
+       WHERE alert_group.id = ?`,
+      JSON.stringify(sample),
+      groupId,
+      groupId,
+    );
+  }
+
+  countQueuedReplies(groupIds: readonly number[]): void {
+    for (const groupId of groupIds) {
+      this.#db.run('UPDATE alert_group SET replies_queued = replies_queued + 1 WHERE id = ?', groupId);
+    }
+  }
+
+  hasPendingUpdate(groupId: number): boolean {
+    return (
+      this.#db.get<{ one: number }>(
+        "SELECT 1 AS one FROM outbox WHERE group_id = ? AND kind = 'update' AND status = 'pending'",
+        groupId,
+      ) !== undefined
+    );
+  }
+
+  queueMessage(message: OutboxWrite): void {
+    this.#db.run(
+      `INSERT INTO outbox (kind, channel_id, group_id, payload, attempts, not_before, created_at, status)
+       VALUES (?, ?, ?, ?, 0, ?, ?, 'pending')`,
+      message.kind,
+      message.channelId,
+      message.groupId,
+      message.payload,
+      message.at.getTime(),
+      message.at.getTime(),
+    );
+  }
+
+  stageHealth(stageArn: string): PreviousHealth | undefined {
+    const row = this.#db.get<{ status: 'ok' | 'failing'; problem_since: DbNumber | null }>(
+      'SELECT status, problem_since FROM stage_health WHERE stage_arn = ?',
+      stageArn,
+    );
+    return row && { status: row.status, problemSince: toDate(row.problem_since) };
+  }
+
+  saveStageHealth(health: StageHealthWrite): void {
+    this.#db.run(
+      `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds, problem_since)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (stage_arn) DO UPDATE SET
+         last_poll_at = excluded.last_poll_at, status = excluded.status,
+         last_error = excluded.last_error, lag_seconds = excluded.lag_seconds,
+         problem_since = excluded.problem_since`,
+      health.stageArn,
+      health.lastPollAt.getTime(),
+      health.status,
+      health.lastError,
+      health.lagSeconds,
+      fromDate(health.problemSince),
+    );
+  }
+}
