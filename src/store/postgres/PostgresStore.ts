@@ -2,12 +2,10 @@ import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import pg from 'pg';
 import type {
   AlertGroup,
-  DetectedEvent,
   EventQueueStatus,
   FailureScope,
   Mute,
   OutboxItem,
-  OutboxKind,
   ParticipantCursor,
   PollReport,
   SessionCursor,
@@ -15,12 +13,9 @@ import type {
   UndeliveredMessages,
   Watch,
 } from '../../domain/model.ts';
-import { dedupKey } from '../../domain/model.ts';
-import { type GroupTarget, groupIdOf, planDetections } from '../../domain/planDetections.ts';
-import { planPoll } from '../../domain/planPoll.ts';
+import { applyDetections, applyPollReport, NO_DETECTIONS, runAwaiting } from '../applyPlans.ts';
 import {
   type AlertGroupRow,
-  type DbNumber,
   type EventQueueStatusRow,
   fromDate,
   GROUP_COLUMNS,
@@ -33,7 +28,6 @@ import {
   type SessionCursorRow,
   type StageHealthRow,
   toAlertGroup,
-  toDate,
   toEventQueueStatus,
   toMute,
   toOutboxItem,
@@ -58,6 +52,8 @@ import type {
 } from '../Store.ts';
 import { StoreError } from '../Store.ts';
 import { POSTGRES_MIGRATION_LOCK, POSTGRES_MIGRATIONS } from './migrations.ts';
+import { PostgresPlanStatements } from './PostgresPlanStatements.ts';
+import type { Int8, Sql } from './Sql.ts';
 
 /**
  * An alert group (alias g) retention lets go, given the cutoff as $1: last seen and created before
@@ -66,15 +62,6 @@ import { POSTGRES_MIGRATION_LOCK, POSTGRES_MIGRATIONS } from './migrations.ts';
  */
 const EXPIRED_GROUP = `g.last_seen < $1 AND g.created_at < $1 AND NOT EXISTS (
   SELECT 1 FROM outbox o WHERE o.group_id = g.id AND o.status <> 'done')`;
-
-/** pg returns BIGINT and COUNT(*) as strings to keep their precision; epoch ms and ids fit a double. */
-type Int8 = string;
-
-/** Runs one statement on the connection that holds the current transaction. */
-type Sql = <Row extends QueryResultRow>(
-  text: string,
-  values?: readonly unknown[],
-) => Promise<QueryResult<Row>>;
 
 /**
  * First key of the per-stage advisory lock (the second is hashtext(stage ARN)): replicas that poll
@@ -369,38 +356,7 @@ export class PostgresStore implements Store {
     return this.#transaction(async (sql) => {
       // Two replicas polling the same stage must not both see "ok" before and both announce the failure.
       await sql('SELECT pg_advisory_xact_lock($1, hashtext($2))', [STAGE_LOCK_CLASS, report.stageArn]);
-      const previous = (
-        await sql<{ status: 'ok' | 'failing'; problem_since: DbNumber | null }>(
-          'SELECT status, problem_since FROM stage_health WHERE stage_arn = $1',
-          [report.stageArn],
-        )
-      ).rows[0];
-      const plan = planPoll(
-        previous && { status: previous.status, problemSince: toDate(previous.problem_since) },
-        report,
-      );
-      await sql(
-        `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds, problem_since)
-         VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (stage_arn) DO UPDATE SET
-           last_poll_at = excluded.last_poll_at, status = excluded.status,
-           last_error = excluded.last_error, lag_seconds = excluded.lag_seconds,
-           problem_since = excluded.problem_since`,
-        [
-          report.stageArn,
-          report.at.getTime(),
-          plan.status,
-          report.ok ? null : report.error,
-          report.lagSeconds,
-          fromDate(plan.problemSince),
-        ],
-      );
-      if (plan.noticePayload) {
-        for (const channelId of report.channelIds) {
-          await insertOutbox(sql, 'notice', channelId, null, plan.noticePayload, report.at.getTime());
-        }
-      }
-      return { transition: plan.transition };
+      return runAwaiting(applyPollReport(report), new PostgresPlanStatements(sql));
     });
   }
 
@@ -538,116 +494,13 @@ export class PostgresStore implements Store {
   // Detection, grouping and the outbox
 
   async recordDetections(input: DetectionInput): Promise<DetectionResult> {
-    const candidates = new Map<string, DetectedEvent>();
-    for (const event of input.events) {
-      const key = dedupKey(event);
-      if (!candidates.has(key)) candidates.set(key, event);
-    }
-    if (candidates.size === 0) return { newEvents: 0, groupsCreated: 0, groupsUpdated: 0 };
-
+    // Nothing read, nothing to record: no transaction, no lock.
+    if (input.events.length === 0) return NO_DETECTIONS;
     return this.#transaction(async (sql) => {
       // Replicas detecting on the same stage take turns: the later one sees the earlier one's events
       // as known and its groups as open, so a burst gets one group and one post whoever reads it.
       await sql('SELECT pg_advisory_xact_lock($1, hashtext($2))', [STAGE_LOCK_CLASS, input.stageArn]);
-      const detectedAt = input.now.getTime();
-      const events = [...candidates.values()];
-      const inserted = await sql<{ dedup_key: string }>(
-        `INSERT INTO detected_event (dedup_key, stage_arn, session_id, participant_id, user_id, event_time, name,
-           code, remote_participant_id, detected_at)
-         SELECT e.*, $10::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-           $6::bigint[], $7::text[], $8::text[], $9::text[]) AS e
-         ON CONFLICT (dedup_key) DO NOTHING
-         RETURNING dedup_key`,
-        [
-          [...candidates.keys()],
-          events.map((event) => event.stageArn),
-          events.map((event) => event.sessionId),
-          events.map((event) => event.participantId),
-          events.map((event) => event.userId),
-          events.map((event) => event.eventTime.getTime()),
-          events.map((event) => event.name),
-          events.map((event) => event.code),
-          events.map((event) => event.remoteParticipantId),
-          detectedAt,
-        ],
-      );
-      const insertedKeys = new Set(inserted.rows.map((row) => row.dedup_key));
-      const fresh = [...candidates].filter(([key]) => insertedKeys.has(key)).map(([, event]) => event);
-      if (fresh.length === 0) return { newEvents: 0, groupsCreated: 0, groupsUpdated: 0 };
-
-      const openGroups = (
-        await sql<AlertGroupRow>(
-          `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE stage_arn = $1 AND last_seen >= $2`,
-          [input.stageArn, detectedAt - input.policy.burstWindowMs],
-        )
-      ).rows.map(toAlertGroup);
-      const plan = planDetections(openGroups, fresh, input.watches, input.now, input.policy);
-
-      const createdIds = new Map<string, number>();
-      for (const spec of plan.newGroups) {
-        const created = await sql<{ id: Int8 }>(
-          `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at, facts)
-           VALUES ($1, $2, $3, $4, $5, $5, $5, $6) RETURNING id`,
-          [
-            spec.stageArn,
-            spec.sessionId,
-            spec.code,
-            spec.channelId,
-            detectedAt,
-            spec.facts ? JSON.stringify(spec.facts) : null,
-          ],
-        );
-        createdIds.set(spec.key, Number(created.rows[0]?.id));
-      }
-      const resolve = (target: GroupTarget): number => groupIdOf(target, createdIds);
-
-      const touched = new Set<number>();
-      const updated = new Set<number>();
-      const memberGroups: number[] = [];
-      const memberKeys: string[] = [];
-      for (const assignment of plan.assignments) {
-        const groupId = resolve(assignment.target);
-        touched.add(groupId);
-        if ('id' in assignment.target) updated.add(groupId);
-        memberGroups.push(groupId);
-        memberKeys.push(dedupKey(assignment.event));
-      }
-      if (memberGroups.length > 0) {
-        await sql(
-          `INSERT INTO alert_group_event (group_id, dedup_key) SELECT * FROM unnest($1::bigint[], $2::text[])
-           ON CONFLICT DO NOTHING`,
-          [memberGroups, memberKeys],
-        );
-        // Aggregates are recomputed from the stored events rather than incremented, so they cannot drift
-        // from what the group holds whatever order events arrive in.
-        await recomputeGroups(sql, [...touched], input.policy.sampleSize);
-      }
-
-      if (plan.repliesQueuedFor.length > 0) {
-        await sql('UPDATE alert_group SET replies_queued = replies_queued + 1 WHERE id = ANY($1::bigint[])', [
-          plan.repliesQueuedFor,
-        ]);
-      }
-      for (const message of plan.messages) {
-        const groupId = resolve(message.target);
-        // An update re-renders the group as it is when sent, so one pending update covers any number of batches.
-        if (message.kind === 'update') {
-          const pendingUpdate = await sql(
-            "SELECT 1 FROM outbox WHERE group_id = $1 AND kind = 'update' AND status = 'pending' LIMIT 1",
-            [groupId],
-          );
-          if (pendingUpdate.rows.length > 0) continue;
-        }
-        await insertOutbox(
-          sql,
-          message.kind,
-          message.channelId,
-          groupId,
-          JSON.stringify(message.payload),
-          detectedAt,
-        );
-      }
-      return { newEvents: fresh.length, groupsCreated: plan.newGroups.length, groupsUpdated: updated.size };
+      return runAwaiting(applyDetections(input), new PostgresPlanStatements(sql));
     });
   }
 
@@ -1006,50 +859,6 @@ async function dropPendingMessages(sql: Sql, stageArn: string, channelId: string
       channelId,
     ]);
   }
-}
-
-async function insertOutbox(
-  sql: Sql,
-  kind: OutboxKind,
-  channelId: string,
-  groupId: number | null,
-  payload: string,
-  at: number,
-): Promise<void> {
-  await sql(
-    `INSERT INTO outbox (kind, channel_id, group_id, payload, attempts, not_before, created_at, status)
-     VALUES ($1, $2, $3, $4::json, 0, $5, $5, 'pending')`,
-    [kind, channelId, groupId, payload, at],
-  );
-}
-
-/** Sets counts, first/last seen and the sample of each group from the events it holds. */
-async function recomputeGroups(sql: Sql, groupIds: readonly number[], sampleSize: number): Promise<void> {
-  await sql(
-    `UPDATE alert_group AS g SET
-       event_count = totals.events, participant_count = totals.participants,
-       first_seen = totals.first_seen, last_seen = totals.last_seen,
-       sample = COALESCE((
-         SELECT jsonb_agg(
-                  jsonb_build_object('participantId', s.participant_id, 'userId', s.user_id,
-                                     'remoteParticipantId', s.remote_participant_id)
-                  ORDER BY s.event_time, s.participant_id)
-         FROM (
-           SELECT participant_id, user_id, remote_participant_id, event_time FROM (
-             SELECT d.participant_id, d.user_id, d.remote_participant_id, d.event_time,
-                    ROW_NUMBER() OVER (PARTITION BY d.participant_id ORDER BY d.event_time, d.dedup_key) AS nth
-             FROM alert_group_event ge JOIN detected_event d ON d.dedup_key = ge.dedup_key
-             WHERE ge.group_id = g.id) AS ranked
-           WHERE nth = 1 ORDER BY event_time, participant_id LIMIT $2) AS s), '[]'::jsonb)
-     FROM (
-       SELECT ge.group_id, COUNT(*) AS events, COUNT(DISTINCT d.participant_id) AS participants,
-              MIN(d.event_time) AS first_seen, MAX(d.event_time) AS last_seen
-       FROM alert_group_event ge JOIN detected_event d ON d.dedup_key = ge.dedup_key
-       WHERE ge.group_id = ANY($1::bigint[])
-       GROUP BY ge.group_id) AS totals
-     WHERE g.id = totals.group_id`,
-    [groupIds, sampleSize],
-  );
 }
 
 /** A statement with its own answer timeout: pg honours query_timeout per query, its types omit it. */
