@@ -176,6 +176,30 @@ describe('outside services are reached through their adapter only', () => {
   }
 });
 
+describe('the store is reached through narrow repositories', () => {
+  // `import type { A, Store } from '../store/Store.ts'`: the names one import takes from store/Store.ts.
+  const FROM_STORE_MODULE = /import\s+(?:type\s+)?\{([^}]*)\}\s+from\s+['"][./]*store\/Store\.ts['"]/g;
+  const namesFromStoreModule = (text: string): string[] =>
+    [...text.matchAll(FROM_STORE_MODULE)].flatMap((match) =>
+      (match[1] ?? '').split(',').map((name) => name.replace(/^\s*type\s+/, '').trim()),
+    );
+
+  test('reads the names an import takes', () => {
+    assert.deepEqual(
+      namesFromStoreModule("import type { StoreError, type Store } from '../store/Store.ts';"),
+      ['StoreError', 'Store'],
+    );
+  });
+
+  test('outside store/, only the composition root holds the whole Store; the rest ask for repositories', () => {
+    const holders = sourceFiles(SRC)
+      .filter((file) => !['store', '.'].includes(folderOf(relative(SRC, file))))
+      .filter((file) => namesFromStoreModule(readFileSync(file, 'utf8')).includes('Store'))
+      .map((file) => relative(SRC, file));
+    assert.deepEqual(holders, []);
+  });
+});
+
 describe('findCycle', () => {
   const graphOf = (arrows: Record<string, string[]>) =>
     new Map(Object.entries(arrows).map(([from, to]) => [from, new Map(to.map((t) => [t, true]))]));
