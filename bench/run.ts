@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildBot } from '../testkit/botProcess.ts';
 import { alertDuringBurst } from './scenarios/alertDuringBurst.ts';
 import { alertStorm } from './scenarios/alertStorm.ts';
 import { backlogLatency } from './scenarios/backlogLatency.ts';
@@ -17,7 +18,6 @@ import { interactiveUnderLoad } from './scenarios/interactiveUnderLoad.ts';
 import { pollerCost } from './scenarios/pollerCost.ts';
 import { quotaThroughput } from './scenarios/quotaThroughput.ts';
 import type { ScenarioOptions } from './scenarios/scenarioOptions.ts';
-import { buildBot } from './support/botProcess.ts';
 import { type Figure, renderTable, type ScenarioResult } from './support/resultTable.ts';
 
 const SCENARIOS: ReadonlyArray<{

@@ -1,8 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BotProcess } from '../../testkit/botProcess.ts';
 import { IvsSimulator, type SimulatorCall } from '../../testkit/ivsSimulator.ts';
-import { BotProcess } from './botProcess.ts';
 import { RateLimitedSlack } from './rateLimitedSlack.ts';
 
 export const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
@@ -70,6 +70,7 @@ export class Harness {
       mkdirSync(cpuProfileDir, { recursive: true });
     }
     this.bot = await BotProcess.start({
+      run: 'build',
       cwd: this.dir,
       ...(cpuProfileDir ? { cpuProfileDir } : {}),
       ...(this.#options.botNodeArgs ? { nodeArgs: this.#options.botNodeArgs } : {}),
