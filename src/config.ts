@@ -35,6 +35,8 @@ export interface Config {
   readonly awsRegion: string;
   /** IVS_REGIONS: the regions the bot calls; others are refused before any AWS call. */
   readonly ivsRegions: ReadonlySet<string>;
+  /** IVS_EVENTS_QUEUE_URL: the SQS queue EventBridge sends IVS events to; undefined = polling only. */
+  readonly eventsQueueUrl?: string | undefined;
   readonly store: StoreLocation;
   readonly logLevel: LogLevel;
   /** node-cron expression for the alert poller. */
@@ -131,6 +133,10 @@ const envSchema = z.object({
     message: 'must be an absolute URL such as https://slack.com/api/',
   }),
   AWS_REGION: z.string().trim().min(1).regex(REGION_NAME, 'must be an AWS region name such as us-east-1'),
+  IVS_EVENTS_QUEUE_URL: optionalText.refine((value) => value === undefined || isQueueUrl(value), {
+    message:
+      'must be an SQS queue URL such as https://sqs.us-east-1.amazonaws.com/123456789012/ivs-events (SQS console → the queue → URL; see docs/EVENTS.md)',
+  }),
   IVS_REGIONS: z
     .string()
     .optional()
@@ -276,6 +282,7 @@ export function loadConfig(rawEnv: Record<string, string | undefined>): ConfigRe
       slackApiUrl: e.SLACK_API_URL,
       awsRegion: e.AWS_REGION,
       ivsRegions: e.IVS_REGIONS,
+      eventsQueueUrl: e.IVS_EVENTS_QUEUE_URL,
       store: Object.freeze(e.DATABASE_URL),
       logLevel: e.LOG_LEVEL,
       pollSchedule: e.IVS_POLL_SCHEDULE,
@@ -475,4 +482,14 @@ function parseAccountRoles(value: string, ctx: z.RefinementCtx): AccountRoles {
     roles.set(accountId, Object.freeze({ accountId, roleArn, externalId, alias }));
   }
   return roles;
+/** An SQS queue URL: http(s), a host, and the path /<account>/<queue name>. */
+function isQueueUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return (
+    (url.protocol === 'https:' || url.protocol === 'http:') &&
+    /^\/[0-9]{1,20}\/[A-Za-z0-9_-]{1,80}(\.fifo)?\/?$/.test(url.pathname) &&
+    url.search === '' &&
+    url.hash === ''
+  );
 }

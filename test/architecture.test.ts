@@ -160,7 +160,8 @@ describe('the import graph of src/', () => {
 
 describe('outside services are reached through their adapter only', () => {
   const rules: [adapter: string, packages: RegExp][] = [
-    ['ivs', /^@aws-sdk\//],
+    ['ivs', /^@aws-sdk\/(?!client-sqs$)/],
+    ['sqs', /^@aws-sdk\/client-sqs$/],
     ['store', /^(pg|node:sqlite)$/],
     ['slack', /^@slack\//],
   ];

@@ -95,7 +95,25 @@ describe('loadConfig', () => {
     },
     { variable: 'DATABASE_URL', value: 'sqlite:', expect: /must be sqlite:<file path>/ },
     { variable: 'LOG_LEVEL', value: 'loud', expect: /"info"/ },
+    { variable: 'IVS_EVENTS_QUEUE_URL', value: 'ivs-events', expect: /must be an SQS queue URL/ },
+    {
+      variable: 'IVS_EVENTS_QUEUE_URL',
+      value: 'arn:aws:sqs:us-east-1:123456789012:ivs-events',
+      expect: /must be an SQS queue URL such as https:\/\/sqs/,
+    },
+    {
+      variable: 'IVS_EVENTS_QUEUE_URL',
+      value: 'https://sqs.us-east-1.amazonaws.com/ivs-events',
+      expect: /must be an SQS queue URL/,
+    },
   ];
+
+  test('IVS_EVENTS_QUEUE_URL: unset means polling only; a queue URL is kept as given', () => {
+    assert.equal(configOf(HTTP_MODE).eventsQueueUrl, undefined);
+    assert.equal(configOf({ ...HTTP_MODE, IVS_EVENTS_QUEUE_URL: ' ' }).eventsQueueUrl, undefined);
+    const url = 'https://sqs.eu-west-1.amazonaws.com/123456789012/ivs-events';
+    assert.equal(configOf({ ...HTTP_MODE, IVS_EVENTS_QUEUE_URL: url }).eventsQueueUrl, url);
+  });
   for (const { variable, value, expect } of badValues) {
     test(`${variable}=${value} is refused with one line naming ${variable}`, () => {
       const problems = problemsOf({ ...HTTP_MODE, [variable]: value });

@@ -14,7 +14,7 @@ import type { AlertRepository } from '../store/AlertRepository.ts';
 import type { CursorRepository } from '../store/CursorRepository.ts';
 import type { WatchRepository } from '../store/WatchRepository.ts';
 import { discoverStage, participantKey } from './discoverStage.ts';
-import { ReadQueue } from './ReadQueue.ts';
+import { ReadQueue, readKey } from './ReadQueue.ts';
 import { type ReadProgress, readNewEvents } from './readNewEvents.ts';
 import { type ReadTiming, readUrgency } from './readOrder.ts';
 
@@ -147,6 +147,8 @@ export class Poller {
   readonly #progress = new Map<string, ReadProgress>();
   /** (stage, session, code) of the error events stored so far, for sessions not finished. */
   readonly #storedCodes = new Set<string>();
+  /** Participants the next cycle reads before anyone else (see readFirst). */
+  readonly #readFirst = new Set<string>();
 
   constructor(options: PollerOptions) {
     this.#options = options;
@@ -155,6 +157,15 @@ export class Poller {
 
   get running(): boolean {
     return this.#running;
+  }
+
+  /**
+   * EventBridge reported a publish error of this participant: the next cycle reads its events before
+   * anyone else's, so its full event list follows the alert within one interval.
+   */
+  readFirst(participant: { stageArn: string; sessionId: string; participantId: string }): void {
+    // Bounded: a flood of events must not grow this without end between cycles.
+    if (this.#readFirst.size < 10_000) this.#readFirst.add(readKey(participant));
   }
 
   /**
@@ -203,7 +214,7 @@ export class Poller {
 
     // Each participant is read at most once a cycle; a stage's listing re-queues its participants
     // with what it found (state, listing), so their place in the queue is recomputed.
-    const queue = new ReadQueue<StageWork>(timing);
+    const queue = new ReadQueue<StageWork>(timing, new Set(this.#readFirst));
     const enqueue = (w: StageWork) =>
       queue.replaceGroup(
         w,
@@ -325,6 +336,7 @@ export class Poller {
   /** Reads one participant's new events, stores the errors among them at once, and moves its cursor. */
   async #read(w: StageWork, p: ParticipantCursor, budget: CycleBudget, now: Date): Promise<void> {
     const { logger } = this.#options;
+    this.#readFirst.delete(readKey(p));
     const progressKey = `${w.stage.arn} ${participantKey(p.sessionId, p.participantId)}`;
     const result = await readNewEvents({
       ivs: this.#options.ivs,

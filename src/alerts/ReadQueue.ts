@@ -18,9 +18,12 @@ export class ReadQueue<G> {
   readonly #started = new Set<string>();
   #discovering = true;
   readonly #waiting: Array<() => void> = [];
+  /** Participants to read before anyone else (stage|session|participant): EventBridge saw them fail. */
+  readonly #first: ReadonlySet<string>;
 
-  constructor(timing: ReadTiming) {
+  constructor(timing: ReadTiming, first: ReadonlySet<string> = new Set()) {
     this.#timing = timing;
+    this.#first = first;
   }
 
   /**
@@ -28,7 +31,7 @@ export class ReadQueue<G> {
    * out those already handed out this cycle, and re-sorts; wakes readers waiting for work.
    */
   replaceGroup(group: G, participants: readonly ParticipantCursor[], watchedSince: number): void {
-    this.#queue = orderReads(
+    const ordered = orderReads(
       [
         ...this.#queue.filter((read) => read.group !== group),
         ...participants
@@ -37,6 +40,11 @@ export class ReadQueue<G> {
       ],
       this.#timing,
     );
+    // Stable: the ones to read first keep their order among themselves, and so do the others.
+    this.#queue = [
+      ...ordered.filter((read) => this.#first.has(keyOf(read.participant))),
+      ...ordered.filter((read) => !this.#first.has(keyOf(read.participant))),
+    ];
     this.#wake();
   }
 
@@ -74,6 +82,11 @@ export class ReadQueue<G> {
   }
 }
 
-function keyOf(p: ParticipantCursor): string {
+function keyOf(p: Pick<ParticipantCursor, 'stageArn' | 'sessionId' | 'participantId'>): string {
+  return readKey(p);
+}
+
+/** How a participant is named in the read-first set. */
+export function readKey(p: Pick<ParticipantCursor, 'stageArn' | 'sessionId' | 'participantId'>): string {
   return `${p.stageArn}|${p.sessionId}|${p.participantId}`;
 }

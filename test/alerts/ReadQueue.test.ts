@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ReadQueue } from '../../src/alerts/ReadQueue.ts';
+import { ReadQueue, readKey } from '../../src/alerts/ReadQueue.ts';
 import type { ParticipantCursor } from '../../src/domain/model.ts';
 import { participantCursor } from '../support/participantCursor.ts';
 
@@ -80,4 +80,19 @@ test('done participants are never queued; two readers share the queue without ta
   queue.discoveryDone();
   const [first, second] = await Promise.all([drain(queue), drain(queue)]);
   assert.deepEqual([...(first ?? []), ...(second ?? [])].sort(), ['p1', 'p3']);
+});
+
+test('a participant EventBridge saw fail is read before everyone else, the others keep their order', async () => {
+  const stage = 'arn:aws:ivs:us-east-1:123456789012:stage/AAAAAAAAAAAA';
+  // Read one interval ago and connected: due, behind the arrivals, unless named first.
+  const due = cursor('AAAAAAAAAAAA', 'due1', {
+    lastReadAt: new Date(WATCHED + 5_000),
+    listing: '["CONNECTED"]',
+    readListing: '["CONNECTED"]',
+  });
+  const first = new Set([readKey({ stageArn: stage, sessionId: due.sessionId, participantId: 'due1' })]);
+  const queue = new ReadQueue<string>(timing, first);
+  queue.replaceGroup('A', [cursor('AAAAAAAAAAAA', 'new1'), due, cursor('AAAAAAAAAAAA', 'new2')], WATCHED);
+  queue.discoveryDone();
+  assert.deepEqual(await drain(queue), ['due1', 'new1', 'new2']);
 });
