@@ -2,6 +2,7 @@
 // parameters, starts them and shuts them down on SIGTERM/SIGINT. Nothing else reads process.env.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { EventConsumer } from './alerts/EventConsumer.ts';
 import { OutboxSender } from './alerts/OutboxSender.ts';
 import { Poller } from './alerts/Poller.ts';
 import { recordCycle, scheduleIntervalSeconds, startPollSchedule } from './alerts/PollScheduler.ts';
@@ -32,6 +33,7 @@ import { registerAppHome } from './slack/events/appHome.ts';
 import { SlackMessenger } from './slack/SlackMessenger.ts';
 import { WebClientSlackPoster } from './slack/SlackPoster.ts';
 import { registerWorkspaceGuard } from './slack/workspaceGuard.ts';
+import { regionOfQueueUrl, SqsEventQueue } from './sqs/SqsEventQueue.ts';
 import { openStore } from './store/openStore.ts';
 import { purgeExpired } from './store/purgeExpired.ts';
 
@@ -110,7 +112,12 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     onFailure,
     onDelivered: (channel) => sender?.noteDelivered(channel),
   });
-  const watches = new WatchService({ ivs, store, messenger: new SlackMessenger(poster) });
+  const watches = new WatchService({
+    ivs,
+    store,
+    messenger: new SlackMessenger(poster),
+    eventsQueue: config.eventsQueueUrl !== undefined,
+  });
   await watches.seed(config.watches);
 
   const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -276,6 +283,37 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
   });
   // Stopped first: the current cycle finishes (and what it found is sent, below) within half the budget.
   lifecycle.onClose('poll schedule', (left) => schedule.stop(left() / 2));
+  // EventBridge events through SQS, on every replica: alerts within seconds of the event.
+  if (config.eventsQueueUrl !== undefined) {
+    const queue = new SqsEventQueue({
+      queueUrl: config.eventsQueueUrl,
+      region: regionOfQueueUrl(config.eventsQueueUrl) ?? config.awsRegion,
+    });
+    const consumer = new EventConsumer({
+      queue,
+      store,
+      logger,
+      policy: { ...DEFAULT_GROUPING, burstWindowMs: config.alertQuietMs },
+      onDetections: () => sender?.kick(),
+      onPublishError: (participant) => poller.readFirst(participant),
+      onReceived: (count, oldestAgeSeconds) => {
+        metrics.eventsReceived.inc(count);
+        metrics.eventsOldestAgeSeconds.set(oldestAgeSeconds);
+      },
+      onMessage: (outcome) => {
+        if (outcome.kind === 'alerted') metrics.eventsAlerted.inc();
+        else if (outcome.kind === 'ignored') metrics.eventsIgnored.inc({ reason: outcome.reason });
+        else metrics.eventsFailed.inc({ step: 'process' });
+      },
+      onQueueError: (step) => metrics.eventsFailed.inc({ step }),
+    });
+    consumer.start();
+    // Stopped among the first: the batch in hand is committed and deleted while the store is open.
+    lifecycle.onClose('events queue', async () => {
+      await consumer.stop();
+      queue.destroy();
+    });
+  }
   logger.info(
     { port, metricsPort, mode: config.slackAppToken ? 'socket' : 'http', store: config.store.kind, holder },
     'ivs-realtime-bot started',

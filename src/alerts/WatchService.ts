@@ -1,6 +1,7 @@
 import type {
   AlertGroup,
   AlertMention,
+  EventQueueStatus,
   Mute,
   StageHealth,
   UndeliveredMessages,
@@ -11,6 +12,7 @@ import { describeIvsFailure } from '../ivs/IvsFailure.ts';
 import type { IvsGateway } from '../ivs/IvsGateway.ts';
 import type { StageRef } from '../ivs/identifiers.ts';
 import type { AlertRepository } from '../store/AlertRepository.ts';
+import type { EventQueueRepository } from '../store/EventQueueRepository.ts';
 import type { MuteRepository } from '../store/MuteRepository.ts';
 import type { OutboxRepository } from '../store/OutboxRepository.ts';
 import type { WatchRepository } from '../store/WatchRepository.ts';
@@ -30,13 +32,16 @@ export interface AlertsOverview {
   groups: AlertGroup[];
   /** Messages Slack refused for good, by channel and cause: what people must fix. */
   undelivered: UndeliveredMessages[];
+  /** Whether EventBridge events arrive from IVS_EVENTS_QUEUE_URL; null when no queue is set. */
+  events: EventQueueStatus | null;
 }
 
 /** The repositories WatchService reads and writes. */
 export type WatchServiceStore = WatchRepository &
   MuteRepository &
   AlertRepository &
-  Pick<OutboxRepository, 'undeliveredSummary'>;
+  Pick<OutboxRepository, 'undeliveredSummary'> &
+  Pick<EventQueueRepository, 'eventQueueStatus'>;
 
 export type MuteOutcome =
   | { ok: true; group: AlertGroup; mute: Mute | undefined }
@@ -48,17 +53,21 @@ export class WatchService {
   readonly #store: WatchServiceStore;
   readonly #messenger: Messenger;
   readonly #now: () => Date;
+  readonly #eventsQueue: boolean;
 
   constructor(options: {
     ivs: IvsGateway;
     store: WatchServiceStore;
     messenger: Messenger;
     now?: () => Date;
+    /** IVS_EVENTS_QUEUE_URL is set: /ivs watches says whether events arrive. */
+    eventsQueue?: boolean;
   }) {
     this.#ivs = options.ivs;
     this.#store = options.store;
     this.#messenger = options.messenger;
     this.#now = options.now ?? (() => new Date());
+    this.#eventsQueue = options.eventsQueue ?? false;
   }
 
   /**
@@ -143,14 +152,15 @@ export class WatchService {
 
   async overview(groupLimit = 10): Promise<AlertsOverview> {
     const now = this.#now();
-    const [watches, health, mutes, groups, undelivered] = await Promise.all([
+    const [watches, health, mutes, groups, undelivered, events] = await Promise.all([
       this.#store.listWatches(),
       this.#store.listStageHealth(),
       this.#store.listMutes(now),
       this.#store.latestGroups(groupLimit),
       this.#store.undeliveredSummary(),
+      this.#eventsQueue ? this.#store.eventQueueStatus() : null,
     ]);
-    return { watches, health, mutes, groups, undelivered };
+    return { watches, health, mutes, groups, undelivered, events };
   }
 
   /** Mutes the alert's stage and code for `hours`; the caller re-renders the alert message. */

@@ -16,6 +16,12 @@ export interface Metrics {
   readonly outboxDepth: Gauge;
   readonly alertMessagesFailed: Gauge<'cause'>;
   readonly leader: Gauge;
+  // The EventBridge queue (IVS_EVENTS_QUEUE_URL, issue 13)
+  readonly eventsReceived: Counter;
+  readonly eventsAlerted: Counter;
+  readonly eventsIgnored: Counter<'reason'>;
+  readonly eventsFailed: Counter<'step'>;
+  readonly eventsOldestAgeSeconds: Gauge;
 }
 
 export function createMetrics(
@@ -110,6 +116,33 @@ export function createMetrics(
     leader: new Gauge({
       name: 'ivs_bot_leader',
       help: '1 while this replica holds the poller leadership.',
+      registers: [registry],
+    }),
+    eventsReceived: new Counter({
+      name: 'ivs_bot_events_received_total',
+      help: 'Messages received from the EventBridge queue (IVS_EVENTS_QUEUE_URL), redeliveries included.',
+      registers: [registry],
+    }),
+    eventsAlerted: new Counter({
+      name: 'ivs_bot_events_alerted_total',
+      help: 'Queue messages that became a new alert event (stored, then sent through the outbox).',
+      registers: [registry],
+    }),
+    eventsIgnored: new Counter({
+      name: 'ivs_bot_events_ignored_total',
+      help: 'Queue messages deleted without an alert, by reason (not_json, not_ivs_event, not_an_alert, unwatched, duplicate, not_repeated).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
+    eventsFailed: new Counter({
+      name: 'ivs_bot_events_failed_total',
+      help: 'Queue failures by step: receive (SQS unreachable or refusing), process (not stored: left for SQS to deliver again), delete.',
+      labelNames: ['step'],
+      registers: [registry],
+    }),
+    eventsOldestAgeSeconds: new Gauge({
+      name: 'ivs_bot_events_oldest_message_age_seconds',
+      help: 'Age of the oldest message in the last batch received from the queue (0 when it was empty).',
       registers: [registry],
     }),
   };

@@ -279,8 +279,10 @@ describe('storms', () => {
       sim.addParticipant(stageArn, sessionId, { userId: `viewer${i}` }),
     );
     for (const [i, id] of ids.entries()) {
+      // A second apart: a participant's publish errors within one second are one event (their dedup key
+      // is what EventBridge carries too: stage, session, participant and the second).
       for (let e = 0; e < 100; e++)
-        errorEvent(stageArn, sessionId, id, 'QUOTA_EXCEEDED', T0 - 100_000 + i * 100 + e);
+        errorEvent(stageArn, sessionId, id, 'QUOTA_EXCEEDED', T0 - 100_000 + e * 1000 + i);
     }
     await watch(p, stageArn);
     await cycle(p);

@@ -53,6 +53,7 @@ export async function runAlertCommand(
       return renderWatches(overview.watches, overview.health, now, overview.undelivered, {
         groups: overview.groups,
         mutes: overview.mutes,
+        events: overview.events,
       });
     }
     case 'mutes': {

@@ -1,6 +1,7 @@
 import type {
   AffectedParticipant,
   AlertGroup,
+  EventQueueStatus,
   Mute,
   StageHealth,
   StageNotice,
@@ -26,6 +27,7 @@ import {
   type SlackMessage,
   section,
 } from './blocks.ts';
+import { eventQueueLine, factsSection } from './eventViews.ts';
 import { undeliveredReason } from './postFailureText.ts';
 import { code, escapeMrkdwn, slackDate, truncate, truncateMrkdwn } from './text.ts';
 
@@ -142,6 +144,8 @@ function namedParticipants(
 }
 
 function affectedParticipants(group: AlertGroup): string | undefined {
+  // A composition's events name no participant (EventBridge): nobody to list.
+  if (group.sample.length > 0 && group.sample.every((p) => p.participantId === '')) return undefined;
   const { labels, more } = namedParticipants(group.sample, group.participantCount);
   if (labels.length === 0 && more <= 0) return undefined;
   const lines = labels.map((label) => `• ${label}`);
@@ -261,6 +265,7 @@ export function renderAlertGroup(
       field('Session', clipCode(group.sessionId, MAX_ID)),
       field('Stage ARN', clipCode(group.stageArn, MAX_ID)),
     ]),
+    factsSection(group.facts),
     participants ? section(participants) : undefined,
     ...lifecycleLines(group, mute, now, options),
     actions(buttons.filter((element): element is ButtonElement => element !== undefined)),
@@ -405,7 +410,12 @@ export function renderWatches(
   health: StageHealth[],
   now: Date,
   undelivered: readonly UndeliveredMessages[] = [],
-  alerts: { readonly groups?: readonly AlertGroup[]; readonly mutes?: readonly Mute[] } = {},
+  alerts: {
+    readonly groups?: readonly AlertGroup[];
+    readonly mutes?: readonly Mute[];
+    /** Whether EventBridge events arrive (IVS_EVENTS_QUEUE_URL); null when no queue is set. */
+    readonly events?: EventQueueStatus | null;
+  } = {},
 ): SlackMessage {
   const problems = rowSections(undeliveredRows(undelivered), UNDELIVERED_BUDGET, UNDELIVERED_BLOCKS);
   const problemNote = omittedNote(problems.omitted, 'delivery problem');
@@ -441,8 +451,10 @@ export function renderWatches(
     omittedNote(omitted, 'watch', 'watches'),
     `Add one with ${code(WATCH_USAGE)}.`,
   ].filter((note): note is string => note !== undefined);
+  const events = eventQueueLine(alerts.events, now);
   return fitMessage(`IVS alert watches: ${summary}`, [
     header(`IVS alert watches (${summary})`),
+    events ? section(events) : undefined,
     ...problems.sections,
     ...firing.sections,
     ...sections,
