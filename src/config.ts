@@ -482,6 +482,8 @@ function parseAccountRoles(value: string, ctx: z.RefinementCtx): AccountRoles {
     roles.set(accountId, Object.freeze({ accountId, roleArn, externalId, alias }));
   }
   return roles;
+}
+
 /** An SQS queue URL: http(s), a host, and the path /<account>/<queue name>. */
 function isQueueUrl(value: string): boolean {
   if (!URL.canParse(value)) return false;
