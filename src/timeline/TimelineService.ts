@@ -30,6 +30,7 @@ export const DEFAULT_TIMELINE_LIMITS: TimelineLimits = {
 };
 
 const PAGE_SIZE = 100;
+const MAX_CONCURRENT_RENDERS = 2;
 
 /** The picture, ready to upload, with what it was drawn from. */
 export interface TimelinePicture {
@@ -56,6 +57,8 @@ export class TimelineService {
   readonly #ivs: IvsGateway;
   readonly #limits: TimelineLimits;
   readonly #now: () => Date;
+  /** Pictures being rasterised: each holds a thread of libuv's small pool (shared with fs and crypto). */
+  readonly #renders = new Limiter(MAX_CONCURRENT_RENDERS);
 
   constructor(options: TimelineServiceOptions) {
     this.#ivs = options.ivs;
@@ -87,7 +90,8 @@ export class TimelineService {
       now: this.#now(),
       maxRows: this.#limits.maxRows,
     });
-    const png = await rasterizeSvg(renderTimelineSvg(timeline));
+    const svg = renderTimelineSvg(timeline);
+    const png = await this.#renders.run(() => rasterizeSvg(svg));
     return {
       ok: true,
       picture: {
@@ -185,4 +189,28 @@ export function summarizeTimeline(timeline: SessionTimeline): string {
     '.',
   ];
   return parts.join('');
+}
+
+/** Runs at most `max` tasks at once; the others wait their turn, first come first served. */
+class Limiter {
+  readonly #max: number;
+  readonly #waiting: Array<() => void> = [];
+  #running = 0;
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#max) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running += 1;
+    try {
+      return await task();
+    } finally {
+      // The turn passes straight to the next waiter, so the count stays as it is.
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running -= 1;
+    }
+  }
 }
