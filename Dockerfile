@@ -25,6 +25,8 @@ FROM node:24-slim
 ENV NODE_ENV=production PORT=3000 DATABASE_URL=sqlite:/data/ivs-bot.db
 WORKDIR /app
 # Application files stay owned by root: the bot can read but not modify its own code.
+# node_modules carries the fonts /ivs timeline draws with (dejavu-fonts-ttf) and resvg's prebuilt binary:
+# the slim image has no fonts of its own, and the bot never loads system fonts.
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json ./
 COPY --from=build /app/dist ./dist

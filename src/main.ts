@@ -30,12 +30,15 @@ import { BROWSE_VIEWS } from './slack/browseViews/registry.ts';
 import { registerCommands } from './slack/commands/index.ts';
 import { createSlackApp } from './slack/createSlackApp.ts';
 import { registerAppHome } from './slack/events/appHome.ts';
+import { WebClientFileUploader } from './slack/SlackFileUploader.ts';
 import { SlackMessenger } from './slack/SlackMessenger.ts';
 import { WebClientSlackPoster } from './slack/SlackPoster.ts';
+import { TimelineDelivery } from './slack/TimelineDelivery.ts';
 import { registerWorkspaceGuard } from './slack/workspaceGuard.ts';
 import { regionOfQueueUrl, SqsEventQueue } from './sqs/SqsEventQueue.ts';
 import { openStore } from './store/openStore.ts';
 import { purgeExpired } from './store/purgeExpired.ts';
+import { TimelineService } from './timeline/TimelineService.ts';
 
 export interface RunningBot {
   port: number;
@@ -111,6 +114,12 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
   const poster = new WebClientSlackPoster(slack.client, {
     onFailure,
     onDelivered: (channel) => sender?.noteDelivered(channel),
+  });
+  // A session's picture goes to the asker's messages with the bot, and to a channel on Share.
+  const timelines = new TimelineDelivery({
+    timelines: new TimelineService({ ivs }),
+    uploader: new WebClientFileUploader(slack.client),
+    logger,
   });
   const watches = new WatchService({
     ivs,
@@ -190,6 +199,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
   registerCommands(slack.app, {
     browse,
     watches,
+    timelines,
     defaultRegion: config.awsRegion,
     regions: config.ivsRegions,
     logger,
@@ -200,6 +210,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
   registerActions(slack.app, {
     browse,
     watches,
+    timelines,
     slack: poster,
     logger,
     metrics,

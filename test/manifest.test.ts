@@ -103,13 +103,21 @@ test("the HTTP manifest points commands, interactivity and events at Bolt's endp
   assert.equal(httpManifest.settings?.socket_mode_enabled, false);
 });
 
-test('bot scopes are exactly commands, chat:write and chat:write.public', () => {
+test('bot scopes are exactly commands, chat:write, chat:write.public, files:write and im:write', () => {
   for (const [name, manifest] of manifests) {
     assert.deepEqual(
       [...(manifest.oauth_config?.scopes?.bot ?? [])].sort(),
-      ['chat:write', 'chat:write.public', 'commands'],
+      ['chat:write', 'chat:write.public', 'commands', 'files:write', 'im:write'],
       name,
     );
+  }
+});
+
+test('the Messages tab is on and read-only: timelines go there, people cannot write to the bot', () => {
+  for (const [name, manifest] of manifests) {
+    const home = (manifest.features as { app_home?: Record<string, unknown> } | undefined)?.app_home;
+    assert.equal(home?.messages_tab_enabled, true, name);
+    assert.equal(home?.messages_tab_read_only_enabled, true, name);
   }
 });
 

@@ -14,6 +14,10 @@ export const ACTION = {
   openParticipants: 'ivs_open_participants',
   openParticipant: 'ivs_open_participant',
   disconnect: 'ivs_disconnect_participant',
+  /** The picture of a session, to the clicker's messages with the bot (value: `openTarget` of stage and session). */
+  timeline: 'ivs_timeline',
+  /** The picture of a session, to the channel the button is in. */
+  timelineShare: 'ivs_timeline_share',
   // Slack refuses two buttons with one action_id in a block, so each mute length has its own.
   muteAlert1h: 'ivs_alert_mute_1h',
   muteAlert24h: 'ivs_alert_mute_24h',

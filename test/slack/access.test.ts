@@ -165,7 +165,7 @@ describe('levels per subcommand and per button', () => {
     assert.equal(COMMAND_ACCESS.unwatch, 'change');
   });
 
-  test('every button has a level; only viewing and acknowledging buttons read; Disconnect is for admins', () => {
+  test('every button has a level; only viewing (Timeline too) and acknowledging buttons read; Disconnect is for admins', () => {
     assert.deepEqual(Object.keys(ACTION_ACCESS).sort(), Object.values(ACTION).sort());
     const viewing = new Set<string>([
       ACTION.previousPage,
@@ -176,6 +176,8 @@ describe('levels per subcommand and per button', () => {
       ACTION.openSessions,
       ACTION.openParticipants,
       ACTION.openParticipant,
+      // Timeline draws a session into the clicker's own messages with the bot; its Share posts, so changes.
+      ACTION.timeline,
       // Acknowledge says who is on an alert; it changes nothing (README: Who may do what).
       ACTION.acknowledgeAlert,
       ACTION.unacknowledgeAlert,

@@ -15,6 +15,7 @@ import { BROWSE_VIEWS, type BrowseViews } from '../browseViews/registry.ts';
 import { blockActionsBodySchema, buttonActionSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
 import type { SlackPoster } from '../SlackPoster.ts';
+import type { TimelineDelivery } from '../TimelineDelivery.ts';
 import type { SlackMessage } from '../views/blocks.ts';
 import { renderNotice } from '../views/noticeView.ts';
 import { runDisconnectAction } from './disconnectAction.ts';
@@ -22,10 +23,13 @@ import { runMuteAction, runUnmuteAction } from './muteActions.ts';
 import { runOpenAction } from './openActions.ts';
 import { BAD_BUTTON, runPageAction } from './pageActions.ts';
 import { runShareAction } from './shareAction.ts';
+import { runTimelineAction, runTimelineShareAction } from './timelineActions.ts';
 
 export interface ActionDeps {
   browse: BrowseViews;
   watches: WatchService;
+  /** Draws sessions' pictures and puts them in Slack (Timeline, and its Share). */
+  timelines: TimelineDelivery;
   now?: () => Date;
   slack: SlackPoster;
   logger: Logger;
@@ -50,7 +54,10 @@ export const ACTION_ACCESS = {
   [ACTION.openSessions]: 'read',
   [ACTION.openParticipants]: 'read',
   [ACTION.openParticipant]: 'read',
+  [ACTION.timeline]: 'read',
   [ACTION.share]: 'change',
+  // Posts in the channel for everyone, like Share.
+  [ACTION.timelineShare]: 'change',
   [ACTION.muteAlert1h]: 'change',
   [ACTION.muteAlert24h]: 'change',
   [ACTION.muteAlert]: 'change',
@@ -151,6 +158,14 @@ export function registerActions(app: App, deps: ActionDeps): void {
   });
   on(ACTION.share, async (input, args) => {
     const problem = await runShareAction(input.value, input, deps);
+    if (problem) await replyVia(args.respond, deps.logger)(problem);
+  });
+  on(ACTION.timeline, async (input, args) => {
+    const message = await runTimelineAction(input.value, input, deps.timelines);
+    await replyVia(args.respond, deps.logger)(message);
+  });
+  on(ACTION.timelineShare, async (input, args) => {
+    const problem = await runTimelineShareAction(input.value, input, deps.timelines);
     if (problem) await replyVia(args.respond, deps.logger)(problem);
   });
 }

@@ -8,6 +8,7 @@ import { type BrowseViews, perBrowseView } from '../browseViews/registry.ts';
 import { HELP } from '../commandUsage.ts';
 import { slashCommandSchema } from '../payloads.ts';
 import { replyVia } from '../respondSafely.ts';
+import type { TimelineDelivery } from '../TimelineDelivery.ts';
 import type { SlackMessage } from '../views/blocks.ts';
 import { renderHelp, renderNotice, renderUsageError } from '../views/noticeView.ts';
 import { runAlertCommand } from './alertCommands.ts';
@@ -17,6 +18,8 @@ import { type Command, parseCommand } from './parseCommand.ts';
 export interface CommandDeps {
   browse: BrowseViews;
   watches: WatchService;
+  /** Draws sessions' pictures and puts them in Slack (/ivs timeline). */
+  timelines: TimelineDelivery;
   defaultRegion: string;
   /** IVS_REGIONS: the regions a command may name (default: IVS Real-Time's). */
   regions?: ReadonlySet<string>;
@@ -37,6 +40,7 @@ export const COMMAND_ACCESS = {
   help: 'open',
   // Each browse view says in its descriptor (browseViews/); a descriptor without one is a type error.
   ...perBrowseView((view) => view.command.access),
+  timeline: 'read',
   watches: 'read',
   mutes: 'read',
   watch: 'change',
@@ -125,6 +129,8 @@ function runCommand(command: Command, caller: Caller, deps: CommandDeps): Promis
     case 'watches':
     case 'mutes':
       return runAlertCommand(command, caller, deps.watches, deps.now?.() ?? new Date(), deps.access);
+    case 'timeline':
+      return deps.timelines.toAsker(command.stage, command.sessionId, caller);
     default:
       return runBrowseCommand(command, deps.browse, {
         isAdmin: isAdmin(deps.access, caller.userId),

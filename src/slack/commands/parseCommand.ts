@@ -1,6 +1,12 @@
 import type { AlertMention } from '../../domain/model.ts';
 import { VALID_ALERT_CODES } from '../../ivs/eventCatalog.ts';
-import { IVS_REALTIME_REGIONS, type Parsed, parseStageRef, type StageRef } from '../../ivs/identifiers.ts';
+import {
+  IVS_REALTIME_REGIONS,
+  type Parsed,
+  parseSessionId,
+  parseStageRef,
+  type StageRef,
+} from '../../ivs/identifiers.ts';
 import { type BrowseRequest, browseViewNamed } from '../browseViews/registry.ts';
 import { EXAMPLES, USAGE } from '../commandUsage.ts';
 import { parseMention } from '../mention.ts';
@@ -23,7 +29,9 @@ export type Command =
     }
   | { name: 'unwatch'; stage: StageRef; channelId: string | undefined }
   | { name: 'watches' }
-  | { name: 'mutes' };
+  | { name: 'mutes' }
+  /** The picture of a session (timeline/). */
+  | { name: 'timeline'; stage: StageRef; sessionId: string };
 
 export type CommandParse = { ok: true; command: Command } | { ok: false; problem: string; usage: string };
 
@@ -98,6 +106,8 @@ export function parseCommand(
     case 'watch':
     case 'unwatch':
       return parseWatch(name, args, defaultRegion, regions);
+    case 'timeline':
+      return parseTimeline(args, defaultRegion, regions);
     case 'watches':
     case 'mutes':
       return args.length === 0
@@ -164,4 +174,21 @@ function parseWatch(
   return name === 'watch'
     ? { ok: true, command: { name, stage: stage.value, channelId, codes, mention } }
     : { ok: true, command: { name, stage: stage.value, channelId } };
+}
+
+/** `/ivs timeline <stage> <session-id>`. */
+function parseTimeline(args: string[], defaultRegion: string, regions: ReadonlySet<string>): CommandParse {
+  if (args.length !== 2) {
+    const missing = ['<stage>', '<session-id>'].slice(args.length);
+    return usageError(
+      'timeline',
+      args.length < 2 ? `Missing ${missing.join(' and ')}.` : 'Too many arguments (expected two).',
+    );
+  }
+  const [stageText, sessionText] = args as [string, string];
+  const stage = parseStageRef(stageText, defaultRegion, regions);
+  if (!stage.ok) return usageError('timeline', stage.problem);
+  const sessionId = parseSessionId(sessionText);
+  if (!sessionId.ok) return usageError('timeline', sessionId.problem);
+  return { ok: true, command: { name: 'timeline', stage: stage.value, sessionId: sessionId.value } };
 }

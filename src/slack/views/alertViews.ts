@@ -30,6 +30,7 @@ import {
 import { eventQueueLine, factsSection } from './eventViews.ts';
 import { undeliveredReason } from './postFailureText.ts';
 import { code, escapeMrkdwn, slackDate, truncate, truncateMrkdwn } from './text.ts';
+import { timelineButton } from './timelineView.ts';
 
 // Outside strings are cut after escaping (entity-safe) to these lengths, so one odd value cannot
 // crowd out the rest of a row, and no row is ever long enough for a builder to cut it mid-link.
@@ -223,7 +224,7 @@ function pageLine(group: AlertGroup, options: AlertRenderOptions): string | unde
 /**
  * The channel alert for one group, in each state of its life: firing (Details, Acknowledge or
  * Unacknowledge, Mute 1h, Mute 24h, Unmute while muted), acknowledged (who is on it since when), quiet
- * (how long it lasted; only Details stays), session ended, and a new burst of an earlier group (linking
+ * (how long it lasted; only Details and Timeline stay), session ended, and a new burst of an earlier group (linking
  * to it). The first message pages the watch's mention; updates never do.
  */
 export function renderAlertGroup(
@@ -237,10 +238,12 @@ export function renderAlertGroup(
   const quiet = Boolean(group.quietAt);
   const participants = affectedParticipants(group);
   const page = pageLine(group, options);
+  const timeline = timelineButton(group.stageArn, group.sessionId);
   const buttons = quiet
-    ? [detailsButton(group)]
+    ? [detailsButton(group), timeline]
     : [
         detailsButton(group),
+        timeline,
         group.acknowledged
           ? button({ text: 'Unacknowledge', actionId: ACTION.unacknowledgeAlert, value: groupRef(group.id) })
           : button({ text: 'Acknowledge', actionId: ACTION.acknowledgeAlert, value: groupRef(group.id) }),

@@ -17,6 +17,7 @@ import {
 import { mention } from './noticeView.ts';
 import { pagingActions, type Snapshot, snapshotNote } from './pagingActions.ts';
 import { code, escapeMrkdwn, formatTime, slackDate, truncate } from './text.ts';
+import { timelineButton } from './timelineView.ts';
 
 export interface ParticipantViewData {
   stage: StageArn;
@@ -72,7 +73,12 @@ export function renderParticipant(
       data.paging,
       disconnect.snapshot
         ? { snapshot: disconnect.snapshot }
-        : { extra: disconnect.offer && p.state === 'CONNECTED' ? [disconnectButton(data, p)] : [] },
+        : {
+            extra: [
+              timelineButton(data.stage.arn, data.sessionId),
+              disconnect.offer && p.state === 'CONNECTED' ? disconnectButton(data, p) : undefined,
+            ].filter((element) => element !== undefined),
+          },
     ),
   ];
   const who = p.userId ? `${p.userId} (${p.participantId})` : p.participantId;

@@ -142,12 +142,15 @@ describe('renderAlertGroup', () => {
     assert.equal(message.text, 'PUBLISHER_NOT_FOUND on stage AbCdEf123456: 1 event, 1 participant');
   });
 
-  test('not muted: Details, Acknowledge, Mute 1h and Mute 24h, each with its own action_id, values parse back', () => {
+  test('not muted: Details, Timeline, Acknowledge, Mute 1h and Mute 24h, each with its own action_id, values parse back', () => {
     const message = renderAlertGroup(group(), undefined, NOW);
     assert.deepEqual(
       buttons(message.blocks).map((b) => b.text.text),
-      ['Details', 'Acknowledge', 'Mute 1h', 'Mute 24h'],
+      ['Details', 'Timeline', 'Acknowledge', 'Mute 1h', 'Mute 24h'],
     );
+    const timeline = buttonNamed(message, 'Timeline');
+    assert.equal(timeline?.action_id, ACTION.timeline);
+    assert.deepEqual(openTargetSchema.parse(timeline?.value), { a: ARN, s: SESSION });
     const acknowledge = buttonNamed(message, 'Acknowledge');
     assert.equal(acknowledge?.action_id, ACTION.acknowledgeAlert);
     assert.deepEqual(groupRefSchema.parse(acknowledge?.value), { groupId: 42 });
@@ -170,7 +173,7 @@ describe('renderAlertGroup', () => {
     assert.match(note.elements[0]?.text ?? '', /^🔕 Muted by <@U0123ABCD> until <!date\^\d+\^/);
     assert.deepEqual(
       buttons(message.blocks).map((b) => b.text.text),
-      ['Details', 'Acknowledge', 'Mute 1h', 'Mute 24h', 'Unmute'],
+      ['Details', 'Timeline', 'Acknowledge', 'Mute 1h', 'Mute 24h', 'Unmute'],
     );
     const unmute = buttonNamed(message, 'Unmute');
     assert.equal(unmute?.action_id, ACTION.unmuteAlert);
@@ -237,7 +240,7 @@ describe('renderAlertGroup', () => {
     const message = renderAlertGroup(group({ sample: [], participantCount: 0 }), undefined, NOW);
     assert.deepEqual(
       buttons(message.blocks).map((b) => b.text.text),
-      ['Acknowledge', 'Mute 1h', 'Mute 24h'],
+      ['Timeline', 'Acknowledge', 'Mute 1h', 'Mute 24h'],
     );
     assert.doesNotMatch(all(message), /Affected participants/);
     const counted = renderAlertGroup(group({ sample: [], participantCount: 3 }), undefined, NOW);
@@ -248,6 +251,7 @@ describe('renderAlertGroup', () => {
     const message = renderAlertGroup(group({ stageArn: 'stage-from-elsewhere' }), undefined, NOW);
     assert.ok(all(message).startsWith('🚨 QUOTA_EXCEEDED on stage stage-from-elsewhere'));
     assert.equal(buttonNamed(message, 'Details'), undefined);
+    assert.equal(buttonNamed(message, 'Timeline'), undefined);
   });
 });
 
@@ -258,7 +262,7 @@ describe('renderAlertGroup, each state of an alert’s life (issue 16)', () => {
   test('acknowledged: who is on it since when, Unacknowledge instead of Acknowledge', () => {
     const message = renderAlertGroup(group({ acknowledged: ACK }), undefined, NOW);
     assert.match(all(message), /👀 <@U0ALICE99> is on it since <!date\^\d+\^/);
-    assert.deepEqual(labels(message), ['Details', 'Unacknowledge', 'Mute 1h', 'Mute 24h']);
+    assert.deepEqual(labels(message), ['Details', 'Timeline', 'Unacknowledge', 'Mute 1h', 'Mute 24h']);
     const undo = buttonNamed(message, 'Unacknowledge');
     assert.equal(undo?.action_id, ACTION.unacknowledgeAlert);
     assert.deepEqual(groupRefSchema.parse(undo?.value), { groupId: 42 });
@@ -290,7 +294,7 @@ describe('renderAlertGroup, each state of an alert’s life (issue 16)', () => {
         all(message),
         /✅ \*Quiet since <!date\^\d+\^[^>]*>\* — 5,000 events over 16 minutes, 50 participants\./,
       );
-      assert.deepEqual(labels(message), ['Details']);
+      assert.deepEqual(labels(message), ['Details', 'Timeline']);
       assert.ok(message.text.includes('(quiet'));
       assertMessageFits(message);
     }
@@ -299,7 +303,7 @@ describe('renderAlertGroup, each state of an alert’s life (issue 16)', () => {
   test('session ended: says when, so nobody hunts a session that is gone', () => {
     const message = renderAlertGroup(group({ sessionEndedAt: minutesAgo(2) }), undefined, NOW);
     assert.match(all(message), /⏹️ Session ended <!date\^\d+\^/);
-    assert.deepEqual(labels(message), ['Details', 'Acknowledge', 'Mute 1h', 'Mute 24h']);
+    assert.deepEqual(labels(message), ['Details', 'Timeline', 'Acknowledge', 'Mute 1h', 'Mute 24h']);
     assertMessageFits(message);
   });
 
@@ -747,8 +751,8 @@ describe('properties: any data keeps Slack’s limits and never pings', () => {
           const labels = buttons(message.blocks).map((b) => b.text.text);
           if (g.quietAt) {
             assert.ok(
-              labels.every((label) => label === 'Details'),
-              'quiet: only Details stays',
+              labels.every((label) => label === 'Details' || label === 'Timeline'),
+              'quiet: only Details and Timeline stay',
             );
           } else {
             assert.equal(labels.includes('Unacknowledge'), Boolean(g.acknowledged));

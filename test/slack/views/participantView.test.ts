@@ -5,7 +5,7 @@ import type { Paging } from '../../../src/browse/types.ts';
 import { EVENT_NAMES, explainErrorCode } from '../../../src/ivs/eventCatalog.ts';
 import type { ParticipantDetails, ParticipantEvent } from '../../../src/ivs/IvsGateway.ts';
 import { parseStageArn, type StageArn } from '../../../src/ivs/identifiers.ts';
-import { ACTION, pageRefSchema } from '../../../src/slack/actionIds.ts';
+import { ACTION, openTargetSchema, pageRefSchema } from '../../../src/slack/actionIds.ts';
 import type { ActionsBlock, SlackMessage } from '../../../src/slack/views/blocks.ts';
 import {
   type ParticipantViewData,
@@ -423,10 +423,10 @@ describe('renderParticipant escapes data from IVS', () => {
 
 describe('renderParticipant paging buttons', () => {
   const cases: Array<[Partial<Paging>, string[]]> = [
-    [{ pageIndex: 0, hasPrevious: false, hasNext: false }, ['Share']],
-    [{ pageIndex: 0, hasPrevious: false, hasNext: true }, ['Next ▶', 'Share']],
-    [{ pageIndex: 3, hasPrevious: true, hasNext: false }, ['◀ Previous', 'Share']],
-    [{ pageIndex: 3, hasPrevious: true, hasNext: true }, ['◀ Previous', 'Next ▶', 'Share']],
+    [{ pageIndex: 0, hasPrevious: false, hasNext: false }, ['Share', 'Timeline']],
+    [{ pageIndex: 0, hasPrevious: false, hasNext: true }, ['Next ▶', 'Share', 'Timeline']],
+    [{ pageIndex: 3, hasPrevious: true, hasNext: false }, ['◀ Previous', 'Share', 'Timeline']],
+    [{ pageIndex: 3, hasPrevious: true, hasNext: true }, ['◀ Previous', 'Next ▶', 'Share', 'Timeline']],
   ];
   for (const [flags, labels] of cases) {
     test(`${labels.join(', ')} for ${JSON.stringify(flags)}`, () => {
@@ -444,6 +444,12 @@ describe('renderParticipant paging buttons', () => {
         Share: [ACTION.share, paging.pageIndex],
       };
       for (const element of block.elements) {
+        if (element.text.text === 'Timeline') {
+          // The whole session's picture, whatever the page.
+          assert.equal(element.action_id, ACTION.timeline);
+          assert.deepEqual(openTargetSchema.parse(element.value), { a: STAGE.arn, s: SESSION });
+          continue;
+        }
         const [actionId, pageIndex] = expected[element.text.text] ?? ['', -1];
         assert.equal(element.action_id, actionId);
         assert.equal(element.value, `${paging.stateId}:${pageIndex}`);
@@ -522,7 +528,12 @@ describe('renderParticipant with large data', () => {
         assertDataEscaped(message);
         const buttons = actionsBlock(message)?.elements ?? [];
         assert.ok(buttons.some((b) => b.action_id === ACTION.share));
-        for (const b of buttons) assert.ok(pageRefSchema.safeParse(b.value).success, b.value);
+        for (const b of buttons) {
+          const schema = b.action_id === ACTION.timeline ? openTargetSchema : pageRefSchema;
+          assert.ok(schema.safeParse(b.value).success, b.value);
+        }
+        const timeline = buttons.find((b) => b.action_id === ACTION.timeline);
+        assert.deepEqual(openTargetSchema.parse(timeline?.value), { a: input.stage.arn, s: input.sessionId });
       }),
       { numRuns: 150 },
     );

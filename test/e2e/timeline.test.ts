@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { dmChannelOf } from '../../testkit/fakeSlack.ts';
+import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
+import { buttonClickBody, postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
+import { decodePng } from '../support/decodePng.ts';
+import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
+
+// /ivs timeline and its buttons end to end: signed requests to the real bot, IVS from the simulator,
+// the picture uploaded to the fake Slack through @slack/web-api's files.uploadV2 (the three calls of
+// Slack's upload flow), into the asker's messages with the bot; Share uploads it to the channel.
+
+const CHANNEL = 'CBR2V3XEX';
+const OTHER_CHANNEL = 'C0NOTLISTED';
+const READER = 'UREADER01';
+const ADMIN = 'UADMIN001';
+
+let sim: IvsSimulator;
+let t: TestBot;
+let stageArn: string;
+let sessionId: string;
+let counter = 0;
+
+before(async () => {
+  sim = await IvsSimulator.start();
+  process.env.AWS_ENDPOINT_URL_IVS_REALTIME = sim.url;
+  stageArn = sim.addStage({ name: 'timeline-stage' });
+  sessionId = sim.startSession(stageArn);
+  const host = sim.addParticipant(stageArn, sessionId, { userId: 'host', published: true });
+  const viewer = sim.addParticipant(stageArn, sessionId, { userId: 'viewer' });
+  sim.addEvent(stageArn, sessionId, host, { name: 'JOINED' });
+  sim.addEvent(stageArn, sessionId, host, { name: 'PUBLISH_STARTED' });
+  sim.addEvent(stageArn, sessionId, viewer, { name: 'JOINED' });
+  sim.addEvent(stageArn, sessionId, viewer, {
+    name: 'SUBSCRIBE_ERROR',
+    errorCode: 'PUBLISHER_NOT_FOUND',
+    remoteParticipantId: host,
+  });
+  t = await startTestBot({
+    IVS_ALLOWED_CHANNELS: CHANNEL,
+    IVS_ADMIN_USERS: ADMIN,
+    IVS_ALLOWED_USERS: READER,
+  });
+});
+
+after(async () => {
+  await t.stop();
+  await sim.close();
+  delete process.env.AWS_ENDPOINT_URL_IVS_REALTIME;
+});
+
+async function slash(text: string, userId: string, channelId = CHANNEL): Promise<Record<string, unknown>> {
+  const name = `t${++counter}`;
+  const body = slashCommandBody({ text, responseUrl: t.slack.responseUrl(name), userId, channelId });
+  assert.equal((await postSigned(t.eventsUrl, body, SIGNING_SECRET)).status, 200);
+  const [call] = await t.slack.waitFor(`response:${name}`, 1, 15_000);
+  return call?.body ?? {};
+}
+
+async function click(
+  button: { action_id: string; value: string },
+  userId: string,
+  channelId = CHANNEL,
+): Promise<string> {
+  const name = `c${++counter}`;
+  const body = buttonClickBody({
+    actionId: button.action_id,
+    value: button.value,
+    responseUrl: t.slack.responseUrl(name),
+    userId,
+    channelId,
+  });
+  assert.equal((await postSigned(t.eventsUrl, body, SIGNING_SECRET)).status, 200);
+  return name;
+}
+
+function buttonsOf(message: unknown): { action_id: string; value: string; text: { text: string } }[] {
+  const found: { action_id: string; value: string; text: { text: string } }[] = [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) for (const item of value) walk(item);
+    else if (typeof value === 'object' && value !== null) {
+      const object = value as Record<string, unknown>;
+      if (object.type === 'button') found.push(object as unknown as (typeof found)[number]);
+      else for (const child of Object.values(object)) walk(child);
+    }
+  };
+  walk(message);
+  return found;
+}
+
+describe('/ivs timeline', () => {
+  test('draws the session into the asker’s messages with the bot, and answers with Share', async () => {
+    const before = t.slack.files.length;
+    const answer = await slash(`timeline ${stageArn} ${sessionId}`, READER);
+    assert.match(JSON.stringify(answer), /is in your messages with the bot/);
+    assert.match(JSON.stringify(answer), /1 with errors \(PUBLISHER_NOT_FOUND ×1\)/);
+    assert.notEqual(answer.response_type, 'in_channel', 'the answer is for the asker only');
+
+    const opened = t.slack.callsTo('conversations.open').at(-1);
+    assert.equal(opened?.body.users, READER);
+    const file = t.slack.files[before];
+    assert.ok(file?.bytes, 'Slack received the bytes');
+    assert.equal(file.filename, `ivs-timeline-${sessionId}.png`);
+    assert.equal(
+      file.completed?.channelId,
+      dmChannelOf(READER),
+      'shared only in the asker’s DM with the bot',
+    );
+    assert.match(file.completed?.initialComment ?? '', new RegExp(`asked in <#${CHANNEL}>`));
+    const png = decodePng(file.bytes);
+    assert.equal(png.width, 1200);
+    assert.ok(file.bytes.length < 300_000);
+
+    // Share: drawn again, uploaded into the channel the button is in, for everyone there.
+    const share = buttonsOf(answer).find((b) => b.text.text === 'Share');
+    assert.ok(share);
+    const uploads = t.slack.files.length;
+    const clicked = await click(share, ADMIN);
+    await t.slack.waitFor(
+      'files.completeUploadExternal',
+      t.slack.callsTo('files.completeUploadExternal').length + 1,
+      15_000,
+    );
+    const shared = t.slack.files[uploads];
+    assert.equal(shared?.completed?.channelId, CHANNEL);
+    assert.match(shared?.completed?.initialComment ?? '', new RegExp(`shared by <@${ADMIN}>`));
+    assert.equal(t.slack.callsTo(`response:${clicked}`).length, 0, 'a share that worked says nothing more');
+  });
+
+  test('Share needs the change level: a reader is refused and nothing is uploaded', async () => {
+    const answer = await slash(`timeline ${stageArn} ${sessionId}`, READER);
+    const share = buttonsOf(answer).find((b) => b.text.text === 'Share');
+    assert.ok(share);
+    const uploads = t.slack.files.length;
+    const clicked = await click(share, READER);
+    const [refusal] = await t.slack.waitFor(`response:${clicked}`);
+    assert.match(JSON.stringify(refusal?.body), /Only the bot’s admins/);
+    assert.equal(t.slack.files.length, uploads);
+  });
+
+  test('the Timeline button of the participant view opens the same picture for whoever clicks', async () => {
+    const participant = sim.addParticipant(stageArn, sessionId, { userId: 'late' });
+    const view = await slash(`participant ${stageArn} ${sessionId} ${participant}`, READER);
+    const timeline = buttonsOf(view).find((b) => b.text.text === 'Timeline');
+    assert.ok(timeline);
+    const uploads = t.slack.files.length;
+    const clicked = await click(timeline, READER);
+    const [answer] = await t.slack.waitFor(`response:${clicked}`, 1, 15_000);
+    assert.match(JSON.stringify(answer?.body), /is in your messages with the bot/);
+    assert.equal(t.slack.files[uploads]?.completed?.channelId, dmChannelOf(READER));
+  });
+
+  test('outside IVS_ALLOWED_CHANNELS and for users not allowed, nothing is read or uploaded', async () => {
+    const uploads = t.slack.files.length;
+    const calls = sim.calls.length;
+    assert.match(
+      JSON.stringify(await slash(`timeline ${stageArn} ${sessionId}`, READER, OTHER_CHANNEL)),
+      /does not answer in this channel/,
+    );
+    assert.match(
+      JSON.stringify(await slash(`timeline ${stageArn} ${sessionId}`, 'USTRANGER1')),
+      /not on this bot’s list of allowed users/,
+    );
+    assert.equal(t.slack.files.length, uploads);
+    assert.equal(sim.calls.length, calls);
+  });
+
+  test('wrong arguments get the usage line; an unknown session is named', async () => {
+    assert.match(JSON.stringify(await slash(`timeline ${stageArn}`, READER)), /Missing &lt;session-id&gt;/);
+    assert.match(
+      JSON.stringify(await slash(`timeline ${stageArn} st-Unknown00000a`, READER)),
+      /Not found: session st-Unknown00000a/,
+    );
+  });
+});
