@@ -35,6 +35,11 @@ export interface SqsSimulatorOptions {
   clock?: () => number;
   region?: string;
   accountId?: string;
+  /**
+   * Real milliseconds a long poll waits at most, whatever its WaitTimeSeconds: tests whose queue stays
+   * empty need not wait 20 s. Clients must take an empty answer anyway; the default waits as SQS does.
+   */
+  longPollCapMs?: number;
 }
 
 export interface QueueOptions {
@@ -145,6 +150,7 @@ export class SqsSimulator {
   readonly calls: SqsCall[] = [];
   private readonly server: Server;
   private readonly clock: () => number;
+  private readonly longPollCapMs: number;
   private readonly queues = new Map<string, QueueRecord>();
   private readonly waiters = new Set<() => void>();
   private readonly failures: Array<{ operation: SqsOperation; status: number; remaining: number }> = [];
@@ -153,6 +159,7 @@ export class SqsSimulator {
   private constructor(server: Server, opts: SqsSimulatorOptions) {
     this.server = server;
     this.clock = opts.clock ?? Date.now;
+    this.longPollCapMs = opts.longPollCapMs ?? Number.POSITIVE_INFINITY;
     this.region = opts.region ?? DEFAULT_REGION;
     this.accountId = opts.accountId ?? DEFAULT_ACCOUNT;
     const { port } = server.address() as AddressInfo;
@@ -403,7 +410,7 @@ export class SqsSimulator {
       ...stringList(body, 'AttributeNames'),
       ...stringList(body, 'MessageSystemAttributeNames'),
     ]);
-    const deadline = Date.now() + wait * 1000;
+    const deadline = Date.now() + Math.min(wait * 1000, this.longPollCapMs);
     for (;;) {
       const taken = this.take(queue, max, visibility);
       if (taken.length > 0 || this.closed || Date.now() >= deadline) {

@@ -1,0 +1,449 @@
+// EventBridge events through SQS, end to end below Slack's HTTP: the SQS simulator (real
+// @aws-sdk/client-sqs), the consumer, the real SQLite (or PostgreSQL) store, the poller against the IVS
+// simulator and the outbox sender posting to the fake Slack.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { webApi } from '@slack/bolt';
+import {
+  EventConsumer,
+  type EventConsumerStore,
+  type EventQueue,
+  type MessageOutcome,
+} from '../../src/alerts/EventConsumer.ts';
+import { OutboxSender } from '../../src/alerts/OutboxSender.ts';
+import { Poller } from '../../src/alerts/Poller.ts';
+import { DEFAULT_GROUPING } from '../../src/domain/model.ts';
+import { createIvsClientFactory } from '../../src/ivs/ivsClients.ts';
+import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
+import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { SlackMessenger } from '../../src/slack/SlackMessenger.ts';
+import { WebClientSlackPoster } from '../../src/slack/SlackPoster.ts';
+import { SqsEventQueue } from '../../src/sqs/SqsEventQueue.ts';
+import { PostgresStore } from '../../src/store/postgres/PostgresStore.ts';
+import type { Store } from '../../src/store/Store.ts';
+import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
+import { FakeSlack } from '../../testkit/fakeSlack.ts';
+import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
+import { SqsSimulator } from '../../testkit/sqsSimulator.ts';
+import { eventFixture } from '../support/eventFixtures.ts';
+import { freshDatabase } from '../support/postgres.ts';
+
+const CHANNEL = 'CALERTS0001';
+const T0 = Date.parse('2026-11-25T10:00:00Z');
+const VISIBILITY_SECONDS = 30;
+
+let ivs: IvsSimulator;
+let sqs: SqsSimulator;
+let slack: FakeSlack;
+let dir: string;
+const clock = { now: T0 };
+
+before(() => {
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
+  process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+});
+
+beforeEach(async () => {
+  clock.now = T0;
+  ivs = await IvsSimulator.start();
+  sqs = await SqsSimulator.start({ clock: () => clock.now, longPollCapMs: 100 });
+  slack = await FakeSlack.start();
+  dir = mkdtempSync(join(tmpdir(), 'ivs-events-'));
+});
+
+afterEach(async () => {
+  await ivs.close();
+  await sqs.close();
+  await slack.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+after(() => {
+  delete process.env.AWS_ACCESS_KEY_ID;
+  delete process.env.AWS_SECRET_ACCESS_KEY;
+});
+
+/** One replica's alerting: consumer, poller and sender on a store. */
+function replica(store: Store, queueUrl: string, options: { queue?: (q: EventQueue) => EventQueue } = {}) {
+  const now = () => new Date(clock.now);
+  const logs: string[] = [];
+  const logger = createLogger(
+    'debug',
+    new Writable({
+      write(chunk, _encoding, done) {
+        logs.push(String(chunk));
+        done();
+      },
+    }),
+  );
+  const clients = createIvsClientFactory({
+    maxAttempts: 1,
+    requestTimeoutMs: 2_000,
+    overrides: { endpoint: ivs.url, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } },
+  });
+  const gateway = new SdkIvsGateway({ clientFor: clients.clientFor, budget: new RequestBudget(200), logger });
+  const client = new webApi.WebClient('xoxb-test', {
+    slackApiUrl: slack.apiUrl,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+  const sender = new OutboxSender({
+    store,
+    messenger: new SlackMessenger(new WebClientSlackPoster(client)),
+    logger,
+    now,
+    perChannelIntervalMs: 0,
+  });
+  const poller = new Poller({
+    ivs: gateway,
+    store,
+    logger,
+    policy: DEFAULT_GROUPING,
+    intervalSeconds: 60,
+    maxTps: 200,
+    now,
+  });
+  const sqsQueue = new SqsEventQueue({
+    queueUrl,
+    region: sqs.region,
+    overrides: {
+      endpoint: sqs.url,
+      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+    },
+  });
+  const outcomes: MessageOutcome[] = [];
+  const readFirst: string[] = [];
+  const queueErrors: string[] = [];
+  const consumer = new EventConsumer({
+    queue: options.queue ? options.queue(sqsQueue) : sqsQueue,
+    store,
+    logger,
+    policy: DEFAULT_GROUPING,
+    now,
+    onPublishError: (participant) => {
+      readFirst.push(participant.participantId);
+      poller.readFirst(participant);
+    },
+    onMessage: (outcome) => outcomes.push(outcome),
+    onQueueError: (step) => queueErrors.push(step),
+  });
+  return {
+    store,
+    consumer,
+    poller,
+    sender,
+    logs,
+    outcomes,
+    readFirst,
+    queueErrors,
+    async close() {
+      await sender.stop();
+      sqsQueue.destroy();
+      clients.destroy();
+    },
+  };
+}
+
+function liveStage() {
+  const stageArn = ivs.addStage({ name: 'main' });
+  const sessionId = ivs.startSession(stageArn, { startTime: new Date(T0 - 60_000) });
+  const alice = ivs.addParticipant(stageArn, sessionId, { userId: 'alice', state: 'CONNECTED' });
+  return { stageArn, sessionId, alice };
+}
+
+async function watch(store: Store, stageArn: string): Promise<void> {
+  await store.saveWatch({
+    stageArn,
+    channelId: CHANNEL,
+    codes: null,
+    createdBy: 'UTEST',
+    createdAt: new Date(T0 - 120_000),
+  });
+}
+
+/** A guide fixture moved onto the simulator's stage, session and participant. */
+function bodyOf(
+  fixture: string,
+  ids: { stageArn: string; sessionId?: string; participantId?: string },
+  time = new Date(T0 - 10_000),
+): string {
+  const event = JSON.parse(eventFixture(fixture));
+  event.time = time.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (event['detail-type'] === 'IVS Composition State Change') event.detail.stage_arn = ids.stageArn;
+  else event.resources = [ids.stageArn];
+  if (ids.sessionId) event.detail.session_id = ids.sessionId;
+  if (ids.participantId) event.detail.participant_id = ids.participantId;
+  return JSON.stringify(event);
+}
+
+const alertPosts = () =>
+  slack
+    .callsTo('chat.postMessage')
+    .filter((c) => c.ok && c.body.channel === CHANNEL && c.body.thread_ts === undefined)
+    .filter((c) => JSON.stringify(c.body.blocks).includes('🚨'));
+
+describe('EventBridge events through SQS', () => {
+  test('a publish error through SQS, then through polling: one alert, and the poller reads the participant first', async () => {
+    const store = SqliteStore.open(join(dir, 'a.db'));
+    const queueUrl = sqs.createQueue('ivs-events', { visibilityTimeoutSeconds: VISIBILITY_SECONDS });
+    const r = replica(store, queueUrl);
+    const { stageArn, sessionId, alice } = liveStage();
+    await watch(store, stageArn);
+
+    sqs.send(
+      queueUrl,
+      bodyOf('stage-update.participant-publish-error', { stageArn, sessionId, participantId: alice }),
+    );
+    assert.equal(await r.consumer.pollOnce(), true);
+    await r.sender.drain();
+    assert.deepEqual(r.outcomes, [{ kind: 'alerted' }]);
+    assert.deepEqual(r.readFirst, [alice]);
+    assert.equal(sqs.depth(queueUrl), 0, 'deleted once committed');
+    assert.equal(alertPosts().length, 1);
+    assert.match(JSON.stringify(alertPosts()[0]?.body.blocks), /PUBLISH_ERROR/);
+
+    // IVS's own list has the same error (with its code, and milliseconds): polling finds it known.
+    ivs.addEvent(stageArn, sessionId, alice, {
+      name: 'PUBLISH_ERROR',
+      errorCode: 'BITRATE_EXCEEDED',
+      eventTime: new Date(T0 - 10_000 + 420),
+    });
+    clock.now += 5_000;
+    const report = await r.poller.runCycle();
+    await r.sender.drain();
+    assert.equal(report.stages[0]?.newEvents, 0);
+    assert.equal(alertPosts().length, 1, 'one alert, not two');
+    assert.equal((await store.latestGroups(10)).length, 1);
+    await r.close();
+    await store.close();
+  });
+
+  test('a crash after receive and before delete: SQS delivers again, still one alert', async () => {
+    const store = SqliteStore.open(join(dir, 'b.db'));
+    const queueUrl = sqs.createQueue('ivs-events', { visibilityTimeoutSeconds: VISIBILITY_SECONDS });
+    const { stageArn, sessionId, alice } = liveStage();
+    await watch(store, stageArn);
+    sqs.send(
+      queueUrl,
+      bodyOf('participant-recording.recording-start-failure', { stageArn, sessionId, participantId: alice }),
+    );
+
+    // The process dies once the alert is committed, before DeleteMessage goes out.
+    const dying = replica(store, queueUrl, {
+      queue: (q) => ({
+        receive: (signal) => q.receive(signal),
+        describe: () => q.describe(),
+        delete: async () => {
+          throw new Error('process died');
+        },
+      }),
+    });
+    await dying.consumer.pollOnce();
+    await dying.sender.drain();
+    assert.deepEqual(dying.outcomes, [{ kind: 'alerted' }]);
+    assert.equal(sqs.depth(queueUrl), 1, 'still on the queue, in flight');
+    await dying.close();
+
+    const restarted = replica(store, queueUrl);
+    await restarted.consumer.pollOnce();
+    assert.deepEqual(restarted.outcomes, [], 'hidden until its visibility timeout runs out');
+    clock.now += VISIBILITY_SECONDS * 1000;
+    sqs.tick();
+    await restarted.consumer.pollOnce();
+    await restarted.sender.drain();
+    assert.deepEqual(restarted.outcomes, [{ kind: 'ignored', reason: 'duplicate' }]);
+    assert.equal(sqs.depth(queueUrl), 0);
+    assert.equal(alertPosts().length, 1);
+    const blocks = JSON.stringify(alertPosts()[0]?.body.blocks);
+    assert.match(blocks, /RECORDING_START_FAILURE/);
+    assert.match(blocks, /ivs-recordings/);
+    await restarted.close();
+    await store.close();
+  });
+
+  test('a store failure leaves the message for SQS; it alerts once on the next delivery', async () => {
+    const inner = SqliteStore.open(join(dir, 'c.db'));
+    let failures = 1;
+    const flaky: EventConsumerStore = {
+      listWatches: () => inner.listWatches(),
+      countDetected: (...args) => inner.countDetected(...args),
+      recordQueueReceive: (report) => inner.recordQueueReceive(report),
+      eventQueueStatus: () => inner.eventQueueStatus(),
+      recordDetections: async (input) => {
+        if (failures-- > 0) throw new Error('database is locked');
+        return inner.recordDetections(input);
+      },
+    };
+    const queueUrl = sqs.createQueue('ivs-events', { visibilityTimeoutSeconds: VISIBILITY_SECONDS });
+    const { stageArn } = liveStage();
+    await watch(inner, stageArn);
+    const r = replica(inner, queueUrl);
+    const consumer = new EventConsumer({
+      queue: new SqsEventQueue({
+        queueUrl,
+        region: sqs.region,
+        overrides: { endpoint: sqs.url, maxAttempts: 1 },
+      }),
+      store: flaky,
+      logger: createLogger('fatal'),
+      policy: DEFAULT_GROUPING,
+      now: () => new Date(clock.now),
+      onMessage: (outcome) => r.outcomes.push(outcome),
+    });
+    sqs.send(queueUrl, bodyOf('composition.destination-failure', { stageArn }));
+    await consumer.pollOnce();
+    assert.deepEqual(r.outcomes, [{ kind: 'failed' }]);
+    assert.equal(sqs.depth(queueUrl), 1, 'not deleted');
+    clock.now += VISIBILITY_SECONDS * 1000;
+    await consumer.pollOnce();
+    await r.sender.drain();
+    assert.deepEqual(r.outcomes, [{ kind: 'failed' }, { kind: 'alerted' }]);
+    assert.equal(sqs.depth(queueUrl), 0);
+    assert.equal(alertPosts().length, 1);
+    assert.match(JSON.stringify(alertPosts()[0]?.body.blocks), /The S3 bucket was not found/);
+    await r.close();
+    await inner.close();
+  });
+
+  test('bodies that are not JSON, not IVS events, not failures or of unwatched stages: deleted, nothing posted', async () => {
+    const store = SqliteStore.open(join(dir, 'd.db'));
+    const queueUrl = sqs.createQueue('ivs-events');
+    const r = replica(store, queueUrl);
+    const { stageArn, sessionId, alice } = liveStage();
+    const other = ivs.addStage({ name: 'unwatched' });
+    await watch(store, stageArn);
+    const bodies = [
+      'not json at all',
+      '{"Type":"Notification","Message":"an SNS envelope"}',
+      JSON.stringify({
+        ...JSON.parse(eventFixture('stage-update.participant-publish-error')),
+        source: 'aws.ec2',
+      }),
+      bodyOf('stage-update.participant-published', { stageArn, sessionId, participantId: alice }),
+      bodyOf('participant-recording.recording-start', { stageArn, sessionId, participantId: alice }),
+      bodyOf('stage-update.participant-publish-error', { stageArn: other, sessionId, participantId: alice }),
+    ];
+    for (const body of bodies) sqs.send(queueUrl, body);
+    await r.consumer.pollOnce();
+    await r.sender.drain();
+    assert.deepEqual(r.outcomes.map((o) => (o.kind === 'ignored' ? o.reason : o.kind)).sort(), [
+      'not_an_alert',
+      'not_an_alert',
+      'not_ivs_event',
+      'not_ivs_event',
+      'not_json',
+      'unwatched',
+    ]);
+    assert.equal(sqs.depth(queueUrl), 0);
+    assert.equal(slack.callsTo('chat.postMessage').length, 0);
+    assert.deepEqual(await store.latestGroups(10), []);
+    assert.ok(r.logs.some((line) => line.includes('"level":20') && line.includes('event ignored')));
+    await r.close();
+    await store.close();
+  });
+
+  test('a destination reconnecting alerts once it repeats, then the repeats join that alert', async () => {
+    const store = SqliteStore.open(join(dir, 'e.db'));
+    const queueUrl = sqs.createQueue('ivs-events');
+    const r = replica(store, queueUrl);
+    const { stageArn } = liveStage();
+    await watch(store, stageArn);
+    for (let i = 0; i < 4; i++) {
+      sqs.send(
+        queueUrl,
+        bodyOf('composition.destination-reconnect', { stageArn }, new Date(T0 - 60_000 + i * 10_000)),
+      );
+      await r.consumer.pollOnce();
+    }
+    await r.sender.drain();
+    assert.deepEqual(
+      r.outcomes.map((o) => (o.kind === 'ignored' ? o.reason : o.kind)),
+      ['not_repeated', 'not_repeated', 'alerted', 'alerted'],
+    );
+    assert.equal(alertPosts().length, 1);
+    assert.match(JSON.stringify(alertPosts()[0]?.body.blocks), /COMPOSITION_DESTINATION_RECONNECT/);
+    await r.close();
+    await store.close();
+  });
+
+  test('SQS unreachable: the receive fails, is counted and warned about once, the status says so', async () => {
+    const store = SqliteStore.open(join(dir, 'f.db'));
+    const queueUrl = sqs.createQueue('ivs-events');
+    const r = replica(store, queueUrl);
+    sqs.failNext('ReceiveMessage', 500, 3);
+    assert.equal(await r.consumer.pollOnce(), false);
+    assert.equal(await r.consumer.pollOnce(), false);
+    assert.deepEqual(r.queueErrors, ['receive', 'receive']);
+    const warnings = r.logs.filter(
+      (line) => line.includes('"level":40') && line.includes('events queue not reachable'),
+    );
+    assert.equal(warnings.length, 1, 'one warning for the outage, not one per attempt');
+    const status = await store.eventQueueStatus();
+    assert.match(status.lastError ?? '', /SQS ReceiveMessage failed/);
+    assert.ok(status.errorSince);
+    // The poller does not depend on the queue.
+    const { stageArn } = liveStage();
+    await watch(store, stageArn);
+    assert.equal((await r.poller.runCycle()).stages[0]?.ok, true);
+    sqs.clearFailures();
+    assert.equal(await r.consumer.pollOnce(), true);
+    assert.equal((await store.eventQueueStatus()).lastError, null);
+    await r.close();
+    await store.close();
+  });
+});
+
+describe('two replicas', () => {
+  const twoStores = async (): Promise<{ stores: [Store, Store]; close(): Promise<void> }> => {
+    if (process.env.TEST_DATABASE_URL) {
+      const db = await freshDatabase();
+      const a = await PostgresStore.open(db.url);
+      const b = await PostgresStore.open(db.url);
+      return {
+        stores: [a, b],
+        async close() {
+          await a.close();
+          await b.close();
+          await db.drop();
+        },
+      };
+    }
+    // SQLite has one process: both consumers share it, as two replicas share PostgreSQL.
+    const one = SqliteStore.open(join(dir, 'shared.db'));
+    return { stores: [one, one], close: () => one.close() };
+  };
+
+  test('the same event delivered twice (EventBridge is at least once) to two replicas: one alert', async () => {
+    const { stores, close } = await twoStores();
+    const queueUrl = sqs.createQueue('ivs-events');
+    const a = replica(stores[0], queueUrl);
+    const b = replica(stores[1], queueUrl);
+    const { stageArn, sessionId, alice } = liveStage();
+    await watch(stores[0], stageArn);
+    const body = bodyOf('stage-update.participant-publish-error', {
+      stageArn,
+      sessionId,
+      participantId: alice,
+    });
+    sqs.send(queueUrl, body);
+    sqs.send(queueUrl, body);
+    await Promise.all([a.consumer.pollOnce(), b.consumer.pollOnce()]);
+    await a.sender.drain();
+    await b.sender.drain();
+    const outcomes = [...a.outcomes, ...b.outcomes]
+      .map((o) => (o.kind === 'ignored' ? o.reason : o.kind))
+      .sort();
+    assert.deepEqual(outcomes, ['alerted', 'duplicate']);
+    assert.equal(sqs.depth(queueUrl), 0);
+    assert.equal(alertPosts().length, 1);
+    await a.close();
+    await b.close();
+    await close();
+  });
+});
