@@ -216,6 +216,8 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     metrics,
     access: config.access,
     turns,
+    // On the leader the update goes out at once; another replica's leader sends it after its next cycle.
+    onAlertQueued: () => sender?.kick(),
   });
   registerAppHome(slack.app, { watches, logger, access: config.access });
   slack.app.error(async (error) => {

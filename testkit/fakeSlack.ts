@@ -290,6 +290,20 @@ export function slackAnswer(
     case 'conversations.open':
       // The bot's DM with one user: one stable ID per user, as in Slack.
       return { ok: true, channel: { id: dmChannelOf(String(body.users)) } };
+    case 'chat.getPermalink': {
+      // Slack's documented answer: the message's link in the workspace's domain (auth.test's url),
+      // "p" and the ts without its dot; channel and message_ts are required arguments.
+      const channel = body.channel;
+      const messageTs = body.message_ts;
+      if (typeof channel !== 'string' || typeof messageTs !== 'string' || !/^\d+\.\d+$/.test(messageTs)) {
+        return { ok: false, error: 'invalid_arguments' };
+      }
+      return {
+        ok: true,
+        channel,
+        permalink: `https://example.slack.com/archives/${channel}/p${messageTs.replace('.', '')}`,
+      };
+    }
     default:
       return { ok: true };
   }

@@ -21,7 +21,7 @@ import { type ReadTiming, readUrgency } from './readOrder.ts';
 /** The repositories the poller reads and writes: what to poll, how far it read, what it found. */
 export type PollerStore = Pick<WatchRepository, 'listWatches' | 'recordPoll'> &
   CursorRepository &
-  Pick<AlertRepository, 'recordDetections'>;
+  Pick<AlertRepository, 'recordDetections' | 'applyAlertTransitions'>;
 
 export interface PollerOptions {
   ivs: IvsGateway;
@@ -247,6 +247,15 @@ export class Poller {
 
     const reports: StageCycleReport[] = [];
     for (const w of work) reports.push(await this.#record(w, now, timing));
+    // From what is stored, no IVS call: groups quiet for the grouping window, sessions that ended.
+    const transitions = await this.#options.store.applyAlertTransitions({
+      now,
+      quietAfterMs: this.#options.policy.burstWindowMs,
+    });
+    if (transitions.quiet > 0 || transitions.sessionEnded > 0) {
+      this.#options.logger.debug({ ...transitions }, 'alert groups went quiet or their session ended');
+      this.#options.onDetections?.();
+    }
     return reports;
   }
 

@@ -179,6 +179,24 @@ export class WatchService {
     return { ok: true, group, mute };
   }
 
+  /**
+   * Says `userId` is on the alert (null: nobody is any more). The alert's message is updated through
+   * the outbox, by whichever replica sends, like any other change of the group.
+   */
+  async acknowledge(
+    groupId: number,
+    userId: string | null,
+  ): Promise<{ ok: true; group: AlertGroup } | { ok: false; problem: string }> {
+    const now = this.#now();
+    const group = await this.#store.acknowledgeGroup(
+      groupId,
+      userId === null ? null : { by: userId, at: now },
+      now,
+    );
+    if (!group) return { ok: false, problem: 'This alert is no longer known to the bot.' };
+    return { ok: true, group };
+  }
+
   async unmute(groupId: number): Promise<MuteOutcome> {
     const group = await this.#store.getGroup(groupId);
     if (!group) return { ok: false, problem: 'This alert is no longer known to the bot.' };

@@ -155,8 +155,8 @@ export interface AlertGroup {
   readonly createdAt: Date;
   /** The facts of the event that opened the group, for alerts from EventBridge (see DetectedEvent.facts). */
   readonly facts?: readonly EventFact[];
-  // The group's life after it fired (issue 16). Optional so that data built before it still reads;
-  // the stores always fill them (null = not so).
+  // The group's life after it fired (issue 16). Absent or null = not so; the stores leave out what is
+  // not set, so a group that never changed reads as it did before.
   /** Someone said they are on it: their updates add no more thread replies. */
   readonly acknowledged?: Acknowledgement | null;
   /** When the bot found no new event for the grouping window: the group is closed, its message says so. */

@@ -30,6 +30,11 @@ export class AllowedChannelsPoster implements SlackPoster {
     if (!channelAllowed(this.#policy, channel)) return Promise.resolve(refused());
     return this.#inner.update(channel, ts, message);
   }
+
+  permalink(channel: string, ts: string): Promise<string | undefined> {
+    if (!channelAllowed(this.#policy, channel)) return Promise.resolve(undefined);
+    return this.#inner.permalink?.(channel, ts) ?? Promise.resolve(undefined);
+  }
 }
 
 function refused(): PostResult {

@@ -7,20 +7,48 @@ import { renderAlertGroup, renderAlertReply, renderStageNotice } from './views/a
 import { renderWatchStarted } from './views/noticeView.ts';
 import { describePostFailure } from './views/postFailureText.ts';
 
+/** Permalinks kept in memory at most; a cleared one is asked for again. */
+const MAX_PERMALINKS = 1_000;
+
 /** The alerts' Messenger in Slack: renders with the alert views and posts through a SlackPoster. */
 export class SlackMessenger implements Messenger {
   readonly #poster: SlackPoster;
+  /** Links to earlier bursts' messages, asked of Slack once per message (a link never changes). */
+  readonly #permalinks = new Map<string, string>();
 
   constructor(poster: SlackPoster) {
     this.#poster = poster;
   }
 
-  postAlert(group: AlertGroup, mute: Mute | undefined, now: Date): Promise<PostResult> {
-    return this.#poster.post(group.channelId, renderAlertGroup(group, mute, now));
+  async postAlert(group: AlertGroup, mute: Mute | undefined, now: Date): Promise<PostResult> {
+    // The group's first message: it pages the watch's mention (renderAlertGroup checks its form).
+    const options = { first: true, ...(await this.#previousLink(group)) };
+    return this.#poster.post(group.channelId, renderAlertGroup(group, mute, now, options));
   }
 
-  updateAlert(group: AlertGroup, messageTs: string, mute: Mute | undefined, now: Date): Promise<PostResult> {
-    return this.#poster.update(group.channelId, messageTs, renderAlertGroup(group, mute, now));
+  async updateAlert(
+    group: AlertGroup,
+    messageTs: string,
+    mute: Mute | undefined,
+    now: Date,
+  ): Promise<PostResult> {
+    const options = await this.#previousLink(group);
+    return this.#poster.update(group.channelId, messageTs, renderAlertGroup(group, mute, now, options));
+  }
+
+  /** The permalink of the previous burst's message, when the group is a new burst of one that was posted. */
+  async #previousLink(group: AlertGroup): Promise<{ previousPermalink?: string }> {
+    const ts = group.previous?.messageTs;
+    if (!ts || !this.#poster.permalink) return {};
+    const key = `${group.channelId}|${ts}`;
+    let link = this.#permalinks.get(key);
+    if (link === undefined) {
+      link = await this.#poster.permalink(group.channelId, ts);
+      if (link === undefined) return {};
+      if (this.#permalinks.size >= MAX_PERMALINKS) this.#permalinks.clear();
+      this.#permalinks.set(key, link);
+    }
+    return { previousPermalink: link };
   }
 
   postAlertReply(group: AlertGroup, reply: ReplyPayload, threadTs: string): Promise<PostResult> {

@@ -6,6 +6,8 @@ import type { SlackMessage } from './views/blocks.ts';
 export interface SlackPoster {
   post(channel: string, message: SlackMessage, options?: { threadTs?: string }): Promise<PostResult>;
   update(channel: string, ts: string, message: SlackMessage): Promise<PostResult>;
+  /** The link to a message the bot posted (chat.getPermalink); undefined when Slack gives none. */
+  permalink?(channel: string, ts: string): Promise<string | undefined>;
 }
 
 // Error codes from Slack's documentation of chat.postMessage and chat.update, and the errors it
@@ -180,6 +182,17 @@ export class WebClientSlackPoster implements SlackPoster {
       });
     } catch (error) {
       return this.#fail(error);
+    }
+  }
+
+  async permalink(channel: string, ts: string): Promise<string | undefined> {
+    try {
+      const answer = await this.#client.chat.getPermalink({ channel, message_ts: ts });
+      return typeof answer.permalink === 'string' ? answer.permalink : undefined;
+    } catch (error) {
+      // A message that can no longer be linked (deleted, channel gone) is named without a link.
+      this.#hooks.onFailure?.(toPostFailure(error));
+      return undefined;
     }
   }
 

@@ -1,4 +1,4 @@
-import type { AlertGroup, DetectedEvent, GroupingPolicy, Watch } from '../domain/model.ts';
+import type { Acknowledgement, AlertGroup, DetectedEvent, GroupingPolicy, Watch } from '../domain/model.ts';
 
 export interface DetectionInput {
   readonly stageArn: string;
@@ -28,4 +28,26 @@ export interface AlertRepository {
   setGroupMessage(groupId: number, messageTs: string): Promise<void>;
   /** Detected events of (stage, session, code) that happened at or after `since`: repeats of an event kind. */
   countDetected(stageArn: string, sessionId: string, code: string, since: Date): Promise<number>;
+  /**
+   * Records who is on the group (null: nobody any more) and, when that changed, queues one update of
+   * its message in the same transaction, so whichever replica sends shows it. The same person again
+   * keeps the time they took it. Returns the group as it is now; undefined when it is not known.
+   */
+  acknowledgeGroup(
+    groupId: number,
+    acknowledgement: Acknowledgement | null,
+    now: Date,
+  ): Promise<AlertGroup | undefined>;
+  /**
+   * The transitions found from stored data alone, in one transaction, each queuing one update of the
+   * group's message (deduplicated with a pending one): a firing group whose session the cursors
+   * record as ended says so; a group with no event for `quietAfterMs` goes quiet (and takes no more).
+   */
+  applyAlertTransitions(input: { now: Date; quietAfterMs: number }): Promise<AlertTransitions>;
+}
+
+/** How many groups each transition of applyAlertTransitions touched. */
+export interface AlertTransitions {
+  readonly quiet: number;
+  readonly sessionEnded: number;
 }

@@ -40,7 +40,11 @@ export interface WatchRow {
   codes: string[] | null;
   created_by: string;
   created_at: DbNumber;
+  mention: string | null;
 }
+
+/** The columns of watch that WatchRow holds, in the order both stores select them. */
+export const WATCH_COLUMNS = 'stage_arn, channel_id, codes, created_by, created_at, mention';
 
 export interface StageHealthRow {
   stage_arn: string;
@@ -89,7 +93,8 @@ export const PARTICIPANT_CURSOR_COLUMNS =
 
 /** The columns of alert_group that AlertGroupRow holds, in the order both stores select them. */
 export const GROUP_COLUMNS =
-  'id, stage_arn, session_id, code, channel_id, first_seen, last_seen, event_count, participant_count, sample, message_ts, replies_queued, created_at, facts';
+  'id, stage_arn, session_id, code, channel_id, first_seen, last_seen, event_count, participant_count, sample, message_ts, replies_queued, created_at, facts, ' +
+  'mention, acknowledged_by, acknowledged_at, quiet_at, session_ended_at, previous_group_id, previous_message_ts, previous_last_seen';
 
 export interface AlertGroupRow {
   id: DbNumber;
@@ -106,6 +111,15 @@ export interface AlertGroupRow {
   replies_queued: DbNumber;
   created_at: DbNumber;
   facts: EventFact[] | null;
+  // Its life after it fired (issue 16).
+  mention: string | null;
+  acknowledged_by: string | null;
+  acknowledged_at: DbNumber | null;
+  quiet_at: DbNumber | null;
+  session_ended_at: DbNumber | null;
+  previous_group_id: DbNumber | null;
+  previous_message_ts: string | null;
+  previous_last_seen: DbNumber | null;
 }
 
 export interface OutboxRow {
@@ -150,6 +164,7 @@ export function toWatch(row: WatchRow): Watch {
     codes: row.codes,
     createdBy: row.created_by,
     createdAt: new Date(Number(row.created_at)),
+    ...(row.mention === null ? {} : { mention: row.mention }),
   };
 }
 
@@ -218,6 +233,22 @@ export function toAlertGroup(row: AlertGroupRow): AlertGroup {
     repliesQueued: Number(row.replies_queued),
     createdAt: new Date(Number(row.created_at)),
     ...(row.facts && row.facts.length > 0 ? { facts: row.facts } : {}),
+    // Lifecycle fields only when set (absent = not so), so a group that never changed reads as before.
+    ...(row.mention === null ? {} : { mention: row.mention }),
+    ...(row.acknowledged_by === null || row.acknowledged_at === null
+      ? {}
+      : { acknowledged: { by: row.acknowledged_by, at: new Date(Number(row.acknowledged_at)) } }),
+    ...(row.quiet_at === null ? {} : { quietAt: new Date(Number(row.quiet_at)) }),
+    ...(row.session_ended_at === null ? {} : { sessionEndedAt: new Date(Number(row.session_ended_at)) }),
+    ...(row.previous_group_id === null || row.previous_last_seen === null
+      ? {}
+      : {
+          previous: {
+            groupId: Number(row.previous_group_id),
+            messageTs: row.previous_message_ts,
+            lastSeen: new Date(Number(row.previous_last_seen)),
+          },
+        }),
   };
 }
 

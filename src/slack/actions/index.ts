@@ -18,6 +18,7 @@ import type { SlackPoster } from '../SlackPoster.ts';
 import type { TimelineDelivery } from '../TimelineDelivery.ts';
 import type { SlackMessage } from '../views/blocks.ts';
 import { renderNotice } from '../views/noticeView.ts';
+import { runAcknowledgeAction } from './acknowledgeActions.ts';
 import { runDisconnectAction } from './disconnectAction.ts';
 import { runMuteAction, runUnmuteAction } from './muteActions.ts';
 import { runOpenAction } from './openActions.ts';
@@ -37,6 +38,8 @@ export interface ActionDeps {
   access: AccessPolicy;
   /** Answers wait for a turn, so that the acks of requests already received go first. */
   turns?: Turns;
+  /** An alert change was queued in the outbox (Acknowledge): the sender may send it now. */
+  onAlertQueued?: () => void;
 }
 
 export type ActionId = (typeof ACTION)[keyof typeof ACTION];
@@ -136,6 +139,16 @@ export function registerActions(app: App, deps: ActionDeps): void {
       const now = deps.now?.() ?? new Date();
       const result = await runMuteAction(input.value, input.userId, deps.watches, now, hours);
       await replyResult(result, args);
+    });
+  }
+  for (const [actionId, acknowledge] of [
+    [ACTION.acknowledgeAlert, true],
+    [ACTION.unacknowledgeAlert, false],
+  ] as const) {
+    on(actionId, async (input, args) => {
+      const notice = await runAcknowledgeAction(input.value, input.userId, acknowledge, deps.watches);
+      deps.onAlertQueued?.();
+      await replyVia(args.respond, deps.logger)(notice);
     });
   }
   on(ACTION.unmuteAlert, async (input, args) => {

@@ -40,7 +40,8 @@ export class PostgresPlanStatements implements PlanStatements {
 
   async openGroups(stageArn: string, seenSince: Date): Promise<AlertGroup[]> {
     const { rows } = await this.#sql<AlertGroupRow>(
-      `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE stage_arn = $1 AND last_seen >= $2`,
+      // A quiet group is closed: the same error later opens a new group.
+      `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE stage_arn = $1 AND last_seen >= $2 AND quiet_at IS NULL`,
       [stageArn, seenSince.getTime()],
     );
     return rows.map(toAlertGroup);
@@ -48,8 +49,15 @@ export class PostgresPlanStatements implements PlanStatements {
 
   async createGroup(spec: NewGroupSpec, at: Date): Promise<number> {
     const created = await this.#sql<{ id: Int8 }>(
-      `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at, facts)
-       VALUES ($1, $2, $3, $4, $5, $5, $5, $6) RETURNING id`,
+      // The same error fired before in this session and channel: the new burst links to it.
+      `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at, facts,
+         mention, previous_group_id, previous_message_ts, previous_last_seen)
+       SELECT $1, $2, $3, $4, $5, $5, $5, $6::jsonb, $7, p.id, p.message_ts, p.last_seen
+       FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+         SELECT id, message_ts, last_seen FROM alert_group
+         WHERE stage_arn = $1 AND session_id = $2 AND code = $3 AND channel_id = $4
+         ORDER BY id DESC LIMIT 1) AS p ON true
+       RETURNING id`,
       [
         spec.stageArn,
         spec.sessionId,
@@ -57,6 +65,7 @@ export class PostgresPlanStatements implements PlanStatements {
         spec.channelId,
         at.getTime(),
         spec.facts ? JSON.stringify(spec.facts) : null,
+        spec.mention,
       ],
     );
     return Number(created.rows[0]?.id);

@@ -1,6 +1,7 @@
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import pg from 'pg';
 import type {
+  Acknowledgement,
   AlertGroup,
   EventQueueStatus,
   FailureScope,
@@ -13,6 +14,7 @@ import type {
   UndeliveredMessages,
   Watch,
 } from '../../domain/model.ts';
+import type { AlertTransitions } from '../AlertRepository.ts';
 import { applyDetections, applyPollReport, NO_DETECTIONS, runAwaiting } from '../applyPlans.ts';
 import {
   type AlertGroupRow,
@@ -38,6 +40,7 @@ import {
   toUndelivered,
   toWatch,
   type UndeliveredRow,
+  WATCH_COLUMNS,
   type WatchRow,
 } from '../rows.ts';
 import type {
@@ -314,9 +317,11 @@ export class PostgresStore implements Store {
   async saveWatch(watch: Watch): Promise<'created' | 'updated'> {
     // xmax is 0 only in a row version this statement inserted, so one statement tells created from updated.
     const { rows } = await this.#query<{ created: boolean }>(
-      `INSERT INTO watch (stage_arn, channel_id, codes, created_by, created_at) VALUES ($1, $2, $3::jsonb, $4, $5)
+      `INSERT INTO watch (stage_arn, channel_id, codes, created_by, created_at, mention)
+       VALUES ($1, $2, $3::jsonb, $4, $5, $6)
        ON CONFLICT (stage_arn, channel_id) DO UPDATE SET
-         codes = excluded.codes, created_by = excluded.created_by, created_at = excluded.created_at
+         codes = excluded.codes, created_by = excluded.created_by, created_at = excluded.created_at,
+         mention = excluded.mention
        RETURNING (xmax = 0) AS created`,
       [
         watch.stageArn,
@@ -324,6 +329,7 @@ export class PostgresStore implements Store {
         watch.codes === null ? null : JSON.stringify(watch.codes),
         watch.createdBy,
         watch.createdAt.getTime(),
+        watch.mention ?? null,
       ],
     );
     return rows[0]?.created ? 'created' : 'updated';
@@ -347,7 +353,7 @@ export class PostgresStore implements Store {
 
   async listWatches(): Promise<Watch[]> {
     const { rows } = await this.#query<WatchRow>(
-      'SELECT stage_arn, channel_id, codes, created_by, created_at FROM watch ORDER BY stage_arn, channel_id',
+      `SELECT ${WATCH_COLUMNS} FROM watch ORDER BY stage_arn, channel_id`,
     );
     return rows.map(toWatch);
   }
@@ -519,6 +525,59 @@ export class PostgresStore implements Store {
       [limit],
     );
     return rows.map(toAlertGroup);
+  }
+
+  async acknowledgeGroup(
+    groupId: number,
+    acknowledgement: Acknowledgement | null,
+    now: Date,
+  ): Promise<AlertGroup | undefined> {
+    return this.#transaction(async (sql) => {
+      const changed =
+        acknowledgement === null
+          ? await sql(
+              `UPDATE alert_group SET acknowledged_by = NULL, acknowledged_at = NULL
+               WHERE id = $1 AND acknowledged_by IS NOT NULL`,
+              [groupId],
+            )
+          : // The same person clicking again keeps the time they took it.
+            await sql(
+              `UPDATE alert_group SET acknowledged_by = $2, acknowledged_at = $3
+               WHERE id = $1 AND acknowledged_by IS DISTINCT FROM $2`,
+              [groupId, acknowledgement.by, acknowledgement.at.getTime()],
+            );
+      const { rows } = await sql<AlertGroupRow>(`SELECT ${GROUP_COLUMNS} FROM alert_group WHERE id = $1`, [
+        groupId,
+      ]);
+      const row = rows[0];
+      if (!row) return undefined;
+      const group = toAlertGroup(row);
+      if ((changed.rowCount ?? 0) > 0) await queueGroupUpdate(sql, group.id, group.channelId, now);
+      return group;
+    });
+  }
+
+  async applyAlertTransitions(input: { now: Date; quietAfterMs: number }): Promise<AlertTransitions> {
+    const now = input.now.getTime();
+    return this.#transaction(async (sql) => {
+      // Sessions the poller recorded as ended: their firing groups say so.
+      const ended = await sql<{ id: Int8; channel_id: string }>(
+        `UPDATE alert_group AS g SET session_ended_at = s.end_time
+         FROM session_cursor AS s
+         WHERE s.stage_arn = g.stage_arn AND s.session_id = g.session_id AND s.end_time IS NOT NULL
+           AND g.quiet_at IS NULL AND g.session_ended_at IS NULL
+         RETURNING g.id, g.channel_id`,
+      );
+      const quiet = await sql<{ id: Int8; channel_id: string }>(
+        `UPDATE alert_group SET quiet_at = $1 WHERE quiet_at IS NULL AND last_seen < $2
+         RETURNING id, channel_id`,
+        [now, now - input.quietAfterMs],
+      );
+      for (const row of [...ended.rows, ...quiet.rows]) {
+        await queueGroupUpdate(sql, Number(row.id), row.channel_id, input.now);
+      }
+      return { quiet: quiet.rows.length, sessionEnded: ended.rows.length };
+    });
   }
 
   async setGroupMessage(groupId: number, messageTs: string): Promise<void> {
@@ -991,4 +1050,14 @@ function decodeUrlPart(part: string): string {
   } catch {
     return part;
   }
+}
+
+/**
+ * Queues an update of the group's message unless one is already waiting: an update re-renders the
+ * group as it is when sent, so one pending update covers any number of changes.
+ */
+async function queueGroupUpdate(sql: Sql, groupId: number, channelId: string, at: Date): Promise<void> {
+  const plans = new PostgresPlanStatements(sql);
+  if (await plans.hasPendingUpdate(groupId)) return;
+  await plans.queueMessage({ kind: 'update', channelId, groupId, payload: 'null', at });
 }

@@ -184,4 +184,26 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
       CREATE INDEX detected_event_kind ON detected_event (stage_arn, session_id, code, event_time);
     `,
   },
+  {
+    // Alert lifecycle (issue 16): who a watch pages (mention, copied to each new group), who is on an
+    // alert, when it went quiet or its session ended, and the earlier burst a new group links to.
+    version: 6,
+    sql: `
+      ALTER TABLE watch ADD COLUMN mention TEXT;
+      ALTER TABLE alert_group
+        ADD COLUMN mention TEXT,
+        ADD COLUMN acknowledged_by TEXT,
+        ADD COLUMN acknowledged_at BIGINT,
+        ADD COLUMN quiet_at BIGINT,
+        ADD COLUMN session_ended_at BIGINT,
+        ADD COLUMN previous_group_id BIGINT,
+        ADD COLUMN previous_message_ts TEXT,
+        ADD COLUMN previous_last_seen BIGINT;
+      -- Groups older than the longest window (a day) are closed as they are, without a message update:
+      -- an upgrade must not edit a month of old alerts. Younger ones get their quiet update as usual.
+      UPDATE alert_group SET quiet_at = last_seen WHERE last_seen < (extract(epoch FROM now()) * 1000)::bigint - 86400000;
+      CREATE INDEX alert_group_firing ON alert_group (last_seen) WHERE quiet_at IS NULL;
+      CREATE INDEX alert_group_burst ON alert_group (stage_arn, session_id, code, channel_id, id);
+    `,
+  },
 ];

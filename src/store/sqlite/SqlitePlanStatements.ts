@@ -46,7 +46,8 @@ export class SqlitePlanStatements implements PlanStatements {
   openGroups(stageArn: string, seenSince: Date): AlertGroup[] {
     return this.#db
       .all<AlertGroupTextRow>(
-        `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE stage_arn = ? AND last_seen >= ?`,
+        // A quiet group is closed: the same error later opens a new group.
+        `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE stage_arn = ? AND last_seen >= ? AND quiet_at IS NULL`,
         stageArn,
         seenSince.getTime(),
       )
@@ -54,9 +55,19 @@ export class SqlitePlanStatements implements PlanStatements {
   }
 
   createGroup(spec: NewGroupSpec, at: Date): number {
+    // The same error fired before in this session and channel: the new burst links to it.
+    const previous = this.#db.get<{ id: DbNumber; message_ts: string | null; last_seen: DbNumber }>(
+      `SELECT id, message_ts, last_seen FROM alert_group
+       WHERE stage_arn = ? AND session_id = ? AND code = ? AND channel_id = ? ORDER BY id DESC LIMIT 1`,
+      spec.stageArn,
+      spec.sessionId,
+      spec.code,
+      spec.channelId,
+    );
     return this.#db.run(
-      `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at, facts)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at, facts,
+         mention, previous_group_id, previous_message_ts, previous_last_seen)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       spec.stageArn,
       spec.sessionId,
       spec.code,
@@ -65,6 +76,10 @@ export class SqlitePlanStatements implements PlanStatements {
       at.getTime(),
       at.getTime(),
       spec.facts ? JSON.stringify(spec.facts) : null,
+      spec.mention,
+      previous ? Number(previous.id) : null,
+      previous?.message_ts ?? null,
+      previous ? Number(previous.last_seen) : null,
     ).lastInsertRowid;
   }
 

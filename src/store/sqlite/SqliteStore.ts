@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type {
+  Acknowledgement,
   AlertGroup,
   EventQueueStatus,
   FailureScope,
@@ -14,6 +15,7 @@ import type {
   UndeliveredMessages,
   Watch,
 } from '../../domain/model.ts';
+import type { AlertTransitions } from '../AlertRepository.ts';
 import { applyDetections, applyPollReport, runNow } from '../applyPlans.ts';
 import {
   type DbNumber,
@@ -37,6 +39,7 @@ import {
   toUndelivered,
   toWatch,
   type UndeliveredRow,
+  WATCH_COLUMNS,
 } from '../rows.ts';
 import type {
   DetectionInput,
@@ -173,14 +176,16 @@ export class SqliteStore implements Store {
         watch.channelId,
       );
       this.#sqlite.run(
-        `INSERT INTO watch (stage_arn, channel_id, codes, created_by, created_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO watch (stage_arn, channel_id, codes, created_by, created_at, mention) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (stage_arn, channel_id) DO UPDATE SET
-           codes = excluded.codes, created_by = excluded.created_by, created_at = excluded.created_at`,
+           codes = excluded.codes, created_by = excluded.created_by, created_at = excluded.created_at,
+           mention = excluded.mention`,
         watch.stageArn,
         watch.channelId,
         watch.codes === null ? null : JSON.stringify(watch.codes),
         watch.createdBy,
         watch.createdAt.getTime(),
+        watch.mention ?? null,
       );
       return existing ? 'updated' : 'created';
     });
@@ -226,9 +231,7 @@ export class SqliteStore implements Store {
 
   async listWatches(): Promise<Watch[]> {
     return this.#sqlite
-      .all<WatchTextRow>(
-        'SELECT stage_arn, channel_id, codes, created_by, created_at FROM watch ORDER BY stage_arn, channel_id',
-      )
+      .all<WatchTextRow>(`SELECT ${WATCH_COLUMNS} FROM watch ORDER BY stage_arn, channel_id`)
       .map((row) => toWatch(parseJsonWatch(row)));
   }
 
@@ -383,6 +386,74 @@ export class SqliteStore implements Store {
         limit,
       )
       .map((row) => toAlertGroup(parseJsonGroup(row)));
+  }
+
+  async acknowledgeGroup(
+    groupId: number,
+    acknowledgement: Acknowledgement | null,
+    now: Date,
+  ): Promise<AlertGroup | undefined> {
+    return this.#sqlite.transaction(() => {
+      const changed =
+        acknowledgement === null
+          ? this.#sqlite.run(
+              `UPDATE alert_group SET acknowledged_by = NULL, acknowledged_at = NULL
+               WHERE id = ? AND acknowledged_by IS NOT NULL`,
+              groupId,
+            )
+          : // The same person clicking again keeps the time they took it.
+            this.#sqlite.run(
+              `UPDATE alert_group SET acknowledged_by = ?, acknowledged_at = ?
+               WHERE id = ? AND acknowledged_by IS NOT ?`,
+              acknowledgement.by,
+              acknowledgement.at.getTime(),
+              groupId,
+              acknowledgement.by,
+            );
+      const row = this.#sqlite.get<AlertGroupTextRow>(
+        `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE id = ?`,
+        groupId,
+      );
+      if (!row) return undefined;
+      const group = toAlertGroup(parseJsonGroup(row));
+      if (changed.changes > 0) this.#queueGroupUpdate(group.id, group.channelId, now);
+      return group;
+    });
+  }
+
+  async applyAlertTransitions(input: { now: Date; quietAfterMs: number }): Promise<AlertTransitions> {
+    const now = input.now.getTime();
+    return this.#sqlite.transaction(() => {
+      // Sessions the poller recorded as ended: their firing groups say so.
+      const ended = this.#sqlite.all<{ id: DbNumber; channel_id: string }>(
+        `UPDATE alert_group SET session_ended_at = (
+           SELECT s.end_time FROM session_cursor s
+           WHERE s.stage_arn = alert_group.stage_arn AND s.session_id = alert_group.session_id)
+         WHERE quiet_at IS NULL AND session_ended_at IS NULL AND EXISTS (
+           SELECT 1 FROM session_cursor s
+           WHERE s.stage_arn = alert_group.stage_arn AND s.session_id = alert_group.session_id
+             AND s.end_time IS NOT NULL)
+         RETURNING id, channel_id`,
+      );
+      const quiet = this.#sqlite.all<{ id: DbNumber; channel_id: string }>(
+        `UPDATE alert_group SET quiet_at = ? WHERE quiet_at IS NULL AND last_seen < ?
+         RETURNING id, channel_id`,
+        now,
+        now - input.quietAfterMs,
+      );
+      for (const row of [...ended, ...quiet])
+        this.#queueGroupUpdate(Number(row.id), row.channel_id, input.now);
+      return { quiet: quiet.length, sessionEnded: ended.length };
+    });
+  }
+
+  /**
+   * Queues an update of the group's message unless one is already waiting: an update re-renders the
+   * group as it is when sent, so one pending update covers any number of changes.
+   */
+  #queueGroupUpdate(groupId: number, channelId: string, at: Date): void {
+    if (this.#plans.hasPendingUpdate(groupId)) return;
+    this.#plans.queueMessage({ kind: 'update', channelId, groupId, payload: 'null', at });
   }
 
   async setGroupMessage(groupId: number, messageTs: string): Promise<void> {

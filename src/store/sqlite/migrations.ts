@@ -181,4 +181,25 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX detected_event_kind ON detected_event (stage_arn, session_id, code, event_time);
     `,
   },
+  {
+    // Alert lifecycle (issue 16): who a watch pages (mention, copied to each new group), who is on an
+    // alert, when it went quiet or its session ended, and the earlier burst a new group links to.
+    version: 7,
+    sql: `
+      ALTER TABLE watch ADD COLUMN mention TEXT;
+      ALTER TABLE alert_group ADD COLUMN mention TEXT;
+      ALTER TABLE alert_group ADD COLUMN acknowledged_by TEXT;
+      ALTER TABLE alert_group ADD COLUMN acknowledged_at INTEGER;
+      ALTER TABLE alert_group ADD COLUMN quiet_at INTEGER;
+      ALTER TABLE alert_group ADD COLUMN session_ended_at INTEGER;
+      ALTER TABLE alert_group ADD COLUMN previous_group_id INTEGER;
+      ALTER TABLE alert_group ADD COLUMN previous_message_ts TEXT;
+      ALTER TABLE alert_group ADD COLUMN previous_last_seen INTEGER;
+      -- Groups older than the longest window (a day) are closed as they are, without a message update:
+      -- an upgrade must not edit a month of old alerts. Younger ones get their quiet update as usual.
+      UPDATE alert_group SET quiet_at = last_seen WHERE last_seen < CAST(strftime('%s', 'now') AS INTEGER) * 1000 - 86400000;
+      CREATE INDEX alert_group_firing ON alert_group (last_seen) WHERE quiet_at IS NULL;
+      CREATE INDEX alert_group_burst ON alert_group (stage_arn, session_id, code, channel_id, id);
+    `,
+  },
 ];
