@@ -109,7 +109,9 @@ async function cycle(p: Pipeline): Promise<void> {
 
 /** Messages Slack accepted in the alert channel. */
 const posts = () => slack.callsTo('chat.postMessage').filter((c) => c.ok && c.body.channel === CHANNEL);
-const isAlert = (c: { body: Record<string, unknown> }) => JSON.stringify(c.body.blocks).includes('🚨');
+/** An alert message, firing (🚨) or already quiet (✅) when it is sent late. */
+const isAlert = (c: { body: Record<string, unknown> }) =>
+  /"(🚨|✅) [^"]* on stage /.test(JSON.stringify(c.body.blocks));
 const alertPosts = () => posts().filter((c) => c.body.thread_ts === undefined && isAlert(c));
 const replies = () => posts().filter((c) => c.body.thread_ts !== undefined);
 const updates = () => slack.callsTo('chat.update').filter((c) => c.ok);

@@ -166,6 +166,121 @@ export function storeContract(
       });
     });
 
+    describe('alert lifecycle (issue 16)', () => {
+      const updatesOf = async (groupId: number) =>
+        (await pending(store)).filter((item) => item.kind === 'update' && item.groupId === groupId);
+      const firstGroup = async () => {
+        const [group] = await store.latestGroups(1);
+        assert.ok(group);
+        return group;
+      };
+
+      test('a watch keeps its mention; a watch without one reads as before', async () => {
+        await store.saveWatch({ ...watchOf('C0A'), mention: '<!subteam^S0VIDEO12>' });
+        await store.saveWatch(watchOf('C0B'));
+        assert.deepEqual(await store.listWatches(), [
+          { ...watchOf('C0A'), mention: '<!subteam^S0VIDEO12>' },
+          watchOf('C0B'),
+        ]);
+        await store.saveWatch({ ...watchOf('C0A'), mention: null });
+        assert.equal((await store.listWatches())[0]?.mention, undefined, 'replaced: nobody paged');
+      });
+
+      test('a new group carries its watch’s mention', async () => {
+        await store.recordDetections(
+          detection([errorEvent('p-1', 0)], [{ ...watchOf('C0A'), mention: '<!here>' }], 1_000),
+        );
+        assert.equal((await firstGroup()).mention, '<!here>');
+      });
+
+      test('acknowledge: recorded once with one update queued; the same person again keeps the time; undo clears it', async () => {
+        await store.recordDetections(detection([errorEvent('p-1', 0)], [watchOf('C0A')], 1_000));
+        const { id } = await firstGroup();
+        assert.equal(
+          await store.acknowledgeGroup(id + 1000, { by: 'U0ALICE', at: at(2_000) }, at(2_000)),
+          undefined,
+        );
+
+        const taken = await store.acknowledgeGroup(id, { by: 'U0ALICE', at: at(2_000) }, at(2_000));
+        assert.deepEqual(taken?.acknowledged, { by: 'U0ALICE', at: at(2_000) });
+        assert.equal((await updatesOf(id)).length, 1);
+        const again = await store.acknowledgeGroup(id, { by: 'U0ALICE', at: at(9_000) }, at(9_000));
+        assert.deepEqual(again?.acknowledged, { by: 'U0ALICE', at: at(2_000) }, 'kept the time she took it');
+        assert.equal((await updatesOf(id)).length, 1, 'nothing changed, nothing queued');
+        const other = await store.acknowledgeGroup(id, { by: 'U0BOB', at: at(10_000) }, at(10_000));
+        assert.deepEqual(other?.acknowledged, { by: 'U0BOB', at: at(10_000) });
+        assert.equal((await updatesOf(id)).length, 1, 'one pending update covers both changes');
+        assert.deepEqual((await store.getGroup(id))?.acknowledged, { by: 'U0BOB', at: at(10_000) });
+
+        const undone = await store.acknowledgeGroup(id, null, at(11_000));
+        assert.equal(undone?.acknowledged, undefined);
+        assert.equal((await store.getGroup(id))?.acknowledged, undefined);
+      });
+
+      test('quiet: after the window without events, once, with one update; it then takes no more events', async () => {
+        await store.recordDetections(detection([errorEvent('p-1', 0)], [watchOf('C0A')], 1_000));
+        const { id } = await firstGroup();
+        const window = POLICY.burstWindowMs;
+        assert.deepEqual(await store.applyAlertTransitions({ now: at(window), quietAfterMs: window }), {
+          quiet: 0,
+          sessionEnded: 0,
+        });
+        assert.equal((await store.getGroup(id))?.quietAt, undefined, 'not before the window has passed');
+        assert.deepEqual(await store.applyAlertTransitions({ now: at(window + 1), quietAfterMs: window }), {
+          quiet: 1,
+          sessionEnded: 0,
+        });
+        assert.deepEqual((await store.getGroup(id))?.quietAt, at(window + 1));
+        assert.equal((await updatesOf(id)).length, 1);
+        assert.deepEqual(await store.applyAlertTransitions({ now: at(window + 2), quietAfterMs: window }), {
+          quiet: 0,
+          sessionEnded: 0,
+        });
+
+        // A few seconds later the same error fires again: a new group, linked to the quiet one.
+        await store.setGroupMessage(id, '1700000000.000100');
+        const later = window + 5_000;
+        await store.recordDetections(detection([errorEvent('p-2', later - 1_000)], [watchOf('C0A')], later));
+        const groups = await store.latestGroups(5);
+        assert.equal(groups.length, 2);
+        const fresh = groups.find((g) => g.id !== id);
+        assert.deepEqual(fresh?.previous, { groupId: id, messageTs: '1700000000.000100', lastSeen: at(0) });
+        assert.equal((await store.getGroup(id))?.eventCount, 1, 'the quiet group took nothing');
+      });
+
+      test('session ended: the firing groups of a session the cursors record as ended say so, once', async () => {
+        await store.recordDetections(
+          detection(
+            [errorEvent('p-1', 0), errorEvent('p-2', 0, { sessionId: 'st-session-2' })],
+            [watchOf('C0A')],
+            1_000,
+          ),
+        );
+        await store.saveCursors(
+          STAGE,
+          [
+            {
+              stageArn: STAGE,
+              sessionId: 'st-session-1',
+              startTime: at(0),
+              endTime: at(60_000),
+              finished: false,
+            },
+            { stageArn: STAGE, sessionId: 'st-session-2', startTime: at(0), endTime: null, finished: false },
+          ],
+          [],
+        );
+        const now = { now: at(61_000), quietAfterMs: POLICY.burstWindowMs };
+        assert.deepEqual(await store.applyAlertTransitions(now), { quiet: 0, sessionEnded: 1 });
+        const groups = await store.latestGroups(5);
+        const ended = groups.find((g) => g.sessionId === 'st-session-1');
+        assert.deepEqual(ended?.sessionEndedAt, at(60_000));
+        assert.equal(groups.find((g) => g.sessionId === 'st-session-2')?.sessionEndedAt, undefined);
+        assert.equal((await updatesOf(ended?.id ?? 0)).length, 1);
+        assert.deepEqual(await store.applyAlertTransitions(now), { quiet: 0, sessionEnded: 0 });
+      });
+    });
+
     describe('mutes', () => {
       test('a mute is in force until its end, can be replaced and removed', async () => {
         const mute = {
