@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { blockKitViolations, slackErrorMessages, type Violation } from './blockKit.ts';
+import { FakeSocketMode } from './fakeSocketMode.ts';
 
 export interface RecordedCall {
   /** Web API method (chat.postMessage) or `response:<name>` for response_url posts. */
@@ -42,6 +43,8 @@ export class FakeSlack {
   readonly #files = new FakeFiles(() => this.url);
   #ts = 1_700_000_000;
   url = '';
+  /** Slack's Socket Mode side, when started with `{ socketMode: true }`: `apps.connections.open` points at it. */
+  socketMode: FakeSocketMode | undefined;
 
   private constructor() {
     this.#server = createServer((req, res) => {
@@ -88,15 +91,18 @@ export class FakeSlack {
           res.writeHead(refused.status, { 'content-type': refused.contentType }).end(refused.answer);
           return;
         }
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify(this.#answer(method, body)));
+        const answer =
+          method === 'apps.connections.open'
+            ? this.#connectionsOpen(req.headers.authorization)
+            : this.#answer(method, body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
       });
     });
   }
 
-  static async start(): Promise<FakeSlack> {
+  static async start(options: { socketMode?: boolean } = {}): Promise<FakeSlack> {
     const fake = new FakeSlack();
+    if (options.socketMode) fake.socketMode = await FakeSocketMode.start();
     await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
     return fake;
@@ -196,7 +202,20 @@ export class FakeSlack {
   async close(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.socketMode?.close();
     if (!this.#refusalsAllowed) assertNoRefusals(this.refusals);
+  }
+
+  /**
+   * apps.connections.open takes an app-level token only (`not_allowed_token_type` otherwise, as
+   * Slack documents) and answers the WebSocket URL; without Socket Mode the app is not enabled for it.
+   */
+  #connectionsOpen(authorization: string | undefined): Record<string, unknown> {
+    const token = /^Bearer (\S+)$/.exec(authorization ?? '')?.[1];
+    if (token === undefined) return { ok: false, error: 'not_authed' };
+    if (!token.startsWith('xapp-')) return { ok: false, error: 'not_allowed_token_type' };
+    if (!this.socketMode) return { ok: false, error: 'not_allowed' };
+    return { ok: true, url: this.socketMode.url };
   }
 
   #answer(method: string, body: Record<string, unknown>): Record<string, unknown> {

@@ -69,6 +69,18 @@ export function createSlackApp(
       logger: boltLogger,
       logLevel: LogLevel.INFO,
     });
+    if (config.slackApiUrl) {
+      // Bolt gives its Socket Mode client no Web API options, so apps.connections.open would go to
+      // slack.com whatever SLACK_API_URL says (GovSlack, a proxy, a fake Slack). Same settings
+      // as the client it replaces (its app-token header, its patient retries), at SLACK_API_URL.
+      const socketClient = receiver.client as unknown as { webClient: webApi.WebClient };
+      socketClient.webClient = new webApi.WebClient('', {
+        logger: boltLogger,
+        headers: { Authorization: `Bearer ${config.slackAppToken}` },
+        retryConfig: { retries: 100, factor: 1.3 },
+        slackApiUrl: ensureTrailingSlash(config.slackApiUrl),
+      });
+    }
     const app = new App({ authorize, receiver, logger: boltLogger, clientOptions, convoStore: false });
     const front = new HttpFront({ routes, logger });
     return {

@@ -2,17 +2,14 @@ import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
 import { after, before, test } from 'node:test';
 import nock from 'nock';
-import { WebSocketServer } from 'ws';
 import { readPayload } from '../../testkit/slackRequests.ts';
 import { startTestBot, type TestBot } from '../support/startTestBot.ts';
 
-// Socket Mode end to end: the bot asks Slack for a WebSocket URL (apps.connections.open, faked with
-// nock), connects to a local WebSocket server speaking Slack's envelope protocol, acks a slash
-// command over the socket and answers through response_url; /healthz is served on PORT meanwhile.
+// Socket Mode end to end: the bot asks Slack for a WebSocket URL (apps.connections.open at
+// SLACK_API_URL, the fake Slack), connects to the fake's socket speaking Slack's envelope protocol,
+// acks a slash command over the socket and answers through response_url; /healthz is served on PORT meanwhile.
 let t: TestBot;
-let wss: WebSocketServer;
 let port: number;
-const received: Record<string, unknown>[] = [];
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -23,19 +20,9 @@ async function freePort(): Promise<number> {
 }
 
 before(async () => {
-  wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-  await new Promise((resolve) => wss.once('listening', resolve));
-  const wsPort = (wss.address() as { port: number }).port;
-  wss.on('connection', (socket) => {
-    socket.on('message', (data) => received.push(JSON.parse(String(data)) as Record<string, unknown>));
-    socket.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0001' } }));
-  });
+  // Nothing may reach slack.com: apps.connections.open must follow SLACK_API_URL.
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
-  nock('https://slack.com')
-    .persist()
-    .post('/api/apps.connections.open')
-    .reply(200, { ok: true, url: `ws://127.0.0.1:${wsPort}/link` });
   port = await freePort();
   t = await startTestBot({
     SLACK_APP_TOKEN: 'xapp-1-test-socket-mode',
@@ -46,9 +33,6 @@ before(async () => {
 
 after(async () => {
   await t.stop();
-  for (const client of wss.clients) client.terminate();
-  await new Promise((resolve) => wss.close(resolve));
-  nock.cleanAll();
   nock.enableNetConnect();
 });
 
@@ -57,17 +41,19 @@ test('a slash command over the socket is acked by envelope and answered through 
     new URLSearchParams(readPayload('slash-command.official-doc-example.txt').trim()),
   );
   const payload = { ...form, command: '/ivs', text: 'help', response_url: t.slack.responseUrl('socket') };
-  const [socket] = [...wss.clients];
-  assert.ok(socket, 'the bot connected');
-  socket.send(
-    JSON.stringify({ envelope_id: 'env-1', type: 'slash_commands', accepts_response_payload: true, payload }),
+  const socketMode = t.slack.socketMode;
+  assert.ok(socketMode, 'the fake Slack speaks Socket Mode');
+  await socketMode.waitForConnection();
+  assert.equal(
+    t.slack.callsTo('apps.connections.open').length,
+    1,
+    'the socket URL came from SLACK_API_URL, with the app-level token',
   );
+  const ack = await socketMode.send('slash_commands', payload);
   const [answer] = await t.slack.waitFor('response:socket', 1, 10_000);
   assert.match(JSON.stringify(answer?.body.blocks), /\/ivs participant/);
-  assert.ok(
-    received.some((message) => message.envelope_id === 'env-1'),
-    'acked over the socket',
-  );
+  assert.ok(typeof ack.envelope_id === 'string', 'acked over the socket');
+  assert.deepEqual(socketMode.protocolErrors, []);
 });
 
 test('GET /healthz answers on PORT in Socket Mode too', async () => {

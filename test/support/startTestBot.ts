@@ -25,7 +25,8 @@ export async function startTestBot(env: Record<string, string> = {}): Promise<Te
   // The AWS SDK reads credentials from the standard chain; fixed test keys keep it off IMDS.
   process.env.AWS_ACCESS_KEY_ID = 'AKIDTESTKEY';
   process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-access-key';
-  const slack = await FakeSlack.start();
+  // Socket Mode connects to the fake Slack's own socket (apps.connections.open at SLACK_API_URL).
+  const slack = await FakeSlack.start({ socketMode: Boolean(env.SLACK_APP_TOKEN) });
   const dir = mkdtempSync(join(tmpdir(), 'ivs-bot-test-'));
   const loaded = loadConfig({
     SLACK_BOT_TOKEN: BOT_TOKEN,
