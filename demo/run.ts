@@ -1,0 +1,139 @@
+// `npm run demo`: the bot in your Slack workspace (Socket Mode) against the IVS simulator, with a
+// demo stage whose participants join, publish, leave and hit errors on a loop. No AWS account:
+// the AWS settings point at the local simulator with fake keys, the store is a temporary SQLite file.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config.ts';
+import { startBot } from '../src/main.ts';
+import { createLogger, type LogLevel } from '../src/platform/logger.ts';
+import { IvsSimulator } from '../testkit/ivsSimulator.ts';
+import { DEMO_REGION, DemoStage } from './DemoStage.ts';
+
+/** How often the demo stage moves on; a loop of the script is eight steps. */
+const STEP_MS = 3_000;
+
+const NEEDED: Record<string, string> = {
+  SLACK_BOT_TOKEN:
+    'the Bot User OAuth Token (xoxb-…): your Slack app → "OAuth & Permissions", after "Install to Workspace"',
+  SLACK_APP_TOKEN:
+    'an app-level token (xapp-…): your Slack app → "Basic Information" → "App-Level Tokens" → "Generate", scope connections:write',
+};
+
+/** The demo's environment: yours for Slack, the simulator's for AWS (whatever AWS settings you have). */
+export function demoEnvironment(
+  env: Record<string, string | undefined>,
+  simulatorUrl: string,
+  storeDir: string,
+): Record<string, string | undefined> {
+  const demo: Record<string, string | undefined> = {
+    ...env,
+    AWS_REGION: DEMO_REGION,
+    IVS_REGIONS: DEMO_REGION,
+    AWS_ACCESS_KEY_ID: 'AKIDDEMONOTREAL',
+    AWS_SECRET_ACCESS_KEY: 'demo-secret-not-real',
+    AWS_ENDPOINT_URL_IVS_REALTIME: simulatorUrl,
+    DATABASE_URL: `sqlite:${join(storeDir, 'demo.db')}`,
+    // Alerts show up within seconds of an error, not a minute.
+    IVS_POLL_SCHEDULE: env.IVS_POLL_SCHEDULE ?? '*/10 * * * * *',
+    LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
+    // Port 0: a free one, so the demo never collides with a bot already running on 3000.
+    PORT: env.PORT ?? '0',
+  };
+  // Nothing of a real AWS setup may reach the demo (or the demo reach AWS).
+  for (const name of [
+    'AWS_SESSION_TOKEN',
+    'AWS_PROFILE',
+    'AWS_ENDPOINT_URL',
+    'IVS_ACCOUNT_ROLES',
+    'IVS_WATCHES',
+  ]) {
+    delete demo[name];
+  }
+  return demo;
+}
+
+async function main(): Promise<void> {
+  const missing = Object.keys(NEEDED).filter((name) => !process.env[name]?.trim());
+  if (missing.length > 0) {
+    process.stderr.write(
+      [
+        'npm run demo needs two Slack tokens, of an app created from manifest.socket-mode.yml (README → "Socket Mode for development"):',
+        ...missing.map((name) => `  - ${name}: missing; it is ${NEEDED[name]}`),
+        'Put them in .env or the environment: SLACK_BOT_TOKEN=xoxb-… SLACK_APP_TOKEN=xapp-… npm run demo',
+        '',
+      ].join('\n'),
+    );
+    process.exitCode = 1;
+    return;
+  }
+  const sim = await IvsSimulator.start({ maxRequestsPerSecondPerOperation: 5 });
+  const stage = new DemoStage(sim);
+  const storeDir = mkdtempSync(join(tmpdir(), 'ivs-bot-demo-'));
+  const env = demoEnvironment(process.env, sim.url, storeDir);
+  // The AWS SDK reads its credentials and endpoint from the process environment.
+  for (const name of Object.keys(process.env)) if (env[name] === undefined) delete process.env[name];
+  Object.assign(process.env, env);
+  const cleanUp = async (): Promise<void> => {
+    clearInterval(moving);
+    await sim.close();
+    rmSync(storeDir, { recursive: true, force: true });
+  };
+  const moving = setInterval(() => stage.step(), STEP_MS);
+  const loaded = loadConfig(env);
+  if (!loaded.ok) {
+    process.stderr.write(
+      `the demo cannot start; fix these settings:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+    );
+    await cleanUp();
+    process.exitCode = 1;
+    return;
+  }
+  const logger = createLogger(loaded.config.logLevel as LogLevel);
+  let bot: Awaited<ReturnType<typeof startBot>>;
+  try {
+    bot = await startBot(loaded.config, logger);
+  } catch (error) {
+    process.stderr.write(`the demo bot could not start: ${error instanceof Error ? error.message : error}\n`);
+    await cleanUp();
+    process.exitCode = 1;
+    return;
+  }
+  const arn = stage.stageArn;
+  process.stdout.write(
+    [
+      '',
+      `ivs-realtime-bot demo is running, connected to Slack over Socket Mode. IVS is simulated at ${sim.url}: no AWS account is used.`,
+      `Demo stage ${arn}`,
+      '  a host publishes; every few seconds a guest joins and publishes, a viewer subscribes, both hit an error, a late joiner is refused, and they leave.',
+      `Another stage, ${stage.rehearsalArn}, has an ended session.`,
+      '',
+      'Try in a channel of your workspace:',
+      '  /ivs stages',
+      `  /ivs sessions ${arn}`,
+      `  /ivs participants ${arn} ${stage.sessionId} --published`,
+      `  /ivs watch ${arn}        then alerts arrive here within about 10 seconds (Details, Mute 1h, Unmute)`,
+      "  /ivs watches    /ivs mutes    /ivs help    and the bot's Home tab",
+      '  Buttons: Sessions, Participants, Details, Next ▶, Share; Disconnect for admins: restart with IVS_ADMIN_USERS=<your member ID>.',
+      '',
+      'Ctrl-C stops the demo; its store is a temporary file, removed then.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    bot
+      .stop()
+      .then(cleanUp)
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (import.meta.main) await main();
