@@ -45,7 +45,13 @@ export class TimelineDelivery {
     );
     if (!uploaded.ok) {
       this.#logger.warn({ error: uploaded.failure.error, user: asker.userId }, 'timeline upload failed');
-      return renderNotice(`The picture could not be put in Slack: ${describePostFailure(uploaded.failure)}`);
+      return renderNotice(
+        `The picture could not be put in your messages with the bot: ${
+          uploaded.failure.error === 'messages_tab_disabled'
+            ? 'the app’s Messages tab is turned off. Turn it on (read-only is enough) in the app’s settings, App Home, as manifest.yml does.'
+            : describePostFailure(uploaded.failure)
+        }`,
+      );
     }
     this.#logger.info(
       { session: sessionId, user: asker.userId, bytes: drawn.picture.png.length },

@@ -138,6 +138,22 @@ describe('/ivs timeline', () => {
     assert.equal(t.slack.files.length, uploads);
   });
 
+  test('Slack refusing the upload is said in one sentence: Messages tab off, bot not in the channel', async () => {
+    t.slack.setChannelError(dmChannelOf(READER), 'messages_tab_disabled');
+    const answer = await slash(`timeline ${stageArn} ${sessionId}`, READER);
+    t.slack.setChannelError(dmChannelOf(READER), undefined);
+    assert.match(JSON.stringify(answer), /Messages tab is turned off\. Turn it on/);
+    const share = buttonsOf(await slash(`timeline ${stageArn} ${sessionId}`, READER)).find(
+      (b) => b.text.text === 'Share',
+    );
+    assert.ok(share);
+    t.slack.setChannelError(CHANNEL, 'not_in_channel');
+    const clicked = await click(share, ADMIN);
+    const [refusal] = await t.slack.waitFor(`response:${clicked}`, 1, 15_000);
+    t.slack.setChannelError(CHANNEL, undefined);
+    assert.match(JSON.stringify(refusal?.body), /The bot is not a member of that channel/);
+  });
+
   test('the Timeline button of the participant view opens the same picture for whoever clicks', async () => {
     const participant = sim.addParticipant(stageArn, sessionId, { userId: 'late' });
     const view = await slash(`participant ${stageArn} ${sessionId} ${participant}`, READER);
