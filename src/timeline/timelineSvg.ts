@@ -213,17 +213,22 @@ function errorMarkers(row: TimelineRow, top: number, x: (t: number) => number): 
     }
     i += 1;
     const width = labelWidth(label);
-    const toLeft = last.x + 8 + width > TRACK_RIGHT;
-    const left = toLeft ? first.x - 8 - width : last.x + 8;
+    // After the last marker; before the first near the right edge; over the markers (its halo keeps
+    // it readable) when a run of them fills the row, never over the names.
+    const left =
+      last.x + 8 + width <= TRACK_RIGHT
+        ? last.x + 8
+        : Math.max(TRACK_LEFT + 2, Math.min(first.x - 8, TRACK_RIGHT) - width);
     if (left <= labelEnd + 4) continue;
     labelEnd = left + width;
     parts.push(
-      text(label, toLeft ? first.x - 8 : last.x + 8, cy + 4, {
+      // A plate under the label, so markers and bars beneath it do not show between its letters.
+      `<rect class="error-label-plate" x="${fmt(left - 2)}" y="${cy - 6}" width="${fmt(width + 4)}" height="12" rx="2" fill="${COLOURS.background}" fill-opacity="0.9"/>`,
+      text(label, left, cy + 4, {
         size: 10,
         weight: 'bold',
         fill: COLOURS.error,
         cls: 'error-code',
-        anchor: toLeft ? 'end' : 'start',
         halo: true,
       }),
     );

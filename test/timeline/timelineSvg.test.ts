@@ -145,6 +145,48 @@ describe('renderTimelineSvg: the picture of known events', () => {
   });
 });
 
+describe('renderTimelineSvg: error labels', () => {
+  const withErrors = (seconds: number[]) =>
+    buildSessionTimeline({
+      stageArn: STAGE,
+      sessionId: SESSION,
+      session: { sessionId: SESSION, startTime: at(0), endTime: at(1000) },
+      readings: [
+        reading('pErrors00001', [
+          { name: 'JOINED', eventTime: at(0) },
+          ...seconds.map((s, i) => ({
+            name: 'SUBSCRIBE_ERROR',
+            eventTime: at(s),
+            errorCode: ['PUBLISHER_NOT_FOUND', 'QUOTA_EXCEEDED', 'BITRATE_EXCEEDED'][i % 3],
+          })),
+        ]),
+      ],
+      listed: 1,
+      listingCut: false,
+      now: at(2000),
+      maxRows: 5,
+    });
+
+  test('errors far apart each get their code; close ones share one label', () => {
+    const svg = renderTimelineSvg(withErrors([100, 500, 505, 800]));
+    assert.equal(elements(svg, 'g', 'error').length, 4);
+    assert.deepEqual(texts(svg, 'error-code'), [
+      'PUBLISHER_NOT_FOUND',
+      'QUOTA_EXCEEDED, BITRATE_EXCEEDED',
+      'PUBLISHER_NOT_FOUND',
+    ]);
+  });
+
+  test('a row full of errors: one label, inside the track, never over the names', () => {
+    const seconds = Array.from({ length: 200 }, (_, i) => 5 + i * 5);
+    const svg = renderTimelineSvg(withErrors(seconds));
+    const labels = elements(svg, 'text', 'error-code');
+    assert.equal(labels.length, 1);
+    assert.match(texts(svg, 'error-code')[0] ?? '', /^PUBLISHER_NOT_FOUND, QUOTA_EXCEEDED \+1$/);
+    assert.ok(Number(labels[0]?.x) >= 278, `label at x ${labels[0]?.x}`);
+  });
+});
+
 describe('renderTimelineSvg: any data stays a valid picture', () => {
   test('outside text is escaped, and characters XML forbids are replaced', () => {
     assert.equal(escapeXml('<!channel> & "x" \'y\''), '&lt;!channel&gt; &amp; &quot;x&quot; &apos;y&apos;');
