@@ -1,0 +1,316 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import type { EventErrorCode } from '@aws-sdk/client-ivs-realtime';
+import { webApi } from '@slack/bolt';
+import { OutboxSender } from '../../src/alerts/OutboxSender.ts';
+import { Poller } from '../../src/alerts/Poller.ts';
+import { WatchService } from '../../src/alerts/WatchService.ts';
+import { DEFAULT_GROUPING } from '../../src/domain/model.ts';
+import { createIvsClientFactory } from '../../src/ivs/ivsClients.ts';
+import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
+import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { SlackMessenger } from '../../src/slack/SlackMessenger.ts';
+import { WebClientSlackPoster } from '../../src/slack/SlackPoster.ts';
+import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
+import { FakeSlack, type RecordedCall } from '../../testkit/fakeSlack.ts';
+import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
+
+// The life of an alert message (issue 16), through the real poller, store, outbox sender and Slack
+// client against the IVS simulator and the fake Slack, with a clock the test moves: acknowledged,
+// quiet after the grouping window, a new burst linking to the last one, paging on first messages
+// only, session ended.
+
+const CHANNEL = 'CALERTS0001';
+const T0 = Date.parse('2026-11-25T10:00:00Z');
+const MINUTE = 60_000;
+const WINDOW = DEFAULT_GROUPING.burstWindowMs;
+
+let sim: IvsSimulator;
+let slack: FakeSlack;
+let dir: string;
+
+interface Pipeline {
+  store: SqliteStore;
+  poller: Poller;
+  sender: OutboxSender;
+  watches: WatchService;
+  clock: { now: number };
+  close(): Promise<void>;
+}
+
+function pipeline(): Pipeline {
+  const clock = { now: T0 };
+  const now = () => new Date(clock.now);
+  const logger = createLogger('fatal');
+  const store = SqliteStore.open(join(dir, 'lifecycle.db'));
+  const clients = createIvsClientFactory({
+    maxAttempts: 1,
+    requestTimeoutMs: 2_000,
+    overrides: { endpoint: sim.url, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } },
+  });
+  const ivs = new SdkIvsGateway({ clientFor: clients.clientFor, budget: new RequestBudget(200), logger });
+  const client = new webApi.WebClient('xoxb-test', {
+    slackApiUrl: slack.apiUrl,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+  const messenger = new SlackMessenger(new WebClientSlackPoster(client));
+  const sender = new OutboxSender({ store, messenger, logger, now, perChannelIntervalMs: 0 });
+  const poller = new Poller({
+    ivs,
+    store,
+    logger,
+    policy: DEFAULT_GROUPING,
+    intervalSeconds: 60,
+    maxTps: 200,
+    now,
+  });
+  const watches = new WatchService({ ivs, store, messenger, now });
+  return {
+    store,
+    poller,
+    sender,
+    watches,
+    clock,
+    async close() {
+      await sender.stop();
+      clients.destroy();
+      await store.close();
+    },
+  };
+}
+
+async function cycle(p: Pipeline): Promise<void> {
+  assert.equal((await p.poller.runCycle()).skipped, false);
+  await p.sender.drain();
+}
+
+const blocksOf = (call: RecordedCall | undefined) => JSON.stringify(call?.body.blocks ?? []);
+const alertPosts = () =>
+  slack
+    .callsTo('chat.postMessage')
+    .filter((c) => c.ok && c.body.channel === CHANNEL && c.body.thread_ts === undefined);
+const replies = () => slack.callsTo('chat.postMessage').filter((c) => c.ok && c.body.thread_ts !== undefined);
+const updates = () => slack.callsTo('chat.update').filter((c) => c.ok);
+const buttonsOf = (call: RecordedCall | undefined): string[] =>
+  ((call?.body.blocks ?? []) as { type: string; elements?: { text: { text: string } }[] }[])
+    .filter((block) => block.type === 'actions')
+    .flatMap((block) => (block.elements ?? []).map((element) => element.text.text));
+
+function errorAt(stageArn: string, sessionId: string, participantId: string, at: number): void {
+  sim.addEvent(stageArn, sessionId, participantId, {
+    name: 'PUBLISH_ERROR',
+    errorCode: 'QUOTA_EXCEEDED' as EventErrorCode,
+    eventTime: new Date(at),
+  });
+}
+
+async function watchedStage(p: Pipeline, mention: string | null = null) {
+  const stageArn = sim.addStage({ name: 'main' });
+  const sessionId = sim.startSession(stageArn, { startTime: new Date(T0 - 30_000) });
+  await p.store.saveWatch({
+    stageArn,
+    channelId: CHANNEL,
+    codes: null,
+    createdBy: 'UTEST',
+    createdAt: new Date(T0 - MINUTE),
+    mention,
+  });
+  const viewer = (userId: string) => sim.addParticipant(stageArn, sessionId, { userId, state: 'CONNECTED' });
+  return { stageArn, sessionId, viewer };
+}
+
+before(() => {
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
+  process.env.AWS_SECRET_ACCESS_KEY = 'secret';
+});
+
+beforeEach(async () => {
+  sim = await IvsSimulator.start();
+  slack = await FakeSlack.start();
+  dir = mkdtempSync(join(tmpdir(), 'ivs-lifecycle-'));
+});
+
+afterEach(async () => {
+  await sim.close();
+  await slack.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+after(() => {
+  delete process.env.AWS_ACCESS_KEY_ID;
+  delete process.env.AWS_SECRET_ACCESS_KEY;
+});
+
+describe('alert lifecycle (issue 16)', () => {
+  test('quiet after the window (fake clock): the same message says so, Mute buttons go, Details stays; no extra IVS call', async () => {
+    const p = pipeline();
+    const { stageArn, sessionId, viewer } = await watchedStage(p);
+    const alice = viewer('alice');
+    errorAt(stageArn, sessionId, alice, T0 - 10_000);
+    await cycle(p);
+    assert.equal(alertPosts().length, 1);
+    assert.deepEqual(buttonsOf(alertPosts()[0]), [
+      'Details',
+      'Timeline',
+      'Acknowledge',
+      'Mute 1h',
+      'Mute 24h',
+    ]);
+    const [group] = await p.store.latestGroups(1);
+
+    // One cycle just inside the window: nothing changes; what a quiet cycle costs IVS is counted.
+    p.clock.now = T0 - 10_000 + WINDOW;
+    sim.resetCalls();
+    await cycle(p);
+    assert.equal(updates().length, 0, 'not quiet yet');
+    const idleCalls = sim.callCount();
+
+    p.clock.now = T0 - 10_000 + WINDOW + MINUTE;
+    sim.resetCalls();
+    await cycle(p);
+    assert.equal(sim.callCount(), idleCalls, 'the quiet check reads the store, not IVS');
+    assert.equal(updates().length, 1);
+    const quiet = updates()[0];
+    assert.equal(quiet?.body.ts, group?.messageTs, 'the same message');
+    assert.match(blocksOf(quiet), /✅ QUOTA_EXCEEDED on stage [A-Za-z0-9]+ \(quiet\)/);
+    assert.match(
+      blocksOf(quiet),
+      /Quiet since <!date\^\d+\^[^>]*>\* — 1 event over under a minute, 1 participant/,
+    );
+    assert.deepEqual(
+      buttonsOf(quiet),
+      ['Details', 'Timeline'],
+      'what to look at stays; Acknowledge and Mute go',
+    );
+    assert.equal(alertPosts().length, 1, 'no new message');
+
+    p.clock.now += MINUTE;
+    await cycle(p);
+    assert.equal(updates().length, 1, 'quiet once');
+    await p.close();
+  });
+
+  test('a new burst after quiet is a new message that links to the last one and pages again', async () => {
+    const p = pipeline();
+    const { stageArn, sessionId, viewer } = await watchedStage(p, '<!subteam^S0VIDEO12>');
+    const alice = viewer('alice');
+    errorAt(stageArn, sessionId, alice, T0 - 10_000);
+    await cycle(p);
+    const [first] = await p.store.latestGroups(1);
+    assert.ok(first?.messageTs);
+
+    p.clock.now = T0 + WINDOW + MINUTE;
+    await cycle(p); // quiet
+    p.clock.now = T0 + 2 * 60 * MINUTE;
+    errorAt(stageArn, sessionId, viewer('bob'), p.clock.now - 5_000);
+    await cycle(p);
+
+    const posts = alertPosts();
+    assert.equal(posts.length, 2, 'a new group, a new message');
+    const again = posts[1];
+    const link = `https://example.slack.com/archives/${CHANNEL}/p${first.messageTs.replace('.', '')}`;
+    assert.ok(
+      blocksOf(again).includes(`🔁 Again, 2 h after the last burst (<${link}|the last burst>).`),
+      blocksOf(again),
+    );
+    assert.deepEqual(
+      slack.callsTo('chat.getPermalink').map((c) => [c.body.channel, c.body.message_ts]),
+      [[CHANNEL, first.messageTs]],
+    );
+    assert.ok(
+      String(again?.body.text).startsWith('<!subteam^S0VIDEO12> QUOTA_EXCEEDED'),
+      'a new group pages',
+    );
+    const groups = await p.store.latestGroups(5);
+    assert.equal(groups.length, 2);
+    assert.equal(groups.find((g) => g.id !== first.id)?.previous?.groupId, first.id);
+    await p.close();
+  });
+
+  test('mention on the first message only: updates, replies and the quiet update never page', async () => {
+    const p = pipeline();
+    const { stageArn, sessionId, viewer } = await watchedStage(p, '<@U0ONCALL1>');
+    const users = ['a', 'b', 'c'].map(viewer);
+    errorAt(stageArn, sessionId, users[0] ?? '', T0 - 10_000);
+    await cycle(p);
+    assert.equal(alertPosts().length, 1);
+    const post = alertPosts()[0];
+    assert.ok(
+      String(post?.body.text).startsWith('<@U0ONCALL1> QUOTA_EXCEEDED on stage'),
+      String(post?.body.text),
+    );
+    assert.ok(blocksOf(post).includes('<@U0ONCALL1> new alert'));
+
+    for (const [i, user] of users.slice(1).entries()) {
+      p.clock.now += MINUTE;
+      errorAt(stageArn, sessionId, user, p.clock.now - 1_000 - i);
+      await cycle(p);
+    }
+    p.clock.now += WINDOW + MINUTE;
+    await cycle(p); // quiet
+    assert.ok(updates().length >= 2 && replies().length >= 1);
+    for (const call of [...updates(), ...replies()]) {
+      assert.ok(!`${String(call.body.text)}${blocksOf(call)}`.includes('U0ONCALL1'), blocksOf(call));
+    }
+    await p.close();
+  });
+
+  test('acknowledged: the message says who is on it since when; updates keep counting, no more replies; undo', async () => {
+    const p = pipeline();
+    const { stageArn, sessionId, viewer } = await watchedStage(p);
+    errorAt(stageArn, sessionId, viewer('a'), T0 - 10_000);
+    await cycle(p);
+    const [group] = await p.store.latestGroups(1);
+    assert.ok(group);
+
+    p.clock.now += 20_000;
+    const outcome = await p.watches.acknowledge(group.id, 'U0ALICE99');
+    assert.ok(outcome.ok);
+    await p.sender.drain();
+    assert.equal(updates().length, 1);
+    assert.match(blocksOf(updates()[0]), /👀 <@U0ALICE99> is on it since <!date\^\d+\^/);
+    assert.deepEqual(buttonsOf(updates()[0]), [
+      'Details',
+      'Timeline',
+      'Unacknowledge',
+      'Mute 1h',
+      'Mute 24h',
+    ]);
+
+    p.clock.now += MINUTE;
+    errorAt(stageArn, sessionId, viewer('b'), p.clock.now - 1_000);
+    await cycle(p);
+    assert.equal(replies().length, 0, 'no thread reply once someone is on it');
+    assert.equal(updates().length, 2);
+    assert.match(blocksOf(updates()[1]), /\*Events\*\\n2/);
+    assert.match(blocksOf(updates()[1]), /👀 <@U0ALICE99>/);
+
+    assert.ok((await p.watches.acknowledge(group.id, null)).ok);
+    await p.sender.drain();
+    assert.equal(updates().length, 3);
+    assert.doesNotMatch(blocksOf(updates()[2]), /is on it/);
+    assert.ok(buttonsOf(updates()[2]).includes('Acknowledge'));
+    await p.close();
+  });
+
+  test('session ended: the message says when, once', async () => {
+    const p = pipeline();
+    const { stageArn, sessionId, viewer } = await watchedStage(p);
+    errorAt(stageArn, sessionId, viewer('a'), T0 - 10_000);
+    await cycle(p);
+    p.clock.now += MINUTE;
+    sim.endSession(stageArn, sessionId, new Date(p.clock.now - 5_000));
+    await cycle(p);
+    assert.equal(updates().length, 1);
+    assert.match(blocksOf(updates()[0]), /⏹️ Session ended <!date\^\d+\^/);
+    p.clock.now += MINUTE;
+    await cycle(p);
+    assert.equal(updates().length, 1, 'once');
+    await p.close();
+  });
+});
