@@ -143,6 +143,54 @@ describe('three replicas on PostgreSQL', { skip: NO_POSTGRES }, () => {
     assert.match(JSON.stringify(second?.body.blocks), /page 2/);
   });
 
+  test('Acknowledge clicked on one replica is shown by the alert message another replica updates (issue 16)', async () => {
+    assert.ok(await eventually(async () => (await leaders(replicas)).length === 1, 10_000), 'one leader');
+    const [leader] = await leaders(replicas);
+    const clicked = replicas.find((r) => r !== leader);
+    assert.ok(leader && clicked);
+    const sessionId = injectError(sim, stageArn);
+    const isThisAlert = (call: { ok: boolean; body: Record<string, unknown> }) =>
+      call.ok && call.body.thread_ts === undefined && JSON.stringify(call.body.blocks).includes(sessionId);
+    assert.ok(
+      await eventually(async () => slack.callsTo('chat.postMessage').some(isThisAlert), 15_000),
+      'the alert is posted',
+    );
+    const post = slack.callsTo('chat.postMessage').find(isThisAlert);
+    const value = /"action_id":"ivs_alert_acknowledge","value":"(\d+)"/.exec(
+      JSON.stringify(post?.body.blocks),
+    )?.[1];
+    assert.ok(value, 'an Acknowledge button');
+    const sentBefore = await clicked.metric('ivs_bot_alert_messages_total', 'kind="update",outcome="sent"');
+
+    await postSigned(
+      `${clicked.url}/slack/events`,
+      buttonClickBody({
+        actionId: 'ivs_alert_acknowledge',
+        value,
+        userId: 'U0ACKER01',
+        channelId: CHANNEL,
+        responseUrl: slack.responseUrl('ack'),
+      }),
+      SECRET,
+    );
+    const [note] = await slack.waitFor('response:ack', 1, 10_000);
+    assert.match(JSON.stringify(note?.body), /you are on it/);
+    const acknowledged = (call: { ok: boolean; body: Record<string, unknown> }) =>
+      call.ok &&
+      JSON.stringify(call.body.blocks).includes(sessionId) &&
+      JSON.stringify(call.body.blocks).includes('👀 <@U0ACKER01> is on it since');
+    assert.ok(
+      await eventually(async () => slack.callsTo('chat.update').some(acknowledged), 15_000),
+      'the alert message says who is on it',
+    );
+    assert.equal(slack.callsTo('chat.update').filter(acknowledged).length, 1, 'updated once');
+    // The replica that took the click does not send: the leader's outbox did.
+    assert.equal(
+      await clicked.metric('ivs_bot_alert_messages_total', 'kind="update",outcome="sent"'),
+      sentBefore,
+    );
+  });
+
   test('kill -9 of the leader mid-cycle: another takes over within the timeout; every error alerted exactly once', async () => {
     const injected: string[] = [];
     injected.push(injectError(sim, stageArn));
