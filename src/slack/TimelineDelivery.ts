@@ -27,6 +27,8 @@ export class TimelineDelivery {
   readonly #timelines: TimelineService;
   readonly #uploader: FileUploader;
   readonly #logger: Logger;
+  /** People whose picture is being drawn: one at a time each, so nobody queues dozens of them. */
+  readonly #drawing = new Set<string>();
 
   constructor(options: { timelines: TimelineService; uploader: FileUploader; logger: Logger }) {
     this.#timelines = options.timelines;
@@ -35,7 +37,32 @@ export class TimelineDelivery {
   }
 
   /** Draws the session into the asker's messages with the bot; the answer says where it is, with Share. */
-  async toAsker(stage: StageRef, sessionId: string, asker: TimelineAsker): Promise<SlackMessage> {
+  toAsker(stage: StageRef, sessionId: string, asker: TimelineAsker): Promise<SlackMessage> {
+    return this.#oneAtATime(asker, () => this.#toAsker(stage, sessionId, asker));
+  }
+
+  /** Draws the session again and shares it in the asker's channel; answers only on trouble. */
+  toChannel(stage: StageRef, sessionId: string, asker: TimelineAsker): Promise<SlackMessage | undefined> {
+    return this.#oneAtATime(asker, () => this.#toChannel(stage, sessionId, asker));
+  }
+
+  /**
+   * A picture costs up to a hundred IVS reads: a person's next one waits until their last is done
+   * (in this process; each replica counts its own).
+   */
+  async #oneAtATime<T>(asker: TimelineAsker, draw: () => Promise<T>): Promise<T | SlackMessage> {
+    if (this.#drawing.has(asker.userId)) {
+      return renderNotice('Your previous timeline is still being drawn; ask again once it has arrived.');
+    }
+    this.#drawing.add(asker.userId);
+    try {
+      return await draw();
+    } finally {
+      this.#drawing.delete(asker.userId);
+    }
+  }
+
+  async #toAsker(stage: StageRef, sessionId: string, asker: TimelineAsker): Promise<SlackMessage> {
     const drawn = await this.#timelines.draw(stage, sessionId);
     if (!drawn.ok) return renderBrowseProblem({ kind: 'ivs', failure: drawn.failure });
     const facts = factsOf(drawn.picture);
@@ -60,8 +87,7 @@ export class TimelineDelivery {
     return renderTimelineSent(facts);
   }
 
-  /** Draws the session again and shares it in the asker's channel; answers only on trouble. */
-  async toChannel(
+  async #toChannel(
     stage: StageRef,
     sessionId: string,
     asker: TimelineAsker,

@@ -154,6 +154,28 @@ describe('/ivs timeline', () => {
     assert.match(JSON.stringify(refusal?.body), /The bot is not a member of that channel/);
   });
 
+  test('one picture at a time per person: a second ask while the first is drawn is told to wait', async () => {
+    const release = t.slack.holdNext('conversations.open');
+    const opens = t.slack.callsTo('conversations.open').length;
+    const name = `t${++counter}`;
+    const first = slashCommandBody({
+      text: `timeline ${stageArn} ${sessionId}`,
+      responseUrl: t.slack.responseUrl(name),
+      userId: READER,
+      channelId: CHANNEL,
+    });
+    assert.equal((await postSigned(t.eventsUrl, first, SIGNING_SECRET)).status, 200);
+    // The first picture is drawn and waits for Slack to open the DM.
+    await t.slack.waitFor('conversations.open', opens + 1, 15_000);
+    assert.match(
+      JSON.stringify(await slash(`timeline ${stageArn} ${sessionId}`, READER)),
+      /Your previous timeline is still being drawn/,
+    );
+    release();
+    const [done] = await t.slack.waitFor(`response:${name}`, 1, 15_000);
+    assert.match(JSON.stringify(done?.body), /is in your messages with the bot/);
+  });
+
   test('the Timeline button of the participant view opens the same picture for whoever clicks', async () => {
     const participant = sim.addParticipant(stageArn, sessionId, { userId: 'late' });
     const view = await slash(`participant ${stageArn} ${sessionId} ${participant}`, READER);
