@@ -1,6 +1,6 @@
 // `npm run bench`: runs the bot as a real process against the IVS simulator and a rate-limited fake
 // Slack, one fresh bot per scenario, and prints what it measured beside the goals. Results also go to
-// bench/results/<time>.json. Options: --only=commands,poller,quota,interactive,storm,detection,burst,
+// bench/results/<time>.json. Options: --only=commands,poller,quota,interactive,storm,detection,events,burst,
 // --cpu-prof (a V8 CPU profile of every bot process, written to a temporary directory) and
 // --bot-node-args="<flags>" (extra Node.js flags for the bot, for experiments).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { alertStorm } from './scenarios/alertStorm.ts';
 import { backlogLatency } from './scenarios/backlogLatency.ts';
 import { commandLatency } from './scenarios/commandLatency.ts';
 import { detectionLatency } from './scenarios/detectionLatency.ts';
+import { eventLatency } from './scenarios/eventLatency.ts';
 import { historyCost } from './scenarios/historyCost.ts';
 import { interactiveUnderLoad } from './scenarios/interactiveUnderLoad.ts';
 import { pollerCost } from './scenarios/pollerCost.ts';
@@ -32,6 +33,7 @@ const SCENARIOS: ReadonlyArray<{
   { id: 'interactive', run: interactiveUnderLoad },
   { id: 'storm', run: alertStorm },
   { id: 'detection', run: detectionLatency },
+  { id: 'events', run: eventLatency },
   { id: 'burst', run: alertDuringBurst },
   { id: 'history', run: historyCost },
   { id: 'backlog', run: backlogLatency },

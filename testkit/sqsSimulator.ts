@@ -237,6 +237,11 @@ export class SqsSimulator {
     return this.queue(queueUrl).messages.map((m) => m.body);
   }
 
+  /** ReceiveMessage calls waiting in a long poll right now (they are in `calls` only once answered). */
+  get waitingReceives(): number {
+    return this.waiters.size;
+  }
+
   /** After the test clock moved on: messages whose visibility timeout ran out go to waiting receives. */
   tick(): void {
     this.wake();
