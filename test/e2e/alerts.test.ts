@@ -209,3 +209,70 @@ describe('alerts from the poller', () => {
     assert.match(view, /QUOTA_EXCEEDED/);
   });
 });
+
+describe('the life of an alert through the running app (issue 16)', () => {
+  test('Acknowledge: a note to the clicker, the alert message updated through the outbox, App Home shows who is on it', async () => {
+    const [alert] = alertPosts();
+    assert.ok(alert, 'the alert of the tests above');
+    const value = /"action_id":"ivs_alert_acknowledge","value":"(\d+)"/.exec(
+      JSON.stringify(alert.body.blocks),
+    )?.[1];
+    assert.ok(value, 'an Acknowledge button');
+    const updatesBefore = t.slack.callsTo('chat.update').length;
+    await postSigned(
+      t.eventsUrl,
+      buttonClickBody({
+        actionId: 'ivs_alert_acknowledge',
+        value,
+        responseUrl: t.slack.responseUrl('ack'),
+        userId: 'UACKER001',
+      }),
+      SIGNING_SECRET,
+    );
+    const [note] = await t.slack.waitFor('response:ack');
+    assert.match(JSON.stringify(note?.body), /you are on it/);
+    assert.notEqual(note?.body.replace_original, true, 'the channel message is the outbox’s to update');
+    const [update] = (await t.slack.waitFor('chat.update', updatesBefore + 1, 10_000)).slice(updatesBefore);
+    assert.equal(update?.body.channel, CHANNEL);
+    assert.match(JSON.stringify(update?.body.blocks), /👀 <@UACKER001> is on it since/);
+    assert.match(JSON.stringify(update?.body.blocks), /"action_id":"ivs_alert_unacknowledge"/);
+
+    const body = JSON.stringify({
+      token: 'x',
+      team_id: 'T0001',
+      api_app_id: 'A0001',
+      type: 'event_callback',
+      event_id: 'Ev0002',
+      event_time: Math.floor(Date.now() / 1000),
+      event: { type: 'app_home_opened', user: 'UHOME0002', channel: 'D0002', tab: 'home', event_ts: '1.3' },
+    });
+    const publishes = t.slack.callsTo('views.publish').length;
+    await fetch(t.eventsUrl, {
+      method: 'POST',
+      headers: {
+        ...sign(body, SIGNING_SECRET, Math.floor(Date.now() / 1000)),
+        'content-type': 'application/json',
+      },
+      body,
+    });
+    const [home] = (await t.slack.waitFor('views.publish', publishes + 1)).slice(publishes);
+    assert.match(JSON.stringify(home?.body.view), /👀 <@UACKER001> on it/);
+    assert.match(await slash('watches'), /👀 <@UACKER001> on it/);
+  });
+
+  test('mention=: a malformed one is refused with an example and changes nothing; a picked group is kept and shown', async () => {
+    const refused = await slash(`watch ${stageArn} codes=QUOTA_EXCEEDED mention=@alice`);
+    assert.match(refused, /not a person or user group Slack identified/);
+    assert.match(
+      refused,
+      /Example: \/ivs watch AbCdEf123456 #live-alerts codes=QUOTA_EXCEEDED,PUBLISHER_NOT_FOUND mention=@video-oncall/,
+    );
+    assert.doesNotMatch(await slash('watches'), /Pages:/);
+
+    const kept = await slash(
+      `watch ${stageArn} codes=QUOTA_EXCEEDED mention=<!subteam^S0VIDEO12|@video-oncall>`,
+    );
+    assert.match(kept, /Updated the watch/);
+    assert.match(await slash('watches'), /Pages: <!subteam\^S0VIDEO12> on each new alert/);
+  });
+});
