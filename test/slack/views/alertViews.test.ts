@@ -830,6 +830,54 @@ describe('properties: any data keeps Slack’s limits and never pings', () => {
     );
   });
 
+  test('renderWatches with who each watch pages and the alerts still firing (issue 16)', () => {
+    const mention = fc.option(
+      fc.oneof(
+        fc.constantFrom('<@U0ONCALL1>', '<!subteam^S0VIDEO12>', '<!here>', '<!channel>', '<!everyone>'),
+        outside(60),
+      ),
+      { nil: null },
+    );
+    const watchArb: fc.Arbitrary<Watch> = fc.record({
+      stageArn,
+      channelId: fc.oneof(fc.stringMatching(/^C[A-Z0-9]{8,10}$/), outside(40)),
+      codes: fc.option(fc.array(code, { maxLength: 5 })),
+      createdBy: slackUser,
+      createdAt: date,
+      mention,
+    });
+    const firing = fc.record({
+      acknowledged: fc.option(fc.record({ by: slackUser, at: date }), { nil: null }),
+      quietAt: fc.option(date, { nil: null }),
+      sessionEndedAt: fc.option(date, { nil: null }),
+    });
+    const groups = fc.array(
+      fc.tuple(alertGroup, firing).map(([g, state]) => ({ ...g, ...state })),
+      { maxLength: 40 },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(watchArb, { minLength: 1, maxLength: 60 }),
+        groups,
+        fc.array(muteArb, { maxLength: 10 }),
+        date,
+        (watches, firingGroups, mutes, now) => {
+          const message = renderWatches(watches, [], now, [], { groups: firingGroups, mutes });
+          assertMessageFits(message);
+          assertEveryButtonParses(message);
+          for (const text of [...mrkdwnTexts(message.blocks), message.text]) {
+            // A group is shown by name in a list (it pages nobody there); here and channel never are.
+            const rest = text.replace(/<!subteam\^S[A-Z0-9]{2,30}>/g, '').replace(OUR_TOKENS, '');
+            assert.doesNotMatch(rest, /[<>]/, text);
+          }
+          const shown = JSON.stringify(message.blocks);
+          assert.doesNotMatch(shown, /<!here>|<!channel>|<!everyone>/);
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
   test('renderMutes with up to 200 mutes', () => {
     fc.assert(
       fc.property(fc.array(muteArb, { maxLength: 200, size: 'max' }), date, (mutes, now) =>
