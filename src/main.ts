@@ -202,6 +202,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     timelines,
     defaultRegion: config.awsRegion,
     regions: config.ivsRegions,
+    accounts: config.accountRoles,
     logger,
     metrics,
     access: config.access,

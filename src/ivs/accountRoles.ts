@@ -71,3 +71,26 @@ export class RoleAssumptionError extends Error {
       typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : undefined;
   }
 }
+
+/**
+ * An account typed by a person (`/ivs stages [region] [account]`): a listed ID or alias. Any other
+ * account is refused before any call: the default chain would list the bot's own account instead.
+ */
+export function parseAccount(
+  input: string,
+  roles: AccountRoles,
+): { ok: true; value: AccountRole } | { ok: false; problem: string } {
+  const found = findAccount(roles, input);
+  if (found) return { ok: true, value: found };
+  const listed =
+    roles.size === 0
+      ? 'IVS_ACCOUNT_ROLES lists no account'
+      : `IVS_ACCOUNT_ROLES lists ${[...roles.keys()].map((id) => accountLabel(roles, id)).join(', ')}`;
+  const typed = input.trim().slice(0, 40);
+  return ACCOUNT_ID.test(typed)
+    ? {
+        ok: false,
+        problem: `The bot has no role for account ${typed}: ${listed}. Without [account], the bot's own account.`,
+      }
+    : { ok: false, problem: `“${typed}” is not an account ID or alias the bot knows: ${listed}.` };
+}

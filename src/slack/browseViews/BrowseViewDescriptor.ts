@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BrowseSource, Shown } from '../../browse/types.ts';
+import type { AccountRoles } from '../../ivs/accountRoles.ts';
 import type { IvsResult } from '../../ivs/IvsFailure.ts';
 import type { IvsGateway } from '../../ivs/IvsGateway.ts';
 import {
@@ -15,10 +16,12 @@ import type { ACTION } from '../actionIds.ts';
 import type { SlackMessage } from '../views/blocks.ts';
 import type { ParticipantViewOptions } from '../views/participantView.ts';
 
-/** What a command parser knows besides the words: the default region and IVS_REGIONS. */
+/** What a command parser knows besides the words: the default region, IVS_REGIONS and IVS_ACCOUNT_ROLES. */
 export interface ParseContext {
   readonly defaultRegion: string;
   readonly regions: ReadonlySet<string>;
+  /** The accounts a command may name (by ID or alias); none when left out. */
+  readonly accounts?: AccountRoles;
 }
 
 /** How a page is sent: to the asker (with Disconnect for admins), after a Disconnect, or shared. */

@@ -1,5 +1,6 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WatchService } from '../../alerts/WatchService.ts';
+import type { AccountRoles } from '../../ivs/accountRoles.ts';
 import type { Turns } from '../../platform/LoopTurns.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
@@ -23,6 +24,8 @@ export interface CommandDeps {
   defaultRegion: string;
   /** IVS_REGIONS: the regions a command may name (default: IVS Real-Time's). */
   regions?: ReadonlySet<string>;
+  /** IVS_ACCOUNT_ROLES: the accounts `/ivs stages` may name. */
+  accounts?: AccountRoles;
   logger: Logger;
   metrics?: Pick<Metrics, 'commands'>;
   access: AccessPolicy;
@@ -104,7 +107,7 @@ async function readCommand(
     await reply(renderNotice('Slack sent a command the bot could not read. Try again.'));
     return;
   }
-  const parsed = parseCommand(payload.data.text, deps.defaultRegion, deps.regions);
+  const parsed = parseCommand(payload.data.text, deps.defaultRegion, deps.regions, deps.accounts);
   const log = deps.logger.child({ user: payload.data.user_id, channel: payload.data.channel_id });
   if (!parsed.ok) {
     log.info({ command: 'usage_error' }, 'slash command rejected');

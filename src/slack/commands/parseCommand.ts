@@ -1,4 +1,5 @@
 import type { AlertMention } from '../../domain/model.ts';
+import type { AccountRoles } from '../../ivs/accountRoles.ts';
 import { VALID_ALERT_CODES } from '../../ivs/eventCatalog.ts';
 import {
   IVS_REALTIME_REGIONS,
@@ -78,12 +79,14 @@ function usageError(name: Exclude<Command['name'], 'help'>, problem: string): Co
 
 /**
  * Parses the text after `/ivs`. Never throws: anything unexpected becomes a usage answer. Regions
- * (typed or in a stage ARN) must be among `regions` (IVS_REGIONS), refused before any AWS call.
+ * (typed or in a stage ARN) must be among `regions` (IVS_REGIONS), refused before any AWS call; an
+ * account typed (`/ivs stages [region] [account]`) must be in `accounts` (IVS_ACCOUNT_ROLES).
  */
 export function parseCommand(
   text: string,
   defaultRegion: string,
   regions: ReadonlySet<string> = IVS_REALTIME_REGIONS,
+  accounts: AccountRoles = new Map(),
 ): CommandParse {
   if (text.length > MAX_TEXT) {
     return {
@@ -99,7 +102,7 @@ export function parseCommand(
   }
   const view = browseViewNamed(name);
   if (view) {
-    const request = view.command.parse(args, { defaultRegion, regions });
+    const request = view.command.parse(args, { defaultRegion, regions, accounts });
     return request.ok ? { ok: true, command: request.value } : usageError(view.name, request.problem);
   }
   switch (name) {

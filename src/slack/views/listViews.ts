@@ -21,9 +21,9 @@ export interface ListOptions {
   snapshot?: Snapshot;
 }
 
-/** Stages of a region; each row opens its sessions. */
+/** Stages of a region, in the bot's own account or a listed one (its label); each row opens its sessions. */
 export function renderStages(
-  data: { region: string; stages: readonly StageSummary[]; paging: Paging },
+  data: { region: string; account?: string | undefined; stages: readonly StageSummary[]; paging: Paging },
   options: ListOptions = {},
 ): SlackMessage {
   const rows = data.stages.map((stage) => {
@@ -38,9 +38,12 @@ export function renderStages(
       button({ text: 'Sessions', actionId: ACTION.openSessions, value: openTarget({ a: stage.arn }) }),
     );
   });
-  return fitMessage(`${data.stages.length} IVS stages in ${data.region}`, [
-    header(`IVS stages in ${data.region}`),
-    ...(rows.length ? rows : [section('_No stages in this region._')]),
+  const where = data.account === undefined ? data.region : `${data.region} · account ${data.account}`;
+  return fitMessage(`${data.stages.length} IVS stages in ${where}`, [
+    header(`IVS stages in ${where}`),
+    ...(rows.length
+      ? rows
+      : [section(`_No stages in this region${data.account ? ' of this account' : ''}._`)]),
     context(pageNote(data.paging, data.stages.length, 'stage')),
     snapshotNote(options.snapshot),
     pagingActions(data.paging, paging(options)),

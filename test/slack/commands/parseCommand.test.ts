@@ -63,7 +63,56 @@ describe('parseCommand: stages', () => {
   });
 
   test('extra arguments are refused', () => {
-    assertUsage('stages eu-west-1 us-east-1', 'stages', /Too many arguments/);
+    assertUsage('stages eu-west-1 111111111111 x', 'stages', /Too many arguments/);
+  });
+
+  const ACCOUNTS = new Map([
+    [
+      '111111111111',
+      { accountId: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/r', alias: 'prod' },
+    ],
+    ['222222222222', { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/r' }],
+  ]);
+  const withAccounts = (text: string): CommandParse => parseCommand(text, REGION, undefined, ACCOUNTS);
+
+  test('[account]: a listed account by ID or alias, after the region or alone (default region)', () => {
+    const prod = { id: '111111111111', label: 'prod (111111111111)' };
+    assert.deepEqual(withAccounts('stages eu-west-1 prod'), {
+      ok: true,
+      command: { name: 'stages', region: 'eu-west-1', account: prod },
+    });
+    assert.deepEqual(withAccounts('stages eu-west-1 111111111111'), {
+      ok: true,
+      command: { name: 'stages', region: 'eu-west-1', account: prod },
+    });
+    assert.deepEqual(withAccounts('stages 222222222222'), {
+      ok: true,
+      command: { name: 'stages', region: REGION, account: { id: '222222222222', label: '222222222222' } },
+    });
+    assert.deepEqual(withAccounts('stages eu-west-1'), {
+      ok: true,
+      command: { name: 'stages', region: 'eu-west-1' },
+    });
+  });
+
+  test('[account]: an account without a role is refused naming the listed ones, before any call', () => {
+    const unlisted = withAccounts('stages eu-west-1 999999999999');
+    assert.ok(!unlisted.ok);
+    assert.match(
+      unlisted.problem,
+      /no role for account 999999999999: IVS_ACCOUNT_ROLES lists prod \(111111111111\), 222222222222\. Without \[account\], the bot's own account/,
+    );
+    const unknown = withAccounts('stages staging');
+    assert.ok(!unknown.ok);
+    assert.match(
+      unknown.problem,
+      /“staging” is not an AWS region name such as us-east-1, nor an account: IVS_ACCOUNT_ROLES lists prod/,
+    );
+    assertUsage(
+      'stages eu-west-1 us-east-1',
+      'stages',
+      /“us-east-1” is not an account ID or alias the bot knows: IVS_ACCOUNT_ROLES lists no account/,
+    );
   });
 });
 

@@ -127,6 +127,14 @@ describe('renderStages', () => {
   });
 
   test('no stages says so', () => {
+    const other = renderStages({
+      region: 'eu-west-1',
+      account: 'prod (111111111111)',
+      stages: [],
+      paging: { ...PAGING, hasNext: false },
+    });
+    assert.match(JSON.stringify(other), /IVS stages in eu-west-1 · account prod \(111111111111\)/);
+    assert.match(JSON.stringify(other), /No stages in this region of this account/);
     const empty = renderStages({ region: 'eu-west-1', stages: [], paging: { ...PAGING, hasNext: false } });
     assert.match(allMrkdwn(empty), /_No stages in this region\._/);
     assert.match(allMrkdwn(empty), /Page 1 · 0 stages$/m);
@@ -380,10 +388,16 @@ describe('list views with arbitrary data (property)', () => {
     fc.assert(
       fc.property(
         fc.constantFrom('us-east-1', 'eu-west-1'),
+        fc.constantFrom(
+          undefined,
+          '222222222222',
+          'prod-eu_1.a (111111111111)',
+          `${'a'.repeat(32)} (111111111111)`,
+        ),
         page(stageSummary),
         pagingArbitrary,
-        (region, stages, paging) => {
-          const message = renderStages({ region, stages, paging });
+        (region, account, stages, paging) => {
+          const message = renderStages({ region, account, stages, paging });
           assertSlackAccepts(message);
           assertDataEscaped(message);
           assertPagingButtons(message, paging);
