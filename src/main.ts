@@ -124,7 +124,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
   const watches = new WatchService({
     ivs,
     store,
-    messenger: new SlackMessenger(poster),
+    messenger: new SlackMessenger(poster, config.accountRoles),
     eventsQueue: config.eventsQueueUrl !== undefined,
   });
   await watches.seed(config.watches);
@@ -159,6 +159,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     // Alerts of a watch whose channel was taken off IVS_ALLOWED_CHANNELS are held, not posted.
     messenger: new SlackMessenger(
       new AllowedChannelsPoster(new WebClientSlackPoster(slack.client, { onFailure }), config.access),
+      config.accountRoles,
     ),
     logger,
     holder: `outbox:${holder}`,
@@ -216,11 +217,12 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     logger,
     metrics,
     access: config.access,
+    accounts: config.accountRoles,
     turns,
     // On the leader the update goes out at once; another replica's leader sends it after its next cycle.
     onAlertQueued: () => sender?.kick(),
   });
-  registerAppHome(slack.app, { watches, logger, access: config.access });
+  registerAppHome(slack.app, { watches, logger, access: config.access, accounts: config.accountRoles });
   slack.app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });

@@ -2,6 +2,7 @@ import type { Messenger, WatchStarted } from '../alerts/Messenger.ts';
 import type { PostFailure, PostResult } from '../domain/delivery.ts';
 import type { AlertGroup, Mute, StageNotice } from '../domain/model.ts';
 import type { ReplyPayload } from '../domain/planDetections.ts';
+import type { AccountRoles } from '../ivs/accountRoles.ts';
 import type { SlackPoster } from './SlackPoster.ts';
 import { renderAlertGroup, renderAlertReply, renderStageNotice } from './views/alertViews.ts';
 import { renderWatchStarted } from './views/noticeView.ts';
@@ -16,13 +17,17 @@ export class SlackMessenger implements Messenger {
   /** Links to earlier bursts' messages, asked of Slack once per message (a link never changes). */
   readonly #permalinks = new Map<string, string>();
 
-  constructor(poster: SlackPoster) {
+  /** IVS_ACCOUNT_ROLES, for the stages' account aliases. */
+  readonly #accounts: AccountRoles | undefined;
+
+  constructor(poster: SlackPoster, accounts?: AccountRoles) {
     this.#poster = poster;
+    this.#accounts = accounts;
   }
 
   async postAlert(group: AlertGroup, mute: Mute | undefined, now: Date): Promise<PostResult> {
     // The group's first message: it pages the watch's mention (renderAlertGroup checks its form).
-    const options = { first: true, ...(await this.#previousLink(group)) };
+    const options = { first: true, ...(await this.#previousLink(group)), ...this.#accountsOption() };
     return this.#poster.post(group.channelId, renderAlertGroup(group, mute, now, options));
   }
 
@@ -32,8 +37,12 @@ export class SlackMessenger implements Messenger {
     mute: Mute | undefined,
     now: Date,
   ): Promise<PostResult> {
-    const options = await this.#previousLink(group);
+    const options = { ...(await this.#previousLink(group)), ...this.#accountsOption() };
     return this.#poster.update(group.channelId, messageTs, renderAlertGroup(group, mute, now, options));
+  }
+
+  #accountsOption(): { accounts?: AccountRoles } {
+    return this.#accounts ? { accounts: this.#accounts } : {};
   }
 
   /** The permalink of the previous burst's message, when the group is a new burst of one that was posted. */
@@ -56,7 +65,7 @@ export class SlackMessenger implements Messenger {
   }
 
   postStageNotice(channelId: string, notice: StageNotice): Promise<PostResult> {
-    return this.#poster.post(channelId, renderStageNotice(notice));
+    return this.#poster.post(channelId, renderStageNotice(notice, this.#accounts));
   }
 
   postWatchStarted(channelId: string, watch: WatchStarted): Promise<PostResult> {

@@ -6,6 +6,7 @@ import type {
   SlackActionMiddlewareArgs,
 } from '@slack/bolt';
 import type { WatchService } from '../../alerts/WatchService.ts';
+import type { AccountRoles } from '../../ivs/accountRoles.ts';
 import type { Turns } from '../../platform/LoopTurns.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
@@ -40,6 +41,8 @@ export interface ActionDeps {
   turns?: Turns;
   /** An alert change was queued in the outbox (Acknowledge): the sender may send it now. */
   onAlertQueued?: () => void;
+  /** IVS_ACCOUNT_ROLES, for the account aliases of re-rendered alerts. */
+  accounts?: AccountRoles;
 }
 
 export type ActionId = (typeof ACTION)[keyof typeof ACTION];
@@ -137,7 +140,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
   ] as const) {
     on(actionId, async (input, args) => {
       const now = deps.now?.() ?? new Date();
-      const result = await runMuteAction(input.value, input.userId, deps.watches, now, hours);
+      const result = await runMuteAction(input.value, input.userId, deps.watches, now, hours, deps.accounts);
       await replyResult(result, args);
     });
   }
@@ -152,7 +155,12 @@ export function registerActions(app: App, deps: ActionDeps): void {
     });
   }
   on(ACTION.unmuteAlert, async (input, args) => {
-    const result = await runUnmuteAction(input.value, deps.watches, deps.now?.() ?? new Date());
+    const result = await runUnmuteAction(
+      input.value,
+      deps.watches,
+      deps.now?.() ?? new Date(),
+      deps.accounts,
+    );
     await replyResult(result, args);
   });
   const replyResult = async (

@@ -1,4 +1,5 @@
 import type { WatchService } from '../../alerts/WatchService.ts';
+import type { AccountRoles } from '../../ivs/accountRoles.ts';
 import { groupRefSchema, type MuteHours, muteRefSchema } from '../actionIds.ts';
 import { renderAlertGroup } from '../views/alertViews.ts';
 import type { SlackMessage } from '../views/blocks.ts';
@@ -16,23 +17,25 @@ export async function runMuteAction(
   watches: WatchService,
   now: Date,
   hours?: MuteHours,
+  accounts?: AccountRoles,
 ): Promise<{ replace: SlackMessage } | { notice: SlackMessage }> {
   const ref = muteRefSchema.safeParse(value);
   if (!ref.success || (hours !== undefined && ref.data.hours !== hours))
     return { notice: renderNotice(BAD_BUTTON) };
   const outcome = await watches.mute(ref.data.groupId, ref.data.hours, userId);
   if (!outcome.ok) return { notice: renderNotice(outcome.problem) };
-  return { replace: renderAlertGroup(outcome.group, outcome.mute, now) };
+  return { replace: renderAlertGroup(outcome.group, outcome.mute, now, accounts ? { accounts } : {}) };
 }
 
 export async function runUnmuteAction(
   value: string,
   watches: WatchService,
   now: Date,
+  accounts?: AccountRoles,
 ): Promise<{ replace: SlackMessage } | { notice: SlackMessage }> {
   const ref = groupRefSchema.safeParse(value);
   if (!ref.success) return { notice: renderNotice(BAD_BUTTON) };
   const outcome = await watches.unmute(ref.data.groupId);
   if (!outcome.ok) return { notice: renderNotice(outcome.problem) };
-  return { replace: renderAlertGroup(outcome.group, undefined, now) };
+  return { replace: renderAlertGroup(outcome.group, undefined, now, accounts ? { accounts } : {}) };
 }

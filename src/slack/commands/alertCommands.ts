@@ -1,4 +1,5 @@
 import type { WatchService } from '../../alerts/WatchService.ts';
+import type { AccountRoles } from '../../ivs/accountRoles.ts';
 import { type AccessPolicy, decideTargetChannel, isAdmin } from '../access.ts';
 import { renderMutes, renderWatches } from '../views/alertViews.ts';
 import type { SlackMessage } from '../views/blocks.ts';
@@ -14,6 +15,7 @@ export async function runAlertCommand(
   watches: WatchService,
   now: Date,
   access: AccessPolicy,
+  accounts?: AccountRoles,
 ): Promise<SlackMessage> {
   switch (command.name) {
     case 'watch': {
@@ -54,6 +56,7 @@ export async function runAlertCommand(
         groups: overview.groups,
         mutes: overview.mutes,
         events: overview.events,
+        ...(accounts ? { accounts } : {}),
       });
     }
     case 'mutes': {

@@ -131,7 +131,14 @@ function runCommand(command: Command, caller: Caller, deps: CommandDeps): Promis
     case 'unwatch':
     case 'watches':
     case 'mutes':
-      return runAlertCommand(command, caller, deps.watches, deps.now?.() ?? new Date(), deps.access);
+      return runAlertCommand(
+        command,
+        caller,
+        deps.watches,
+        deps.now?.() ?? new Date(),
+        deps.access,
+        deps.accounts,
+      );
     case 'timeline':
       return deps.timelines.toAsker(command.stage, command.sessionId, caller);
     default:

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, App, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { z } from 'zod';
 import type { WatchService } from '../../alerts/WatchService.ts';
+import type { AccountRoles } from '../../ivs/accountRoles.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { type AccessPolicy, authorize } from '../access.ts';
 import { SLACK_USER_ID } from '../slackIds.ts';
@@ -23,7 +24,14 @@ type HomeArgs = SlackEventMiddlewareArgs<'app_home_opened'> & AllMiddlewareArgs<
 /** App Home: watches, mutes and the latest alert groups at a glance, refreshed each time it opens. */
 export function registerAppHome(
   app: App,
-  deps: { watches: WatchService; logger: Logger; access: AccessPolicy; now?: () => Date },
+  deps: {
+    watches: WatchService;
+    logger: Logger;
+    access: AccessPolicy;
+    now?: () => Date;
+    /** IVS_ACCOUNT_ROLES, for the stages' account aliases. */
+    accounts?: AccountRoles;
+  },
 ): void {
   // The Home tab is not in a channel: only the user lists apply.
   const policy = { ...deps.access, allowedChannels: null };
@@ -60,7 +68,11 @@ export function registerAppHome(
       await publish(
         args,
         userId,
-        renderHome({ ...(await deps.watches.overview(20)), now: deps.now?.() ?? new Date() }),
+        renderHome({
+          ...(await deps.watches.overview(20)),
+          now: deps.now?.() ?? new Date(),
+          ...(deps.accounts ? { accounts: deps.accounts } : {}),
+        }),
       );
     },
   );

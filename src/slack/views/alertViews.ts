@@ -9,6 +9,7 @@ import type {
   Watch,
 } from '../../domain/model.ts';
 import type { ReplyPayload } from '../../domain/planDetections.ts';
+import { type AccountRoles, accountLabel } from '../../ivs/accountRoles.ts';
 import { errorCodeFix, explainErrorCode } from '../../ivs/eventCatalog.ts';
 import { parseStageArn } from '../../ivs/identifiers.ts';
 import { ACTION, groupRef, MUTE_ACTION, muteRef, openTarget, openTargetSchema } from '../actionIds.ts';
@@ -51,6 +52,17 @@ const clipCode = (value: string, max: number): string =>
   `\`${truncateMrkdwn(code(value).slice(1, -1), max)}\``;
 
 /** The stage's 12-character ID when the ARN parses, else the ARN as it is (plain, unescaped). */
+/**
+ * The account of a stage, as people know it: "prod (111122223333)" with an alias of
+ * IVS_ACCOUNT_ROLES, else the ID; mrkdwn, escaped. Only when the bot reads several accounts
+ * (IVS_ACCOUNT_ROLES is set): with one, the ARN already says it all.
+ */
+export function stageAccount(stageArn: string, accounts: AccountRoles = new Map()): string | undefined {
+  const accountId = parseStageArn(stageArn)?.accountId;
+  if (accountId === undefined || accounts.size === 0) return undefined;
+  return escapeMrkdwn(accountLabel(accounts, accountId));
+}
+
 export function stageId(stageArn: string): string {
   return parseStageArn(stageArn)?.id ?? stageArn;
 }
@@ -160,6 +172,8 @@ export interface AlertRenderOptions {
   readonly first?: boolean;
   /** The permalink of the previous burst's message (Slack's chat.getPermalink), when it is known. */
   readonly previousPermalink?: string;
+  /** IVS_ACCOUNT_ROLES, for the stage's account alias. */
+  readonly accounts?: AccountRoles;
 }
 
 /** A link Slack gave the bot; anything else is left out rather than shown as a link. */
@@ -238,6 +252,7 @@ export function renderAlertGroup(
   const quiet = Boolean(group.quietAt);
   const participants = affectedParticipants(group);
   const page = pageLine(group, options);
+  const account = stageAccount(group.stageArn, options.accounts);
   const timeline = timelineButton(group.stageArn, group.sessionId);
   const buttons = quiet
     ? [detailsButton(group), timeline]
@@ -267,6 +282,7 @@ export function renderAlertGroup(
       field('Last seen', slackDate(group.lastSeen)),
       field('Session', clipCode(group.sessionId, MAX_ID)),
       field('Stage ARN', clipCode(group.stageArn, MAX_ID)),
+      ...(account ? [field('Account', account)] : []),
     ]),
     factsSection(group.facts),
     participants ? section(participants) : undefined,
@@ -298,9 +314,12 @@ export function renderAlertReply(group: AlertGroup, reply: ReplyPayload): SlackM
 }
 
 /** Posted once when polling a stage starts failing and once when it works again. */
-export function renderStageNotice(payload: StageNotice): SlackMessage {
+export function renderStageNotice(payload: StageNotice, accounts?: AccountRoles): SlackMessage {
   const id = stageId(payload.stageArn);
-  const footer = context(`Stage ${clipCode(payload.stageArn, MAX_ID)} · ${slackDate(new Date(payload.at))}`);
+  const account = stageAccount(payload.stageArn, accounts);
+  const footer = context(
+    `Stage ${clipCode(payload.stageArn, MAX_ID)}${account ? ` · account ${account}` : ''} · ${slackDate(new Date(payload.at))}`,
+  );
   if (payload.transition === 'failing') {
     const reason = payload.error ?? 'no reason was given';
     return fitMessage(`Polling stage ${truncate(id, MAX_ID)} is failing: ${truncate(reason, MAX_ERROR)}`, [
@@ -355,10 +374,16 @@ function pagesText(mention: string | null | undefined): string | undefined {
 }
 
 /** One watch with the health of its stage, as mrkdwn. */
-export function watchRow(watch: Watch, health: StageHealth | undefined, now: Date): string {
+export function watchRow(
+  watch: Watch,
+  health: StageHealth | undefined,
+  now: Date,
+  accounts?: AccountRoles,
+): string {
+  const account = stageAccount(watch.stageArn, accounts);
   return [
     `*Stage* ${clipCode(stageId(watch.stageArn), MAX_ID)} → ${channelLink(watch.channelId)}`,
-    clipCode(watch.stageArn, MAX_ID),
+    `${clipCode(watch.stageArn, MAX_ID)}${account ? ` · account ${account}` : ''}`,
     `Codes: ${codesText(watch.codes)}`,
     pagesText(watch.mention),
     healthLine(health, now),
@@ -418,6 +443,8 @@ export function renderWatches(
     readonly mutes?: readonly Mute[];
     /** Whether EventBridge events arrive (IVS_EVENTS_QUEUE_URL); null when no queue is set. */
     readonly events?: EventQueueStatus | null;
+    /** IVS_ACCOUNT_ROLES, for the stages' account aliases. */
+    readonly accounts?: AccountRoles;
   } = {},
 ): SlackMessage {
   const problems = rowSections(undeliveredRows(undelivered), UNDELIVERED_BUDGET, UNDELIVERED_BLOCKS);
@@ -443,7 +470,7 @@ export function renderWatches(
     OPEN_ALERTS_BLOCKS,
   );
   const { sections, omitted } = rowSections(
-    watches.map((w) => watchRow(w, byStage.get(w.stageArn), now)),
+    watches.map((w) => watchRow(w, byStage.get(w.stageArn), now, alerts.accounts)),
     MESSAGE_ROW_BUDGET - (firing.sections.length > 0 ? OPEN_ALERTS_BUDGET : 0),
     MESSAGE_ROW_BLOCKS - firing.sections.length,
   );

@@ -1,4 +1,5 @@
 import type { AlertGroup, Mute, StageHealth, UndeliveredMessages, Watch } from '../../domain/model.ts';
+import type { AccountRoles } from '../../ivs/accountRoles.ts';
 import {
   alertGroupRow,
   healthByStage,
@@ -34,6 +35,8 @@ export interface HomeData {
   /** Messages Slack refused for good, by channel and cause (none when absent). */
   undelivered?: readonly UndeliveredMessages[];
   now: Date;
+  /** IVS_ACCOUNT_ROLES, for the stages' account aliases. */
+  accounts?: AccountRoles;
 }
 
 export interface HomeView {
@@ -61,7 +64,7 @@ export function renderHome(data: HomeData): HomeView {
   const latest = [...data.groups].sort((a, b) => b.lastSeen.getTime() - a.lastSeen.getTime());
 
   const watches = rowSections(
-    data.watches.map((w) => watchRow(w, byStage.get(w.stageArn), data.now)),
+    data.watches.map((w) => watchRow(w, byStage.get(w.stageArn), data.now, data.accounts)),
     BUDGET.watches,
     PART_BLOCKS.watches,
   );

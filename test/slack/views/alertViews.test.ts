@@ -540,6 +540,55 @@ describe('renderWatches', () => {
   });
 });
 
+describe('stages in several accounts (IVS_ACCOUNT_ROLES)', () => {
+  const PROD_ARN = 'arn:aws:ivs:us-east-1:111111111111:stage/ProdStage001';
+  const accounts = new Map([
+    [
+      '111111111111',
+      { accountId: '111111111111', roleArn: 'arn:aws:iam::111111111111:role/r', alias: 'prod' },
+    ],
+    ['222222222222', { accountId: '222222222222', roleArn: 'arn:aws:iam::222222222222:role/r' }],
+  ]);
+  const watch = (stageArn: string): Watch => ({
+    stageArn,
+    channelId: 'C0123ABCD',
+    codes: null,
+    createdBy: 'U0123ABCD',
+    createdAt: minutesAgo(60),
+  });
+
+  test('an alert names the stage’s account, with its alias; the bot’s own account by its ID', () => {
+    const prod = JSON.stringify(
+      renderAlertGroup(group({ stageArn: PROD_ARN }), undefined, NOW, { accounts }),
+    );
+    assert.match(prod, /\*Account\*\\nprod \(111111111111\)/);
+    const own = JSON.stringify(renderAlertGroup(group(), undefined, NOW, { accounts }));
+    assert.match(own, /\*Account\*\\n123456789012/);
+    assert.doesNotMatch(
+      JSON.stringify(renderAlertGroup(group(), undefined, NOW)),
+      /\*Account\*/,
+      'one account: the ARN says it',
+    );
+  });
+
+  test('/ivs watches and stage notices name each stage’s account', () => {
+    const text = JSON.stringify(renderWatches([watch(PROD_ARN), watch(ARN)], [], NOW, [], { accounts }));
+    assert.match(text, /ProdStage001` · account prod \(111111111111\)/);
+    assert.match(text, /AbCdEf123456` · account 123456789012/);
+    const notice = renderStageNotice(
+      {
+        transition: 'failing',
+        stageArn: PROD_ARN,
+        at: NOW.toISOString(),
+        error: 'The bot could not assume …',
+      },
+      accounts,
+    );
+    assert.match(JSON.stringify(notice), /· account prod \(111111111111\) ·/);
+    assertValidBlockKit(notice);
+  });
+});
+
 describe('renderMutes', () => {
   test('mutes in force: code, stage, until and by whom; ended ones are left out', () => {
     const message = renderMutes(
