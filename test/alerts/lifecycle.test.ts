@@ -314,3 +314,36 @@ describe('alert lifecycle (issue 16)', () => {
     await p.close();
   });
 });
+
+describe('IVS_WATCHES mention at start-up (issue 16)', () => {
+  test('a declared watch takes its mention; a changed mention is applied at the next start; a watch made by a command is left alone', async () => {
+    const p = pipeline();
+    const stageArn = sim.addStage({ name: 'seeded' });
+    await p.store.saveWatch({
+      stageArn,
+      channelId: 'CBYHAND001',
+      codes: ['QUOTA_EXCEEDED'],
+      createdBy: 'U0SOMEONE1',
+      createdAt: new Date(T0),
+    });
+    await p.watches.seed([
+      { stageArn, channelId: CHANNEL, codes: null, mention: '<!here>' },
+      { stageArn, channelId: 'CBYHAND001', codes: null, mention: '<!here>' },
+    ]);
+    const mentions = async () =>
+      new Map((await p.store.listWatches()).map((w) => [w.channelId, [w.mention ?? null, w.codes]]));
+    assert.deepEqual(
+      await mentions(),
+      new Map([
+        [CHANNEL, ['<!here>', null]],
+        ['CBYHAND001', [null, ['QUOTA_EXCEEDED']]],
+      ]),
+    );
+
+    await p.watches.seed([{ stageArn, channelId: CHANNEL, codes: null, mention: '<@U0ONCALL1>' }]);
+    assert.deepEqual((await mentions()).get(CHANNEL), ['<@U0ONCALL1>', null]);
+    await p.watches.seed([{ stageArn, channelId: CHANNEL, codes: null }]);
+    assert.deepEqual((await mentions()).get(CHANNEL), [null, null], 'mention taken out of the setting');
+    await p.close();
+  });
+});
