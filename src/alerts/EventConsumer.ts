@@ -7,6 +7,7 @@ import {
 import type { GroupingPolicy, Watch } from '../domain/model.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { AlertRepository } from '../store/AlertRepository.ts';
+import type { CursorRepository } from '../store/CursorRepository.ts';
 import type { EventQueueRepository } from '../store/EventQueueRepository.ts';
 import type { WatchRepository } from '../store/WatchRepository.ts';
 
@@ -43,6 +44,7 @@ export interface EventQueue {
 /** The repositories the consumer reads and writes. */
 export type EventConsumerStore = Pick<WatchRepository, 'listWatches'> &
   Pick<AlertRepository, 'recordDetections' | 'countDetected'> &
+  Pick<CursorRepository, 'requestReadFirst'> &
   EventQueueRepository;
 
 export type MessageOutcome =
@@ -58,7 +60,7 @@ export interface EventConsumerOptions {
   now?: () => Date;
   /** New alerts were stored: the outbox sender can send them at once. */
   onDetections?: () => void;
-  /** A Participant Publish Error: the poller reads this participant first, so its full event list follows. */
+  /** A Participant Publish Error, asked of the poller through the store (requestReadFirst) too. */
   onPublishError?: (participant: { stageArn: string; sessionId: string; participantId: string }) => void;
   /** A batch came in: its size and the age of its oldest message (0 when empty). */
   onReceived?: (count: number, oldestAgeSeconds: number) => void;
@@ -211,11 +213,15 @@ export class EventConsumer {
         return { kind: 'ignored', reason: 'unwatched' };
       }
       if (decision.readFirst) {
-        this.#options.onPublishError?.({
+        // Whichever replica polls reads this participant first at its next cycle, so the full event
+        // list (with the error code EventBridge does not carry) follows within one interval.
+        const participant = {
           stageArn: event.stageArn,
           sessionId: event.sessionId,
           participantId: event.participantId,
-        });
+        };
+        await store.requestReadFirst(participant, now);
+        this.#options.onPublishError?.(participant);
       }
       let alertWatches: readonly Watch[] = watching;
       if (decision.repeatedOnly) {

@@ -63,6 +63,9 @@ export interface CycleReport {
   readonly durationMs: number;
 }
 
+/** Participants kept to read first at most: more than a cycle reads anyway. */
+const READ_FIRST_LIMIT = 10_000;
+
 type DiscoveryOperation = 'GetStage' | 'ListStageSessions' | 'ListParticipants';
 type Operation = DiscoveryOperation | 'ListParticipantEvents';
 
@@ -165,7 +168,7 @@ export class Poller {
    */
   readFirst(participant: { stageArn: string; sessionId: string; participantId: string }): void {
     // Bounded: a flood of events must not grow this without end between cycles.
-    if (this.#readFirst.size < 10_000) this.#readFirst.add(readKey(participant));
+    if (this.#readFirst.size < READ_FIRST_LIMIT) this.#readFirst.add(readKey(participant));
   }
 
   /**
@@ -214,6 +217,9 @@ export class Poller {
 
     // Each participant is read at most once a cycle; a stage's listing re-queues its participants
     // with what it found (state, listing), so their place in the queue is recomputed.
+    // Asked for by any replica's EventBridge consumer, through the store.
+    for (const participant of await this.#options.store.takeReadFirst(READ_FIRST_LIMIT))
+      this.readFirst(participant);
     const queue = new ReadQueue<StageWork>(timing, new Set(this.#readFirst));
     const enqueue = (w: StageWork) =>
       queue.replaceGroup(

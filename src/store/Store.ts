@@ -9,7 +9,7 @@ import type { RetentionRepository } from './RetentionRepository.ts';
 import type { WatchRepository } from './WatchRepository.ts';
 
 export type { AlertRepository, DetectionInput, DetectionResult } from './AlertRepository.ts';
-export type { CursorRepository } from './CursorRepository.ts';
+export type { CursorRepository, ParticipantRef } from './CursorRepository.ts';
 export type { EventQueueRepository, QueueReceiveReport } from './EventQueueRepository.ts';
 export type { LeaseRepository } from './LeaseRepository.ts';
 export type { MuteRepository } from './MuteRepository.ts';

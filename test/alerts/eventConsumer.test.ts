@@ -273,6 +273,7 @@ describe('EventBridge events through SQS', () => {
     const flaky: EventConsumerStore = {
       listWatches: () => inner.listWatches(),
       countDetected: (...args) => inner.countDetected(...args),
+      requestReadFirst: (...args) => inner.requestReadFirst(...args),
       recordQueueReceive: (report) => inner.recordQueueReceive(report),
       eventQueueStatus: () => inner.eventQueueStatus(),
       recordDetections: async (input) => {
@@ -418,6 +419,40 @@ describe('two replicas', () => {
     const one = SqliteStore.open(join(dir, 'shared.db'));
     return { stores: [one, one], close: () => one.close() };
   };
+
+  test('a publish error received by one replica is read first by the one that polls', async () => {
+    const { stores, close } = await twoStores();
+    const queueUrl = sqs.createQueue('ivs-events');
+    const consumerSide = replica(stores[0], queueUrl);
+    const pollerSide = replica(stores[1], queueUrl);
+    const { stageArn, sessionId, alice } = liveStage();
+    // Another connected participant, waiting longer than alice: without the request it is read first.
+    const bob = ivs.addParticipant(stageArn, sessionId, { userId: 'bob', state: 'CONNECTED' });
+    await watch(stores[0], stageArn);
+    const read: string[] = [];
+    const seen = (participantId: string) => {
+      if (!read.includes(participantId)) read.push(participantId);
+    };
+    // The first cycle reads both (in the usual order); the queue's event comes after it.
+    await pollerSide.poller.runCycle();
+    sqs.send(
+      queueUrl,
+      bodyOf('stage-update.participant-publish-error', { stageArn, sessionId, participantId: alice }),
+    );
+    await consumerSide.consumer.pollOnce();
+    ivs.resetCalls();
+    clock.now += 61_000;
+    await pollerSide.poller.runCycle();
+    for (const call of ivs.calls) {
+      if (call.operation === 'ListParticipantEvents') seen(String(call.body?.participantId));
+    }
+    assert.deepEqual(read.slice(0, 1), [alice], `read order ${read.join(', ')}`);
+    assert.ok(read.includes(bob));
+    assert.deepEqual(await stores[1].takeReadFirst(10), [], 'taken by the cycle');
+    await consumerSide.close();
+    await pollerSide.close();
+    await close();
+  });
 
   test('the same event delivered twice (EventBridge is at least once) to two replicas: one alert', async () => {
     const { stores, close } = await twoStores();

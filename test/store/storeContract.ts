@@ -1160,6 +1160,21 @@ export function storeContract(
         assert.equal((await store.latestGroups(10)).length, 1);
       });
 
+      test('read-first requests: asked once however often, taken oldest first, gone once taken', async () => {
+        const ref = (participantId: string) => ({
+          stageArn: STAGE,
+          sessionId: 'st-session-1',
+          participantId,
+        });
+        await store.requestReadFirst(ref('p-2'), at(2_000));
+        await store.requestReadFirst(ref('p-1'), at(1_000));
+        await store.requestReadFirst(ref('p-2'), at(3_000));
+        await store.requestReadFirst(ref('p-3'), at(4_000));
+        assert.deepEqual(await store.takeReadFirst(2), [ref('p-1'), ref('p-2')]);
+        assert.deepEqual(await store.takeReadFirst(10), [ref('p-3')]);
+        assert.deepEqual(await store.takeReadFirst(10), []);
+      });
+
       test('countDetected counts the events of a kind since a time', async () => {
         const reconnect = (offset: number) =>
           errorEvent('', offset, {

@@ -16,6 +16,7 @@ import type {
 } from '../../domain/model.ts';
 import type { AlertTransitions } from '../AlertRepository.ts';
 import { applyDetections, applyPollReport, NO_DETECTIONS, runAwaiting } from '../applyPlans.ts';
+import type { ParticipantRef } from '../CursorRepository.ts';
 import {
   type AlertGroupRow,
   type EventQueueStatusRow,
@@ -594,6 +595,30 @@ export class PostgresStore implements Store {
   }
 
   // The events queue
+
+  async requestReadFirst(participant: ParticipantRef, at: Date): Promise<void> {
+    await this.#query(
+      `INSERT INTO read_first (stage_arn, session_id, participant_id, requested_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (stage_arn, session_id, participant_id) DO NOTHING`,
+      [participant.stageArn, participant.sessionId, participant.participantId, at.getTime()],
+    );
+  }
+
+  async takeReadFirst(limit: number): Promise<ParticipantRef[]> {
+    // One statement: a request made meanwhile is either taken now or left for the next cycle.
+    const { rows } = await this.#query<{ stage_arn: string; session_id: string; participant_id: string }>(
+      `DELETE FROM read_first WHERE (stage_arn, session_id, participant_id) IN (
+         SELECT stage_arn, session_id, participant_id FROM read_first
+         ORDER BY requested_at, stage_arn, session_id, participant_id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING stage_arn, session_id, participant_id`,
+      [limit],
+    );
+    return rows.map((row) => ({
+      stageArn: row.stage_arn,
+      sessionId: row.session_id,
+      participantId: row.participant_id,
+    }));
+  }
 
   async recordQueueReceive(report: QueueReceiveReport): Promise<void> {
     const at = report.at.getTime();

@@ -206,4 +206,18 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
       CREATE INDEX alert_group_burst ON alert_group (stage_arn, session_id, code, channel_id, id);
     `,
   },
+  {
+    // EventBridge publish errors (issue 13): participants the poller reads first, asked for by any
+    // replica, taken by the one that polls.
+    version: 7,
+    sql: `
+      CREATE TABLE read_first (
+        stage_arn TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        participant_id TEXT NOT NULL,
+        requested_at BIGINT NOT NULL,
+        PRIMARY KEY (stage_arn, session_id, participant_id)
+      );
+    `,
+  },
 ];

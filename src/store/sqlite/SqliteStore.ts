@@ -17,6 +17,7 @@ import type {
 } from '../../domain/model.ts';
 import type { AlertTransitions } from '../AlertRepository.ts';
 import { applyDetections, applyPollReport, runNow } from '../applyPlans.ts';
+import type { ParticipantRef } from '../CursorRepository.ts';
 import {
   type DbNumber,
   type EventQueueStatusRow,
@@ -473,6 +474,40 @@ export class SqliteStore implements Store {
   }
 
   // The events queue
+
+  async requestReadFirst(participant: ParticipantRef, at: Date): Promise<void> {
+    this.#sqlite.run(
+      `INSERT INTO read_first (stage_arn, session_id, participant_id, requested_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (stage_arn, session_id, participant_id) DO NOTHING`,
+      participant.stageArn,
+      participant.sessionId,
+      participant.participantId,
+      at.getTime(),
+    );
+  }
+
+  async takeReadFirst(limit: number): Promise<ParticipantRef[]> {
+    return this.#sqlite.transaction(() => {
+      const rows = this.#sqlite.all<{ stage_arn: string; session_id: string; participant_id: string }>(
+        `SELECT stage_arn, session_id, participant_id FROM read_first
+         ORDER BY requested_at, stage_arn, session_id, participant_id LIMIT ?`,
+        limit,
+      );
+      for (const row of rows) {
+        this.#sqlite.run(
+          'DELETE FROM read_first WHERE stage_arn = ? AND session_id = ? AND participant_id = ?',
+          row.stage_arn,
+          row.session_id,
+          row.participant_id,
+        );
+      }
+      return rows.map((row) => ({
+        stageArn: row.stage_arn,
+        sessionId: row.session_id,
+        participantId: row.participant_id,
+      }));
+    });
+  }
 
   async recordQueueReceive(report: QueueReceiveReport): Promise<void> {
     const at = report.at.getTime();
