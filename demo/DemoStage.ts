@@ -44,6 +44,11 @@ export class DemoStage {
     return this.#sessionId;
   }
 
+  /** The host of the current session: publishing all along, a participant to look at. */
+  get hostId(): string {
+    return this.#host;
+  }
+
   /** One moment of the show. */
   step(): void {
     const sim = this.#sim;

@@ -112,6 +112,8 @@ async function main(): Promise<void> {
       '  /ivs stages',
       `  /ivs sessions ${arn}`,
       `  /ivs participants ${arn} ${stage.sessionId} --published`,
+      `  /ivs participant ${arn} ${stage.sessionId} ${stage.hostId}`,
+      `  /ivs timeline ${arn} ${stage.sessionId}`,
       `  /ivs watch ${arn}        then alerts arrive here within about 10 seconds (Details, Mute 1h, Unmute)`,
       "  /ivs watches    /ivs mutes    /ivs help    and the bot's Home tab",
       '  Buttons: Sessions, Participants, Details, Next ▶, Share; Disconnect for admins: restart with IVS_ADMIN_USERS=<your member ID>.',

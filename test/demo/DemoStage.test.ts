@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  IVSRealTimeClient,
+  ListParticipantEventsCommand,
+  ListParticipantsCommand,
+  ListStageSessionsCommand,
+  ListStagesCommand,
+} from '@aws-sdk/client-ivs-realtime';
+import { DemoStage } from '../../demo/DemoStage.ts';
+import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
+
+// The demo's script, read back through the real SDK from the simulator: what a person sees.
+test('the demo stage loops through joins, publishing, three kinds of errors and leaving, and starts new sessions', async () => {
+  const sim = await IvsSimulator.start();
+  const client = new IVSRealTimeClient(sim.clientConfig());
+  try {
+    const demo = new DemoStage(sim);
+    const { stages } = await client.send(new ListStagesCommand({}));
+    assert.deepEqual(stages?.map((s) => s.name).sort(), ['demo-live-show', 'demo-rehearsal']);
+    const firstSession = demo.sessionId;
+    for (let i = 0; i < 8; i++) demo.step();
+    const { participants = [] } = await client.send(
+      new ListParticipantsCommand({ stageArn: demo.stageArn, sessionId: firstSession }),
+    );
+    // The host, a guest, a viewer and a late joiner; only the host is still there after a loop.
+    assert.equal(participants.length, 4);
+    assert.deepEqual(
+      participants.filter((p) => p.state === 'CONNECTED').map((p) => p.participantId),
+      [demo.hostId],
+    );
+    const codes = new Set<string>();
+    for (const p of participants) {
+      const { events = [] } = await client.send(
+        new ListParticipantEventsCommand({
+          stageArn: demo.stageArn,
+          sessionId: firstSession,
+          participantId: p.participantId,
+        }),
+      );
+      for (const e of events) if (e.errorCode) codes.add(`${e.name}:${e.errorCode}`);
+    }
+    assert.deepEqual([...codes].sort(), [
+      'JOIN_ERROR:QUOTA_EXCEEDED',
+      'PUBLISH_ERROR:BITRATE_EXCEEDED',
+      'SUBSCRIBE_ERROR:PUBLISHER_NOT_FOUND',
+    ]);
+    for (let i = 0; i < 8 * 5; i++) demo.step();
+    assert.notEqual(demo.sessionId, firstSession, 'a new session after six loops');
+    const { stageSessions = [] } = await client.send(
+      new ListStageSessionsCommand({ stageArn: demo.stageArn }),
+    );
+    assert.equal(stageSessions.length, 2);
+    assert.ok(stageSessions.find((s) => s.sessionId === firstSession)?.endTime, 'the first one ended');
+  } finally {
+    client.destroy();
+    await sim.close();
+  }
+});
