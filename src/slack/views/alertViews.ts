@@ -449,8 +449,10 @@ export function renderWatches(
 ): SlackMessage {
   const problems = rowSections(undeliveredRows(undelivered), UNDELIVERED_BUDGET, UNDELIVERED_BLOCKS);
   const problemNote = omittedNote(problems.omitted, 'delivery problem');
+  const events = eventQueueLine(alerts.events, now);
   if (watches.length === 0) {
     return fitMessage('No stages are watched yet.', [
+      events ? section(events) : undefined,
       ...problems.sections,
       problemNote ? context(problemNote) : undefined,
       section(`No stages are watched yet. Add one with ${code(WATCH_USAGE)}.`),
@@ -481,7 +483,6 @@ export function renderWatches(
     omittedNote(omitted, 'watch', 'watches'),
     `Add one with ${code(WATCH_USAGE)}.`,
   ].filter((note): note is string => note !== undefined);
-  const events = eventQueueLine(alerts.events, now);
   return fitMessage(`IVS alert watches: ${summary}`, [
     header(`IVS alert watches (${summary})`),
     events ? section(events) : undefined,

@@ -132,6 +132,10 @@ describe('/ivs watches with IVS_EVENTS_QUEUE_URL', () => {
     assert.match(text(message), /Alerts still come from polling/);
   });
 
+  test('with no watch yet, the line is there too', () => {
+    assert.match(text(renderWatches([], [], NOW, [], { events: status() })), /EventBridge events/);
+  });
+
   test('no line without a queue; "no event received yet" before the first', () => {
     assert.doesNotMatch(text(renderWatches([watch], [], NOW, [], { events: null })), /EventBridge/);
     assert.match(
