@@ -1,5 +1,6 @@
 // The demo's live stage: a host who stays, and guests and viewers who join, publish, subscribe,
 // leave and hit a few errors, one scripted step at a time, on a loop, in the IVS simulator.
+import { randomUUID } from 'node:crypto';
 import type { IvsSimulator } from '../testkit/ivsSimulator.ts';
 
 export const DEMO_REGION = 'us-east-1';
@@ -26,9 +27,12 @@ export class DemoStage {
   #step = 0;
   #loop = 0;
   #cast: Cast = { guest: undefined, viewer: undefined };
+  /** Where the show's EventBridge events go (the demo's SQS queue), when the demo has one. */
+  readonly #events: ((body: string) => void) | undefined;
 
-  constructor(sim: IvsSimulator) {
+  constructor(sim: IvsSimulator, events?: (body: string) => void) {
     this.#sim = sim;
+    this.#events = events;
     this.stageArn = sim.addStage({
       id: DEMO_STAGE_ID,
       region: DEMO_REGION,
@@ -49,6 +53,23 @@ export class DemoStage {
     return this.#host;
   }
 
+  /** An IVS event as EventBridge puts it on a queue (the IVS guide's shape). */
+  #emit(at: number, detailType: string, detail: Record<string, string>): void {
+    this.#events?.(
+      JSON.stringify({
+        version: '0',
+        id: randomUUID(),
+        'detail-type': detailType,
+        source: 'aws.ivs',
+        account: '123456789012',
+        time: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: DEMO_REGION,
+        resources: [this.stageArn],
+        detail,
+      }),
+    );
+  }
+
   /** One moment of the show. */
   step(): void {
     const sim = this.#sim;
@@ -64,7 +85,17 @@ export class DemoStage {
       }
       case 1:
         at(this.#cast.guest, { name: 'PUBLISH_STARTED' });
-        if (this.#cast.guest) this.#update(this.#cast.guest, { published: true });
+        if (this.#cast.guest) {
+          this.#update(this.#cast.guest, { published: true });
+          // Only EventBridge tells this one: the recording bucket is in another region.
+          this.#emit(Date.now(), 'IVS Participant Recording State Change', {
+            session_id: this.#sessionId,
+            event_name: 'Recording Start Failure',
+            participant_id: this.#cast.guest,
+            recording_s3_bucket_name: 'demo-recordings-eu-west-1',
+            recording_s3_key_prefix: `${DEMO_STAGE_ID}/${this.#sessionId}/${this.#cast.guest}/${new Date().toISOString().slice(0, 19).replace(/:/g, '-')}Z`,
+          });
+        }
         break;
       case 2: {
         const viewer = this.#join(`viewer-${n}@example.com`, { role: 'viewer' });
@@ -72,9 +103,20 @@ export class DemoStage {
         at(viewer, { name: 'SUBSCRIBE_STARTED', remoteParticipantId: this.#host });
         break;
       }
-      case 3:
-        at(this.#cast.guest, { name: 'PUBLISH_ERROR', errorCode: 'BITRATE_EXCEEDED' });
+      case 3: {
+        // Seen twice, by EventBridge at once and by polling later: one alert.
+        const now = Date.now();
+        at(this.#cast.guest, { name: 'PUBLISH_ERROR', errorCode: 'BITRATE_EXCEEDED', eventTime: now });
+        if (this.#cast.guest) {
+          this.#emit(now, 'IVS Stage Update', {
+            session_id: this.#sessionId,
+            event_name: 'Participant Publish Error',
+            participant_id: this.#cast.guest,
+            user_id: '',
+          });
+        }
         break;
+      }
       case 4:
         // The viewer tries a publisher that already left: a stale participant list on the client.
         at(this.#cast.viewer, {

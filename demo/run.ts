@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config.ts';
 import { startBot } from '../src/main.ts';
 import { createLogger, type LogLevel } from '../src/platform/logger.ts';
 import { IvsSimulator } from '../testkit/ivsSimulator.ts';
+import { SqsSimulator } from '../testkit/sqsSimulator.ts';
 import { DEMO_REGION, DemoStage } from './DemoStage.ts';
 
 /** How often the demo stage moves on; a loop of the script is eight steps. */
@@ -25,6 +26,7 @@ export function demoEnvironment(
   env: Record<string, string | undefined>,
   simulatorUrl: string,
   storeDir: string,
+  eventsQueueUrl?: string,
 ): Record<string, string | undefined> {
   const demo: Record<string, string | undefined> = {
     ...env,
@@ -39,6 +41,8 @@ export function demoEnvironment(
     LOG_LEVEL: env.LOG_LEVEL ?? 'warn',
     // Port 0: a free one, so the demo never collides with a bot already running on 3000.
     PORT: env.PORT ?? '0',
+    // EventBridge events through the SQS simulator: recording failures and publish errors at once.
+    IVS_EVENTS_QUEUE_URL: eventsQueueUrl,
   };
   // Nothing of a real AWS setup may reach the demo (or the demo reach AWS).
   for (const name of [
@@ -68,15 +72,18 @@ async function main(): Promise<void> {
     return;
   }
   const sim = await IvsSimulator.start({ maxRequestsPerSecondPerOperation: 5 });
-  const stage = new DemoStage(sim);
+  const sqs = await SqsSimulator.start({ region: DEMO_REGION });
+  const queueUrl = sqs.createQueue('ivs-events');
+  const stage = new DemoStage(sim, (body) => sqs.send(queueUrl, body));
   const storeDir = mkdtempSync(join(tmpdir(), 'ivs-bot-demo-'));
-  const env = demoEnvironment(process.env, sim.url, storeDir);
+  const env = demoEnvironment(process.env, sim.url, storeDir, queueUrl);
   // The AWS SDK reads its credentials and endpoint from the process environment.
   for (const name of Object.keys(process.env)) if (env[name] === undefined) delete process.env[name];
   Object.assign(process.env, env);
   const cleanUp = async (): Promise<void> => {
     clearInterval(moving);
     await sim.close();
+    await sqs.close();
     rmSync(storeDir, { recursive: true, force: true });
   };
   const moving = setInterval(() => stage.step(), STEP_MS);
@@ -114,7 +121,8 @@ async function main(): Promise<void> {
       `  /ivs participants ${arn} ${stage.sessionId} --published`,
       `  /ivs participant ${arn} ${stage.sessionId} ${stage.hostId}`,
       `  /ivs timeline ${arn} ${stage.sessionId}`,
-      `  /ivs watch ${arn}        then alerts arrive here within about 10 seconds (Details, Mute 1h, Unmute)`,
+      `  /ivs watch ${arn}        then alerts arrive here within about 10 seconds (Details, Mute 1h, Unmute);`,
+      '     recording failures and publish errors come at once, as IVS sends them to EventBridge (an SQS queue, simulated too)',
       "  /ivs watches    /ivs mutes    /ivs help    and the bot's Home tab",
       '  Buttons: Sessions, Participants, Details, Next ▶, Share; Disconnect for admins: restart with IVS_ADMIN_USERS=<your member ID>.',
       '',

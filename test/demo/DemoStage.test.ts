@@ -57,3 +57,20 @@ test('the demo stage loops through joins, publishing, three kinds of errors and 
     await sim.close();
   }
 });
+
+test("a loop sends the show's EventBridge events: a recording that failed to start and the publish error, as alerts", async () => {
+  const { decideEvent } = await import('../../src/domain/ivsEvents.ts');
+  const sim = await IvsSimulator.start();
+  try {
+    const bodies: string[] = [];
+    const demo = new DemoStage(sim, (body) => bodies.push(body));
+    for (let i = 0; i < 8; i++) demo.step();
+    const decided = bodies.map((body) => decideEvent(body));
+    assert.deepEqual(
+      decided.map((d) => (d.kind === 'alert' ? `${d.event.code} ${d.event.stageArn}` : d.reason)),
+      [`RECORDING_START_FAILURE ${demo.stageArn}`, `PUBLISH_ERROR ${demo.stageArn}`],
+    );
+  } finally {
+    await sim.close();
+  }
+});
