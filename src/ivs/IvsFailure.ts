@@ -16,6 +16,11 @@ export interface IvsFailure {
    * be assumed; `detail` is then STS's error.
    */
   readonly role?: { readonly roleArn: string; readonly accountId: string } | undefined;
+  /**
+   * The account the call was about when the bot's own credentials were used for it (no role in
+   * IVS_ACCOUNT_ROLES): a denial may mean the stage is in another account.
+   */
+  readonly ownCredentialsFor?: string | undefined;
 }
 
 export type IvsResult<T> = { ok: true; value: T } | { ok: false; failure: IvsFailure };
@@ -90,8 +95,12 @@ export function describeIvsFailure(failure: IvsFailure): string {
   switch (failure.kind) {
     case 'not_found':
       return `Not found: ${failure.resource}. IVS said: ${failure.detail}`;
-    case 'access_denied':
-      return `The bot's AWS credentials may not call ivs:${failure.operation} on ${failure.resource}. Allow that IAM action for the bot's role (see the README's IAM policy).`;
+    case 'access_denied': {
+      const sentence = `The bot's AWS credentials may not call ivs:${failure.operation} on ${failure.resource}. Allow that IAM action for the bot's role (see the README's IAM policy).`;
+      return failure.ownCredentialsFor === undefined
+        ? sentence
+        : `${sentence} If account ${failure.ownCredentialsFor} is not the bot's own, give the bot a role there in IVS_ACCOUNT_ROLES.`;
+    }
     case 'throttled':
       return 'IVS is not answering, try again in a few seconds: it is throttling requests (the Stage API allows about 5 per second per operation, shared with your own backend).';
     case 'invalid_input':

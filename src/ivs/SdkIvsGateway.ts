@@ -437,7 +437,13 @@ export class SdkIvsGateway implements IvsGateway {
             },
           };
     } catch (error) {
-      result = { ok: false, failure: toIvsFailure(error, operation, resource) };
+      const failure = toIvsFailure(error, operation, resource);
+      // The bot's own credentials were used for a stage that names an account: maybe another one.
+      const ownCredentialsFor =
+        failure.kind === 'access_denied' && scope.accountId !== undefined && account === DEFAULT_ACCOUNT
+          ? scope.accountId
+          : undefined;
+      result = { ok: false, failure: ownCredentialsFor ? { ...failure, ownCredentialsFor } : failure };
     }
     const durationMs = performance.now() - started;
     const outcome = result.ok ? 'ok' : result.failure.kind;

@@ -8,7 +8,7 @@ import { createIvsClientFactory, ROLE_SESSION_NAME } from '../../src/ivs/ivsClie
 import { RequestBudget, systemClock } from '../../src/ivs/RequestBudget.ts';
 import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { ACCOUNT, IVS_ENDPOINT, REGION, STAGE_ARN } from '../fixtures/ivsAnswers.ts';
+import { ACCOUNT, IVS_ENDPOINT, ivsError, REGION, STAGE_ARN } from '../fixtures/ivsAnswers.ts';
 import { assumeRoleAnswer, stsErrorAnswer, type TemporaryKeys } from '../fixtures/stsAnswers.ts';
 import { FakeClock } from '../support/fakeClock.ts';
 
@@ -224,6 +224,27 @@ describe('stages in several AWS accounts', () => {
         describeIvsFailure(result.failure),
         /could not assume arn:aws:iam::111111111111:role\/ivs-bot-read .*ServiceUnavailable/,
       );
+    } finally {
+      clients.destroy();
+    }
+  });
+
+  test('IVS denying a stage read with the bot’s own credentials suggests a role; denying a role says nothing of the kind', async () => {
+    const { ivs, clients } = gateway();
+    try {
+      const denied = ivsError('AccessDeniedException', 'User is not authorized to perform ivs:GetStage');
+      nock(IVS_ENDPOINT).post('/GetStage').reply(403, denied.body, denied.headers);
+      const own = await ivs.getStage(ownStage, 'interactive');
+      assert.ok(!own.ok);
+      assert.match(
+        describeIvsFailure(own.failure),
+        /may not call ivs:GetStage .* If account 123456789012 is not the bot's own, give the bot a role there in IVS_ACCOUNT_ROLES\.$/,
+      );
+      expectAssumeRole(PROD, keys('prod', HOUR));
+      nock(IVS_ENDPOINT).post('/GetStage').reply(403, denied.body, denied.headers);
+      const prod = await ivs.getStage(prodStage, 'interactive');
+      assert.ok(!prod.ok);
+      assert.doesNotMatch(describeIvsFailure(prod.failure), /IVS_ACCOUNT_ROLES/);
     } finally {
       clients.destroy();
     }
