@@ -220,4 +220,25 @@ export const POSTGRES_MIGRATIONS: readonly { version: number; sql: string }[] = 
       );
     `,
   },
+  {
+    // Issue 13: a publish error's dedup key became the form EventBridge and polling both give (stage,
+    // session, participant, second); keys stored in the old form are rewritten, so reading an old
+    // event again finds it known. Where two old events fold into one key, the others keep their old key.
+    version: 8,
+    sql: `
+      CREATE TEMPORARY TABLE publish_error_key ON COMMIT DROP AS
+        SELECT DISTINCT ON (new_key) dedup_key AS old_key, new_key
+        FROM (SELECT dedup_key, 'publish-error|' || stage_arn || '|' || session_id || '|' || participant_id ||
+                                '|' || (event_time / 1000) AS new_key
+              FROM detected_event WHERE name = 'PUBLISH_ERROR') AS keys
+        WHERE dedup_key <> new_key
+          AND NOT EXISTS (SELECT 1 FROM detected_event x WHERE x.dedup_key = keys.new_key)
+        ORDER BY new_key, dedup_key;
+      UPDATE alert_group_event g SET dedup_key = k.new_key
+        FROM publish_error_key k
+        WHERE g.dedup_key = k.old_key
+          AND NOT EXISTS (SELECT 1 FROM alert_group_event x WHERE x.group_id = g.group_id AND x.dedup_key = k.new_key);
+      UPDATE detected_event d SET dedup_key = k.new_key FROM publish_error_key k WHERE d.dedup_key = k.old_key;
+    `,
+  },
 ];

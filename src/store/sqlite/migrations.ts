@@ -216,4 +216,21 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // Issue 13: a publish error's dedup key became the form EventBridge and polling both give (stage,
+    // session, participant, second); keys stored in the old form are rewritten, so reading an old
+    // event again finds it known. Where two old events fold into one key, the other keeps its old key.
+    version: 9,
+    sql: `
+      UPDATE OR IGNORE alert_group_event SET dedup_key = (
+        SELECT 'publish-error|' || d.stage_arn || '|' || d.session_id || '|' || d.participant_id || '|' ||
+               (d.event_time / 1000)
+        FROM detected_event d WHERE d.dedup_key = alert_group_event.dedup_key)
+      WHERE dedup_key IN (SELECT dedup_key FROM detected_event WHERE name = 'PUBLISH_ERROR');
+      UPDATE OR IGNORE detected_event
+        SET dedup_key = 'publish-error|' || stage_arn || '|' || session_id || '|' || participant_id || '|' ||
+                        (event_time / 1000)
+        WHERE name = 'PUBLISH_ERROR';
+    `,
+  },
 ];

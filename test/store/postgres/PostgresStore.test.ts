@@ -219,6 +219,93 @@ if (url === undefined || url === '') {
   });
 
   describe('PostgresStore migrations and connections', () => {
+    test('publish errors stored before issue 13 are found again under the key both paths now give', async () => {
+      await withSchema(async (schema) => {
+        const quoted = pg.escapeIdentifier(schema);
+        const client = await admin.connect();
+        const at = Date.parse('2025-03-01T12:00:00.420Z');
+        const stage = 'arn:aws:ivs:us-east-1:123456789012:stage/abcdEFGH1234';
+        const oldKey = [
+          stage,
+          'st-session-1',
+          'p-1',
+          new Date(at).toISOString(),
+          'PUBLISH_ERROR',
+          'BITRATE_EXCEEDED',
+          '',
+        ].join('|');
+        try {
+          await client.query(`CREATE SCHEMA ${quoted}; SET search_path TO ${quoted}`);
+          await client.query(
+            'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)',
+          );
+          for (const migration of POSTGRES_MIGRATIONS.filter((m) => m.version <= 7)) {
+            await client.query(migration.sql);
+            await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 0)', [
+              migration.version,
+            ]);
+          }
+          await client.query(
+            `INSERT INTO detected_event (dedup_key, stage_arn, session_id, participant_id, user_id, event_time, name,
+               code, remote_participant_id, detected_at)
+             VALUES ($1, $2, 'st-session-1', 'p-1', NULL, $3, 'PUBLISH_ERROR', 'BITRATE_EXCEEDED', NULL, $3)`,
+            [oldKey, stage, at],
+          );
+          const group = await client.query<{ id: string }>(
+            `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, event_count,
+               participant_count, created_at) VALUES ($1, 'st-session-1', 'BITRATE_EXCEEDED', 'C0A', $2, $2, 1, 1, $2)
+             RETURNING id`,
+            [stage, at],
+          );
+          await client.query('INSERT INTO alert_group_event (group_id, dedup_key) VALUES ($1, $2)', [
+            group.rows[0]?.id,
+            oldKey,
+          ]);
+        } finally {
+          await client.query('RESET search_path');
+          client.release();
+        }
+        const store = await PostgresStore.open(databaseUrl, { schema, poolSize: 2 });
+        try {
+          const polledAgain: DetectedEvent = {
+            stageArn: stage,
+            sessionId: 'st-session-1',
+            participantId: 'p-1',
+            userId: null,
+            eventTime: new Date(at),
+            name: 'PUBLISH_ERROR',
+            code: 'BITRATE_EXCEEDED',
+            remoteParticipantId: null,
+          };
+          const fromQueue: DetectedEvent = {
+            ...polledAgain,
+            eventTime: new Date(Math.floor(at / 1000) * 1000),
+            code: 'PUBLISH_ERROR',
+          };
+          const watch: Watch = {
+            stageArn: stage,
+            channelId: 'C0A',
+            codes: null,
+            createdBy: 'U0A',
+            createdAt: new Date(at),
+          };
+          for (const event of [polledAgain, fromQueue]) {
+            const result = await store.recordDetections({
+              stageArn: stage,
+              events: [event],
+              watches: [watch],
+              now: new Date(at + 1_000),
+              policy: DEFAULT_GROUPING,
+            });
+            assert.equal(result.newEvents, 0, `${event.code}: known`);
+          }
+          assert.equal((await store.latestGroups(5))[0]?.eventCount, 1);
+        } finally {
+          await store.close();
+        }
+      });
+    });
+
     test('migrationsApplied and ready turn false when a known version is missing', async () => {
       await withReplicas(1, async ([store], schema) => {
         assert.ok(store);

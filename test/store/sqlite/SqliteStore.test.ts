@@ -159,6 +159,78 @@ describe('SqliteStore on a file', () => {
     }
   });
 
+  test('publish errors stored before issue 13 are found again under the key both paths now give', async () => {
+    const file = freshFile();
+    const legacy = new DatabaseSync(file);
+    legacy.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);');
+    for (const migration of SQLITE_MIGRATIONS.filter((m) => m.version <= 8)) {
+      legacy.exec(migration.sql);
+      legacy
+        .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)')
+        .run(migration.version);
+    }
+    const at = NOW.getTime() - 60_000 + 420;
+    // The old key: stage|session|participant|ISO time|name|code|remote.
+    const oldKey = [
+      STAGE,
+      'st-session-1',
+      'p-1',
+      new Date(at).toISOString(),
+      'PUBLISH_ERROR',
+      'BITRATE_EXCEEDED',
+      '',
+    ].join('|');
+    legacy
+      .prepare(
+        `INSERT INTO detected_event (dedup_key, stage_arn, session_id, participant_id, user_id, event_time, name,
+           code, remote_participant_id, detected_at) VALUES (?, ?, 'st-session-1', 'p-1', NULL, ?, 'PUBLISH_ERROR',
+           'BITRATE_EXCEEDED', NULL, ?)`,
+      )
+      .run(oldKey, STAGE, at, at);
+    legacy
+      .prepare(
+        `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, event_count,
+           participant_count, created_at) VALUES (?, 'st-session-1', 'BITRATE_EXCEEDED', 'C0A', ?, ?, 1, 1, ?)`,
+      )
+      .run(STAGE, at, at, at);
+    legacy.prepare('INSERT INTO alert_group_event (group_id, dedup_key) VALUES (1, ?)').run(oldKey);
+    legacy.close();
+
+    const store = SqliteStore.open(file);
+    try {
+      const polledAgain = {
+        stageArn: STAGE,
+        sessionId: 'st-session-1',
+        participantId: 'p-1',
+        userId: null,
+        eventTime: new Date(at),
+        name: 'PUBLISH_ERROR',
+        code: 'BITRATE_EXCEEDED',
+        remoteParticipantId: null,
+      };
+      const fromQueue = {
+        ...polledAgain,
+        eventTime: new Date(Math.floor(at / 1000) * 1000),
+        code: 'PUBLISH_ERROR',
+      };
+      const watch = { stageArn: STAGE, channelId: 'C0A', codes: null, createdBy: 'U0A', createdAt: NOW };
+      for (const event of [polledAgain, fromQueue]) {
+        const result = await store.recordDetections({
+          stageArn: STAGE,
+          events: [event],
+          watches: [watch],
+          now: NOW,
+          policy: DEFAULT_GROUPING,
+        });
+        assert.equal(result.newEvents, 0, `${event.code}: known`);
+      }
+      const [group] = await store.latestGroups(5);
+      assert.equal(group?.eventCount, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('an outbox from before delivery claims keeps its messages, ids and order when upgraded', async () => {
     const file = freshFile();
     const legacy = new DatabaseSync(file);
