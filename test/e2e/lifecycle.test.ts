@@ -177,7 +177,11 @@ test('Socket Mode with the probe port already in use: the socket opened before i
   });
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
-  nock('https://slack.com')
+  // Socket Mode asks SLACK_API_URL for the socket address (apps.connections.open), like every Web API call.
+  const slackApi = await listening();
+  const slackApiOrigin = `http://127.0.0.1:${portOf(slackApi)}`;
+  await closeServer(slackApi);
+  nock(slackApiOrigin)
     .persist()
     .post('/api/apps.connections.open')
     .reply(200, { ok: true, url: `ws://127.0.0.1:${wsPort}/link` });
@@ -186,6 +190,7 @@ test('Socket Mode with the probe port already in use: the socket opened before i
     const { error } = await startWith(`sqlite:${file}`, {
       SLACK_APP_TOKEN: 'xapp-1-test-startup-unwind',
       SLACK_SIGNING_SECRET: '',
+      SLACK_API_URL: `${slackApiOrigin}/api/`,
       PORT: String(portOf(taken)),
     });
     assert.equal((error as NodeJS.ErrnoException | undefined)?.code, 'EADDRINUSE');
