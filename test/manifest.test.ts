@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
+import { USAGE } from '../src/slack/commandUsage.ts';
 import { SLACK_EVENTS_PATH } from '../src/slack/createSlackApp.ts';
 
 // Slack's published schema lives beside the repo (<repo>/../shared), not inside it.
@@ -131,4 +132,22 @@ test('the Socket Mode manifest enables Socket Mode and names no request URL', ()
 
 test('both manifests describe the same app apart from how Slack reaches it', () => {
   assert.deepEqual(withoutDelivery(socketManifest), withoutDelivery(httpManifest));
+});
+
+test('the usage hint names every /ivs subcommand, each as its usage line starts (/ivs stages [region] [account])', () => {
+  const usage: Record<string, string> = { ...USAGE, help: '/ivs help' };
+  for (const [name, manifest] of manifests) {
+    const hint = ivsCommand(manifest).usage_hint ?? '';
+    const segments = hint.split(' | ');
+    assert.deepEqual(
+      segments.map((segment) => segment.split(' ')[0]),
+      Object.keys(usage),
+      `${name}: one hint per subcommand, in /ivs help's order`,
+    );
+    for (const segment of segments) {
+      const line = usage[segment.split(' ')[0] ?? ''] ?? '';
+      assert.ok(line.startsWith(`/ivs ${segment}`), `${name}: "${segment}" is how "${line}" starts`);
+    }
+    assert.match(hint, /\| stages \[region\] \[account\] \|/);
+  }
 });
