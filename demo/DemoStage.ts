@@ -8,6 +8,9 @@ export const DEMO_STAGE_ID = 'DemoStage001';
 export const REHEARSAL_STAGE_ID = 'DemoStage002';
 /** A session ends and a new one starts after this many loops of the script, so sessions pile up a little. */
 const LOOPS_PER_SESSION = 6;
+/** The rehearsal is bigger than one page (20) both ways, so Next ▶ and ◀ Previous can be tried. */
+const REHEARSAL_VIEWERS = 30;
+const REHEARSAL_RESTARTS = 15;
 
 interface Cast {
   guest: string | undefined;
@@ -21,6 +24,9 @@ interface Cast {
 export class DemoStage {
   readonly stageArn: string;
   readonly rehearsalArn: string;
+  /** The rehearsal's one session, ended: its participants and its host's events fill more than a page. */
+  readonly rehearsalSessionId: string;
+  readonly rehearsalHostId: string;
   readonly #sim: IvsSimulator;
   #sessionId = '';
   #host = '';
@@ -40,7 +46,9 @@ export class DemoStage {
       tags: { env: 'demo', team: 'ivs-bot' },
     });
     this.rehearsalArn = sim.addStage({ id: REHEARSAL_STAGE_ID, region: DEMO_REGION, name: 'demo-rehearsal' });
-    this.#rehearsal();
+    const rehearsal = this.#rehearsal();
+    this.rehearsalSessionId = rehearsal.sessionId;
+    this.rehearsalHostId = rehearsal.hostId;
     this.#startSession();
   }
 
@@ -161,23 +169,43 @@ export class DemoStage {
     this.#update(this.#host, { published: true });
   }
 
-  /** An ended session on the second stage, so `/ivs sessions` shows history too. */
-  #rehearsal(): void {
+  /**
+   * An ended session on the second stage, so `/ivs sessions` shows history too; big enough to page
+   * (more participants than a page, a host with more events than a page), and it never changes, so
+   * the commands the demo prints for it keep working.
+   */
+  #rehearsal(): { sessionId: string; hostId: string } {
     const sim = this.#sim;
     const started = Date.now() - 2 * 60 * 60 * 1000;
     const session = sim.startSession(this.rehearsalArn, { startTime: started });
-    const p = sim.addParticipant(this.rehearsalArn, session, {
+    const host = sim.addParticipant(this.rehearsalArn, session, {
       userId: 'host@example.com',
       firstJoinTime: started,
       published: true,
     });
-    sim.addEvent(this.rehearsalArn, session, p, { name: 'JOINED', eventTime: started });
-    sim.addEvent(this.rehearsalArn, session, p, { name: 'PUBLISH_STARTED', eventTime: started + 5_000 });
-    sim.addEvent(this.rehearsalArn, session, p, {
-      name: 'PUBLISH_STOPPED',
-      eventTime: started + 30 * 60_000,
-    });
-    sim.endSession(this.rehearsalArn, session, started + 31 * 60_000);
+    sim.addEvent(this.rehearsalArn, session, host, { name: 'JOINED', eventTime: started });
+    // The host's connection drops now and then during the rehearsal: the stream stops and starts again.
+    for (let i = 0; i < REHEARSAL_RESTARTS; i++) {
+      const at = started + 5_000 + i * 60_000;
+      sim.addEvent(this.rehearsalArn, session, host, { name: 'PUBLISH_STARTED', eventTime: at });
+      sim.addEvent(this.rehearsalArn, session, host, { name: 'PUBLISH_STOPPED', eventTime: at + 55_000 });
+    }
+    for (let i = 0; i < REHEARSAL_VIEWERS; i++) {
+      const joined = started + 60_000 + i * 30_000;
+      const viewer = sim.addParticipant(this.rehearsalArn, session, {
+        userId: `crew-${i}@example.com`,
+        firstJoinTime: joined,
+        attributes: { role: 'viewer' },
+      });
+      sim.addEvent(this.rehearsalArn, session, viewer, { name: 'JOINED', eventTime: joined });
+      sim.addEvent(this.rehearsalArn, session, viewer, {
+        name: 'SUBSCRIBE_STARTED',
+        eventTime: joined + 2_000,
+        remoteParticipantId: host,
+      });
+    }
+    sim.endSession(this.rehearsalArn, session, started + (REHEARSAL_RESTARTS + 1) * 60_000);
+    return { sessionId: session, hostId: host };
   }
 
   #join(userId: string, attributes: Record<string, string>): string {

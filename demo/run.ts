@@ -4,12 +4,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config.ts';
+import { type Config, loadConfig } from '../src/config.ts';
 import { startBot } from '../src/main.ts';
 import { createLogger, type LogLevel } from '../src/platform/logger.ts';
 import { IvsSimulator } from '../testkit/ivsSimulator.ts';
 import { SqsSimulator } from '../testkit/sqsSimulator.ts';
 import { DEMO_REGION, DemoStage } from './DemoStage.ts';
+import { FirstComerAdmins } from './FirstComerAdmins.ts';
 
 /** How often the demo stage moves on; a loop of the script is eight steps. */
 const STEP_MS = 3_000;
@@ -43,6 +44,8 @@ export function demoEnvironment(
     PORT: env.PORT ?? '0',
     // EventBridge events through the SQS simulator: recording failures and publish errors at once.
     IVS_EVENTS_QUEUE_URL: eventsQueueUrl,
+    // The SQS client's endpoint is the queue's host, as with a real queue (or the SDK warns at every call).
+    AWS_ENDPOINT_URL_SQS: eventsQueueUrl === undefined ? undefined : new URL(eventsQueueUrl).origin,
   };
   // Nothing of a real AWS setup may reach the demo (or the demo reach AWS).
   for (const name of [
@@ -73,7 +76,11 @@ async function main(): Promise<void> {
   }
   const sim = await IvsSimulator.start({ maxRequestsPerSecondPerOperation: 5 });
   const sqs = await SqsSimulator.start({ region: DEMO_REGION });
-  const queueUrl = sqs.createQueue('ivs-events');
+  // With a dead-letter queue, as docs/EVENTS.md sets it up (the bot warns about a queue without one).
+  sqs.createQueue('ivs-events-dlq');
+  const queueUrl = sqs.createQueue('ivs-events', {
+    deadLetter: { queueName: 'ivs-events-dlq', maxReceiveCount: 5 },
+  });
   const stage = new DemoStage(sim, (body) => sqs.send(queueUrl, body));
   const storeDir = mkdtempSync(join(tmpdir(), 'ivs-bot-demo-'));
   const env = demoEnvironment(process.env, sim.url, storeDir, queueUrl);
@@ -97,39 +104,21 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger(loaded.config.logLevel as LogLevel);
+  const config = withDemoAdmins(loaded.config, (userId) =>
+    process.stdout.write(
+      `${userId} is the demo's admin: the first person it heard from (IVS_ADMIN_USERS=<member IDs> chooses instead).\n`,
+    ),
+  );
   let bot: Awaited<ReturnType<typeof startBot>>;
   try {
-    bot = await startBot(loaded.config, logger);
+    bot = await startBot(config, logger);
   } catch (error) {
     process.stderr.write(`the demo bot could not start: ${error instanceof Error ? error.message : error}\n`);
     await cleanUp();
     process.exitCode = 1;
     return;
   }
-  const arn = stage.stageArn;
-  process.stdout.write(
-    [
-      '',
-      `ivs-realtime-bot demo is running, connected to Slack over Socket Mode. IVS is simulated at ${sim.url}: no AWS account is used.`,
-      `Demo stage ${arn}`,
-      '  a host publishes; every few seconds a guest joins and publishes, a viewer subscribes, both hit an error, a late joiner is refused, and they leave.',
-      `Another stage, ${stage.rehearsalArn}, has an ended session.`,
-      '',
-      'Try in a channel of your workspace:',
-      '  /ivs stages',
-      `  /ivs sessions ${arn}`,
-      `  /ivs participants ${arn} ${stage.sessionId} --published`,
-      `  /ivs participant ${arn} ${stage.sessionId} ${stage.hostId}`,
-      `  /ivs timeline ${arn} ${stage.sessionId}`,
-      `  /ivs watch ${arn}        then alerts arrive here within about 10 seconds (Details, Mute 1h, Unmute);`,
-      '     recording failures and publish errors come at once, as IVS sends them to EventBridge (an SQS queue, simulated too)',
-      "  /ivs watches    /ivs mutes    /ivs help    and the bot's Home tab",
-      '  Buttons: Sessions, Participants, Details, Next ▶, Share; Disconnect for admins: restart with IVS_ADMIN_USERS=<your member ID>.',
-      '',
-      'Ctrl-C stops the demo; its store is a temporary file, removed then.',
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(startMessage(stage, sim.url, config.access.adminUsers));
   let stopping = false;
   const stop = (): void => {
     if (stopping) return;
@@ -144,6 +133,58 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * Without IVS_ADMIN_USERS, the first person the bot hears from is the demo's admin, so Disconnect
+ * can be tried without a restart; with it, the setting as usual.
+ */
+export function withDemoAdmins(config: Config, onClaimed: (userId: string) => void): Config {
+  if (config.access.adminUsers !== null) return config;
+  const adminUsers = new FirstComerAdmins(config.access.allowedUsers, onClaimed);
+  return Object.freeze({ ...config, access: Object.freeze({ ...config.access, adminUsers }) });
+}
+
+/** What the demo prints once it runs: the stages, and a command or button for everything the bot does. */
+export function startMessage(
+  stage: DemoStage,
+  simulatorUrl: string,
+  admins: ReadonlySet<string> | null,
+): string {
+  const arn = stage.stageArn;
+  const rehearsal = `${stage.rehearsalArn} ${stage.rehearsalSessionId}`;
+  const adminLine =
+    admins instanceof FirstComerAdmins
+      ? 'the first person the bot hears from becomes its admin (watch, unwatch, mute, Share and Disconnect are then theirs alone; IVS_ADMIN_USERS=<member IDs> chooses instead).'
+      : `IVS_ADMIN_USERS (${[...(admins ?? [])].join(', ')}).`;
+  return [
+    '',
+    `ivs-realtime-bot demo is running, connected to Slack over Socket Mode. IVS is simulated at ${simulatorUrl}: no AWS account is used.`,
+    `Demo stage ${arn}`,
+    '  a host publishes; every few seconds a guest joins and publishes, a viewer subscribes, both hit an error, a late joiner is refused, and they leave.',
+    `  Its session ${stage.sessionId} ends after about 2½ minutes and a new one starts: /ivs sessions shows the live one.`,
+    `Another stage, ${stage.rehearsalArn}, has one ended session, ${stage.rehearsalSessionId}, of more than a page.`,
+    '',
+    'Try in a channel of your workspace (answers are shown to you only; Share shows them to the channel):',
+    '  /ivs stages                      buttons: Sessions, then Participants, then Details',
+    `  /ivs sessions ${arn}`,
+    `  /ivs participants ${arn} ${stage.sessionId} --published`,
+    `  /ivs participant ${arn} ${stage.sessionId} ${stage.hostId}`,
+    '                                   buttons: Share, Timeline, and Disconnect for an admin',
+    `  /ivs participants ${rehearsal}      Next ▶ and ◀ Previous`,
+    `  /ivs participant ${rehearsal} ${stage.rehearsalHostId}      the same for events`,
+    `  /ivs timeline ${arn} ${stage.sessionId}`,
+    '                                   the picture arrives in your messages with the bot (its Messages tab); Share posts it here',
+    `  /ivs watch ${arn}`,
+    '                                   alerts arrive here within about 10 seconds: Details, Timeline, Acknowledge (then',
+    '                                   Unacknowledge), Mute 1h / Mute 24h (then Unmute); recording failures and publish errors',
+    '                                   come at once, as IVS sends them to EventBridge (an SQS queue, simulated too)',
+    `  /ivs watches    /ivs mutes    /ivs unwatch ${arn}    /ivs help    and the bot's Home tab`,
+    `Admins: ${adminLine}`,
+    '',
+    'Ctrl-C stops the demo; its store is a temporary file, removed then.',
+    '',
+  ].join('\n');
 }
 
 if (import.meta.main) await main();

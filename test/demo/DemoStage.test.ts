@@ -18,6 +18,14 @@ test('the demo stage loops through joins, publishing, three kinds of errors and 
     const demo = new DemoStage(sim);
     const { stages } = await client.send(new ListStagesCommand({}));
     assert.deepEqual(stages?.map((s) => s.name).sort(), ['demo-live-show', 'demo-rehearsal']);
+    // The rehearsal pages: more participants than a page of 20, and a host with more events than that.
+    const rehearsal = { stageArn: demo.rehearsalArn, sessionId: demo.rehearsalSessionId };
+    const crowd = await client.send(new ListParticipantsCommand({ ...rehearsal, maxResults: 20 }));
+    assert.ok(crowd.nextToken, 'a second page of participants');
+    const hostEvents = await client.send(
+      new ListParticipantEventsCommand({ ...rehearsal, participantId: demo.rehearsalHostId, maxResults: 20 }),
+    );
+    assert.ok(hostEvents.nextToken, 'a second page of the host’s events');
     const firstSession = demo.sessionId;
     for (let i = 0; i < 8; i++) demo.step();
     const { participants = [] } = await client.send(

@@ -68,14 +68,43 @@ after(async () => {
   const code = await demo.exited;
   await slack.close();
   assert.equal(code, 0, `the demo stops cleanly:\n${demo.out.join('')}`);
+  // What a person sees in their terminal: no SDK warnings, no bot warnings about the demo's own setup.
+  assert.doesNotMatch(demo.out.join(''), /differs from SQSClient|redrive policy|"level":[4-6]0/);
 });
 
-function command(text: string, name: string): Record<string, unknown> {
+function command(text: string, name: string, userId?: string): Record<string, unknown> {
   const form = Object.fromEntries(
     new URLSearchParams(readPayload('slash-command.official-doc-example.txt').trim()),
   );
-  return { ...form, command: '/ivs', text, channel_id: CHANNEL, response_url: slack.responseUrl(name) };
+  return {
+    ...form,
+    ...(userId === undefined ? {} : { user_id: userId }),
+    command: '/ivs',
+    text,
+    channel_id: CHANNEL,
+    response_url: slack.responseUrl(name),
+  };
 }
+
+test('without IVS_ADMIN_USERS the first person the demo hears from is its admin: Disconnect is offered to them only', async () => {
+  const socketMode = slack.socketMode;
+  assert.ok(socketMode);
+  const output = demo.out.join('');
+  assert.match(output, /the first person the bot hears from becomes its admin/);
+  // The printed commands are the ones to type: the live session's host, and the rehearsal to page.
+  const [, host] = /\/ivs participant (arn:\S+ st-\S+ \S+)\n/.exec(output) ?? [];
+  assert.ok(host, output);
+  assert.match(output, /\/ivs participants arn:aws:ivs:us-east-1:\d+:stage\/DemoStage002 st-\S+ +Next ▶/);
+  const firstUser = String(command('', 'unused').user_id);
+  await socketMode.send('slash_commands', command(`participant ${host}`, 'first'));
+  const [first] = await slack.waitFor('response:first', 1, 20_000);
+  assert.match(JSON.stringify(first?.body), /ivs_disconnect_participant/);
+  assert.match(demo.out.join(''), new RegExp(`${firstUser} is the demo's admin`));
+  await socketMode.send('slash_commands', command(`participant ${host}`, 'second', 'U0SECOND01'));
+  const [second] = await slack.waitFor('response:second', 1, 20_000);
+  assert.match(JSON.stringify(second?.body), /host@example\.com/);
+  assert.doesNotMatch(JSON.stringify(second?.body), /ivs_disconnect_participant/);
+});
 
 test('the demo answers commands over Socket Mode from the simulated IVS, and alerts on the demo stage', async () => {
   const socketMode = slack.socketMode;
