@@ -97,6 +97,13 @@ export interface DetectedEvent {
   readonly remoteParticipantId: string | null;
   /** What an EventBridge event carries beyond the above (bucket, composition, reason), shown in its alert. */
   readonly facts?: readonly EventFact[];
+  /** How it was seen: absent = read from ListParticipantEvents. */
+  readonly via?: 'eventbridge';
+  /**
+   * A polled publish error that EventBridge reported first: the code and name it was stored under
+   * then. A watch that covered that is not alerted again (applyDetections sets it).
+   */
+  readonly alertedAs?: Pick<DetectedEvent, 'code' | 'name'>;
 }
 
 /** One labelled value from an outside event, shown as it came (escaped) in the alert. */
@@ -106,14 +113,17 @@ export interface EventFact {
 }
 
 /**
- * Unique per event in the store. A publish error is keyed by what both of its paths (EventBridge and
- * ListParticipantEvents) carry: stage, session, participant and the second it happened (EventBridge's
- * times have whole seconds), so the same error seen both ways is one alert.
+ * Unique per event in the store. A publish error's key starts with what both of its paths carry
+ * (publishErrorSecond: stage, session, participant, second). EventBridge's event carries no error
+ * code and, in its envelope, whole seconds, so its key is that and nothing more; a polled one adds its
+ * code and millisecond, so two different errors of one participant in one second stay two. Which
+ * polled error is the one EventBridge already reported is decided when storing (applyDetections).
  */
 export function dedupKey(event: DetectedEvent): string {
   if (event.name === 'PUBLISH_ERROR') {
-    const second = Math.floor(event.eventTime.getTime() / 1000);
-    return ['publish-error', event.stageArn, event.sessionId, event.participantId, second].join('|');
+    const second = publishErrorSecond(event);
+    if (event.via === 'eventbridge') return second;
+    return [second, event.code, event.eventTime.getTime()].join('|');
   }
   return [
     event.stageArn,
@@ -124,6 +134,12 @@ export function dedupKey(event: DetectedEvent): string {
     event.code,
     event.remoteParticipantId ?? '',
   ].join('|');
+}
+
+/** What a publish error's key starts with whichever path saw it: stage, session, participant, second. */
+export function publishErrorSecond(event: DetectedEvent): string {
+  const second = Math.floor(event.eventTime.getTime() / 1000);
+  return ['publish-error', event.stageArn, event.sessionId, event.participantId, second].join('|');
 }
 
 /** A participant named in an alert. */

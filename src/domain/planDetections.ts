@@ -100,6 +100,8 @@ export function planDetections(
   for (const watch of watches) {
     for (const event of ordered) {
       if (event.stageArn !== watch.stageArn || !watchCovers(watch, event)) continue;
+      // EventBridge reported this error to the watches that cover what it carried.
+      if (event.alertedAs && watchCovers(watch, event.alertedAs)) continue;
       const key = groupKey(event.sessionId, event.code, watch.channelId);
       const existing = open.get(key);
       if (existing) {

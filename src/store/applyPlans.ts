@@ -1,5 +1,5 @@
 import type { AlertGroup, DetectedEvent, OutboxKind, PollReport } from '../domain/model.ts';
-import { dedupKey } from '../domain/model.ts';
+import { dedupKey, publishErrorSecond } from '../domain/model.ts';
 import { type GroupTarget, groupIdOf, type NewGroupSpec, planDetections } from '../domain/planDetections.ts';
 import { type PreviousHealth, planPoll } from '../domain/planPoll.ts';
 import type { DetectionInput, DetectionResult } from './AlertRepository.ts';
@@ -33,6 +33,8 @@ export interface OutboxWrite {
  * (below), which decide what to write: the stores supply SQL and transactions, nothing else.
  */
 export interface PlanStatements {
+  /** The stored events whose dedup key is `from` or starts with `from` + '|' (publish errors of one second). */
+  storedUnder(from: string): Answer<StoredEventKey[]>;
   /** Inserts the events whose dedup key is not stored yet; returns the keys it inserted. */
   insertNewEvents(events: ReadonlyMap<string, DetectedEvent>, detectedAt: Date): Answer<ReadonlySet<string>>;
   /** The stage's groups last seen at or after `seenSince`. */
@@ -51,6 +53,13 @@ export interface PlanStatements {
   /** What the store remembers of the stage's last poll, if any. */
   stageHealth(stageArn: string): Answer<PreviousHealth | undefined>;
   saveStageHealth(health: StageHealthWrite): Answer<void>;
+}
+
+/** A stored event's key and what it was alerted as. */
+export interface StoredEventKey {
+  readonly dedupKey: string;
+  readonly code: string;
+  readonly name: string;
 }
 
 /** One statement to run, as plan application asks for it. */
@@ -98,6 +107,7 @@ export function* applyDetections(input: DetectionInput): PlanRun<DetectionResult
     const key = dedupKey(event);
     if (!candidates.has(key)) candidates.set(key, event);
   }
+  yield* matchPublishErrors(candidates);
   if (candidates.size === 0) return NO_DETECTIONS;
   const inserted = yield* ask((s) => s.insertNewEvents(candidates, input.now));
   const fresh = [...candidates].filter(([key]) => inserted.has(key)).map(([, event]) => event);
@@ -140,7 +150,50 @@ export function* applyDetections(input: DetectionInput): PlanRun<DetectionResult
       s.queueMessage({ kind: message.kind, channelId: message.channelId, groupId, payload, at: input.now }),
     );
   }
-  return { newEvents: fresh.length, groupsCreated: plan.newGroups.length, groupsUpdated: updated.size };
+  // A polled error EventBridge reported first is stored (so it is known when read again); it is new
+  // only where a watch hears of it now.
+  const assigned = new Set(plan.assignments.map((assignment) => assignment.event));
+  const newEvents = fresh.filter((event) => !event.alertedAs || assigned.has(event)).length;
+  return { newEvents, groupsCreated: plan.newGroups.length, groupsUpdated: updated.size };
+}
+
+/**
+ * One publish error seen through EventBridge and through polling is one alert. Both keys start with
+ * the same second (publishErrorSecond); EventBridge's is only that, a polled one adds its code and
+ * millisecond. So, per second of a participant:
+ * - EventBridge's event after a polled one of that second: already alerted, dropped.
+ * - The first polled one after EventBridge's: the same error. It is stored, so it stays known, and
+ *   marked alertedAs what EventBridge's was stored as, so only a watch that did not cover that (a
+ *   `codes=` naming the error code EventBridge does not carry) hears of it now.
+ * - Any other polled one of that second (another code, another millisecond): its own error.
+ * Redeliveries and re-reads find their own key stored and change nothing.
+ */
+function* matchPublishErrors(candidates: Map<string, DetectedEvent>): PlanRun<void> {
+  const bySecond = new Map<string, [string, DetectedEvent][]>();
+  for (const entry of candidates) {
+    if (entry[1].name !== 'PUBLISH_ERROR') continue;
+    const second = publishErrorSecond(entry[1]);
+    bySecond.set(second, [...(bySecond.get(second) ?? []), entry]);
+  }
+  for (const [second, entries] of bySecond) {
+    const stored = yield* ask((s) => s.storedUnder(second));
+    const reported = stored.find((row) => row.dedupKey === second);
+    let polledStored = stored.some((row) => row.dedupKey !== second);
+    const polled = entries.filter(([, event]) => event.via !== 'eventbridge');
+    if (reported && polled.length > 0 && !polledStored) {
+      const [key, event] = polled.reduce((a, b) =>
+        b[1].eventTime.getTime() < a[1].eventTime.getTime() ||
+        (b[1].eventTime.getTime() === a[1].eventTime.getTime() && b[0] < a[0])
+          ? b
+          : a,
+      );
+      candidates.set(key, { ...event, alertedAs: { code: reported.code, name: reported.name } });
+    }
+    polledStored ||= polled.length > 0;
+    for (const [key, event] of entries) {
+      if (event.via === 'eventbridge' && polledStored) candidates.delete(key);
+    }
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { decideEvent, type EventDecision } from '../../src/domain/ivsEvents.ts';
-import { type DetectedEvent, dedupKey } from '../../src/domain/model.ts';
+import { type DetectedEvent, dedupKey, publishErrorSecond } from '../../src/domain/model.ts';
 import { eventFixture } from '../support/eventFixtures.ts';
 
 const STAGE = 'arn:aws:ivs:us-west-2:123456789012:stage/AbCdef1G2hij';
@@ -28,9 +28,28 @@ describe('the guide’s events', () => {
       code: 'PUBLISH_ERROR',
       remoteParticipantId: null,
       facts: [],
+      via: 'eventbridge',
     });
     assert.equal(decision.readFirst, true);
     assert.equal(decision.repeatedOnly, false);
+  });
+
+  test('a publish error has the same key start through EventBridge and through polling; two polled ones of one second differ', () => {
+    const { event } = alerted(decideEvent(eventFixture('stage-update.participant-publish-error')));
+    // As the poller makes it from ListParticipantEvents: its errorCode, and milliseconds.
+    const { facts: _facts, via: _via, ...common } = event;
+    const polled = (code: string, ms: number): DetectedEvent => ({
+      ...common,
+      eventTime: new Date(event.eventTime.getTime() + ms),
+      code,
+    });
+    const bitrate = polled('BITRATE_EXCEEDED', 420);
+    assert.equal(publishErrorSecond(bitrate), publishErrorSecond(event));
+    assert.equal(dedupKey(event), publishErrorSecond(event), 'EventBridge: the second alone');
+    assert.ok(dedupKey(bitrate).startsWith(`${dedupKey(event)}|`));
+    assert.notEqual(dedupKey(bitrate), dedupKey(polled('INVALID_AUDIO_CODEC', 420)));
+    assert.notEqual(dedupKey(bitrate), dedupKey(polled('BITRATE_EXCEEDED', 421)));
+    assert.notEqual(publishErrorSecond(polled('BITRATE_EXCEEDED', 1_000)), publishErrorSecond(event));
   });
 
   test('Recording Start Failure and End Failure name the participant, session, bucket and prefix', () => {

@@ -23,6 +23,7 @@ import {
   runAwaiting,
   runNow,
   type StageHealthWrite,
+  type StoredEventKey,
 } from '../../src/store/applyPlans.ts';
 
 const STAGE = 'arn:aws:ivs:us-east-1:123456789012:stage/AbCdEf123456';
@@ -77,10 +78,28 @@ class RecordingStatements implements PlanStatements {
   health: PreviousHealth | undefined;
   #nextGroupId = 100;
 
+  /** What each inserted key was stored as (a key added to `known` by hand reads as EventBridge's). */
+  readonly storedAs = new Map<string, { code: string; name: string }>();
+  /** storedUnder's look-ups, apart from `calls` (they come before the insert). */
+  readonly lookups: string[] = [];
+
+  storedUnder(from: string): StoredEventKey[] {
+    this.lookups.push(from);
+    return [...this.known]
+      .filter((key) => key === from || key.startsWith(`${from}|`))
+      .map((key) => ({
+        dedupKey: key,
+        ...(this.storedAs.get(key) ?? { code: 'PUBLISH_ERROR', name: 'PUBLISH_ERROR' }),
+      }));
+  }
   insertNewEvents(events: ReadonlyMap<string, DetectedEvent>, detectedAt: Date): Set<string> {
     this.calls.push(['insertNewEvents', [...events.keys()], detectedAt]);
     const inserted = new Set([...events.keys()].filter((key) => !this.known.has(key)));
-    for (const key of inserted) this.known.add(key);
+    for (const key of inserted) {
+      this.known.add(key);
+      const event = events.get(key);
+      if (event) this.storedAs.set(key, { code: event.code, name: event.name });
+    }
     return inserted;
   }
   openGroups(stageArn: string, seenSince: Date): AlertGroup[] {
@@ -153,6 +172,65 @@ test('nothing new: the store is asked only to insert, and nothing is read or wri
     statements.calls.map(([name]) => name),
     ['insertNewEvents'],
   );
+});
+
+test("publish errors: EventBridge's one absorbs the first polled error of its second; another code of that second alerts", () => {
+  const statements = new RecordingStatements();
+  const at = new Date(Math.floor((NOW.getTime() - 3_000) / 1000) * 1000);
+  const reported: DetectedEvent = {
+    ...errorEvent('pPub00000001'),
+    eventTime: at,
+    code: 'PUBLISH_ERROR',
+    via: 'eventbridge',
+  };
+  statements.known.add(dedupKey(reported));
+  const bitrate = { ...errorEvent('pPub00000001'), eventTime: new Date(at.getTime() + 120) };
+  const codec = { ...bitrate, eventTime: new Date(at.getTime() + 480), code: 'INVALID_AUDIO_CODEC' };
+  assert.notEqual(dedupKey(bitrate), dedupKey(codec), 'two polled errors of one second keep two keys');
+
+  const result = runNow(applyDetections(detection([codec, bitrate])), statements);
+
+  assert.equal(result.newEvents, 1, 'the codec error only');
+  assert.deepEqual(statements.lookups, [dedupKey(reported)]);
+  assert.deepEqual(statements.calls[0], ['insertNewEvents', [dedupKey(codec), dedupKey(bitrate)], NOW]);
+  const links = statements.calls.find(([name]) => name === 'linkEvents');
+  assert.deepEqual(links, ['linkEvents', [{ groupId: 100, dedupKey: dedupKey(codec) }]]);
+  // Read again next cycle: both known.
+  assert.deepEqual(runNow(applyDetections(detection([bitrate, codec])), statements), NO_DETECTIONS);
+});
+
+test("publish errors: EventBridge's event after a polled one of its second is dropped before any insert", () => {
+  const statements = new RecordingStatements();
+  const polled = errorEvent('pPub00000001', 3);
+  statements.known.add(dedupKey(polled));
+  const reported: DetectedEvent = {
+    ...polled,
+    eventTime: new Date(Math.floor(polled.eventTime.getTime() / 1000) * 1000),
+    code: 'PUBLISH_ERROR',
+    via: 'eventbridge',
+  };
+  assert.deepEqual(runNow(applyDetections(detection([reported])), statements), NO_DETECTIONS);
+  assert.deepEqual(statements.calls, []);
+});
+
+test("publish errors: a watch whose codes= EventBridge's event did not match hears of the polled error", () => {
+  const statements = new RecordingStatements();
+  const polled = errorEvent('pPub00000001', 3);
+  const reported: DetectedEvent = {
+    ...polled,
+    eventTime: new Date(Math.floor(polled.eventTime.getTime() / 1000) * 1000),
+    code: 'PUBLISH_ERROR',
+    via: 'eventbridge',
+  };
+  statements.known.add(dedupKey(reported));
+  const everything = watchOf('C0A');
+  const bitrateOnly = { ...watchOf('C0B'), codes: ['BITRATE_EXCEEDED'] };
+
+  const result = runNow(applyDetections(detection([polled], [everything, bitrateOnly])), statements);
+
+  assert.equal(result.newEvents, 1);
+  const queued = statements.calls.filter(([name]) => name === 'queueMessage').map(([, message]) => message);
+  assert.deepEqual(queued, [{ kind: 'post', channelId: 'C0B', groupId: 100, payload: 'null', at: NOW }]);
 });
 
 test('no events: no statement at all', () => {

@@ -1147,6 +1147,7 @@ export function storeContract(
           name: 'PUBLISH_ERROR',
           code: 'PUBLISH_ERROR',
           userId: null,
+          via: 'eventbridge',
         });
         const polled = errorEvent('p-1', 250, { name: 'PUBLISH_ERROR', code: 'BITRATE_EXCEEDED' });
         assert.equal(
@@ -1158,6 +1159,49 @@ export function storeContract(
           0,
         );
         assert.equal((await store.latestGroups(10)).length, 1);
+        // SQS delivers it again, the poller reads it again: both known.
+        assert.equal(
+          (await store.recordDetections(detection([fromQueue], [watchOf('C0A')], 3_000))).newEvents,
+          0,
+        );
+        assert.equal(
+          (await store.recordDetections(detection([polled], [watchOf('C0A')], 3_000))).newEvents,
+          0,
+        );
+        // Another error of that participant in that second, with another code: its own alert.
+        const codec = errorEvent('p-1', 700, { name: 'PUBLISH_ERROR', code: 'INVALID_AUDIO_CODEC' });
+        assert.equal(
+          (await store.recordDetections(detection([codec], [watchOf('C0A')], 4_000))).newEvents,
+          1,
+        );
+        assert.deepEqual((await store.latestGroups(10)).map((group) => group.code).sort(), [
+          'INVALID_AUDIO_CODEC',
+          'PUBLISH_ERROR',
+        ]);
+      });
+
+      test("a publish error polled first: EventBridge's event of it is known; two polled codes of one second stay two", async () => {
+        const bitrate = errorEvent('p-1', 250, { name: 'PUBLISH_ERROR', code: 'BITRATE_EXCEEDED' });
+        const codec = errorEvent('p-1', 250, { name: 'PUBLISH_ERROR', code: 'INVALID_AUDIO_CODEC' });
+        assert.equal(
+          (await store.recordDetections(detection([bitrate, codec], [watchOf('C0A')], 1_000))).newEvents,
+          2,
+        );
+        const fromQueue = errorEvent('p-1', 0, {
+          name: 'PUBLISH_ERROR',
+          code: 'PUBLISH_ERROR',
+          via: 'eventbridge',
+        });
+        assert.equal(
+          (await store.recordDetections(detection([fromQueue], [watchOf('C0A')], 2_000))).newEvents,
+          0,
+        );
+        // Another participant's error in the same second is not theirs.
+        const other = { ...fromQueue, participantId: 'p-10' };
+        assert.equal(
+          (await store.recordDetections(detection([other], [watchOf('C0A')], 2_000))).newEvents,
+          1,
+        );
       });
 
       test('read-first requests: asked once however often, taken oldest first, gone once taken', async () => {

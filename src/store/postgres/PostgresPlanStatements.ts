@@ -1,7 +1,7 @@
 import type { AlertGroup, DetectedEvent } from '../../domain/model.ts';
 import type { NewGroupSpec } from '../../domain/planDetections.ts';
 import type { PreviousHealth } from '../../domain/planPoll.ts';
-import type { OutboxWrite, PlanStatements, StageHealthWrite } from '../applyPlans.ts';
+import type { OutboxWrite, PlanStatements, StageHealthWrite, StoredEventKey } from '../applyPlans.ts';
 import { type AlertGroupRow, type DbNumber, fromDate, GROUP_COLUMNS, toAlertGroup, toDate } from '../rows.ts';
 import type { Int8, Sql } from './Sql.ts';
 
@@ -11,6 +11,16 @@ export class PostgresPlanStatements implements PlanStatements {
 
   constructor(sql: Sql) {
     this.#sql = sql;
+  }
+
+  async storedUnder(from: string): Promise<StoredEventKey[]> {
+    // A range on the primary key (COLLATE "C"): `from` itself and the keys that continue it with '|'.
+    const { rows } = await this.#sql<{ dedup_key: string; code: string; name: string }>(
+      `SELECT dedup_key, code, name FROM detected_event
+       WHERE dedup_key = $1 OR (dedup_key > $2 AND dedup_key < $3) ORDER BY dedup_key LIMIT 100`,
+      [from, `${from}|`, `${from}}`],
+    );
+    return rows.map((row) => ({ dedupKey: row.dedup_key, code: row.code, name: row.name }));
   }
 
   async insertNewEvents(events: ReadonlyMap<string, DetectedEvent>, detectedAt: Date): Promise<Set<string>> {

@@ -1,7 +1,7 @@
 import type { AffectedParticipant, AlertGroup, DetectedEvent } from '../../domain/model.ts';
 import type { NewGroupSpec } from '../../domain/planDetections.ts';
 import type { PreviousHealth } from '../../domain/planPoll.ts';
-import type { OutboxWrite, PlanStatements, StageHealthWrite } from '../applyPlans.ts';
+import type { OutboxWrite, PlanStatements, StageHealthWrite, StoredEventKey } from '../applyPlans.ts';
 import { type DbNumber, fromDate, GROUP_COLUMNS, toAlertGroup, toDate } from '../rows.ts';
 import type { SqliteDatabase } from './SqliteDatabase.ts';
 import { type AlertGroupTextRow, parseJsonGroup } from './textRows.ts';
@@ -18,6 +18,19 @@ export class SqlitePlanStatements implements PlanStatements {
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
+  }
+
+  storedUnder(from: string): StoredEventKey[] {
+    // A range on the primary key: `from` itself and the keys that continue it with '|' ('}' follows '|').
+    return this.#db
+      .all<{ dedup_key: string; code: string; name: string }>(
+        `SELECT dedup_key, code, name FROM detected_event
+         WHERE dedup_key = ? OR (dedup_key > ? AND dedup_key < ?) ORDER BY dedup_key LIMIT 100`,
+        from,
+        `${from}|`,
+        `${from}}`,
+      )
+      .map((row) => ({ dedupKey: row.dedup_key, code: row.code, name: row.name }));
   }
 
   insertNewEvents(events: ReadonlyMap<string, DetectedEvent>, detectedAt: Date): Set<string> {

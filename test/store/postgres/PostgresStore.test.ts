@@ -281,6 +281,7 @@ if (url === undefined || url === '') {
             ...polledAgain,
             eventTime: new Date(Math.floor(at / 1000) * 1000),
             code: 'PUBLISH_ERROR',
+            via: 'eventbridge' as const,
           };
           const watch: Watch = {
             stageArn: stage,

@@ -212,6 +212,7 @@ describe('SqliteStore on a file', () => {
         ...polledAgain,
         eventTime: new Date(Math.floor(at / 1000) * 1000),
         code: 'PUBLISH_ERROR',
+        via: 'eventbridge' as const,
       };
       const watch = { stageArn: STAGE, channelId: 'C0A', codes: null, createdBy: 'U0A', createdAt: NOW };
       for (const event of [polledAgain, fromQueue]) {
