@@ -5,8 +5,9 @@ import type { DetectedEvent, EventFact } from './model.ts';
 // the edge and turned into what the alerting path stores. Field names are those of the IVS Real-Time
 // User Guide's examples ("Using Amazon EventBridge with IVS", "Individual Participant Recording"):
 // the envelope's `detail-type`, `time`, `resources`; the detail's `event_name`, `session_id`,
-// `participant_id`, `user_id`, `event_time`, `recording_s3_bucket_name`, `recording_s3_key_prefix`,
-// `stage_arn`, `reason`. Any other string field the detail carries is kept, as it came, as a fact shown
+// `participant_id`, `user_id`, `event_time`, `recording_s3_bucket_name`, `recording_s3_key_prefix`.
+// A composition's `detail.stage_arn` and `reason` are not from an example read here (see
+// test/fixtures/eventbridge/README.md). Any other string field the detail carries is kept, as it came, as a fact shown
 // in the alert, so a field IVS adds (a destination, an error code) reaches the channel without a
 // release of the bot.
 
@@ -48,9 +49,10 @@ export const EVENTBRIDGE_ALERT_CODES = {
   'Recording End Failure': 'RECORDING_END_FAILURE',
   'Session Failure': 'COMPOSITION_SESSION_FAILURE',
   'Destination Failure': 'COMPOSITION_DESTINATION_FAILURE',
-  'Destination Reconnect': 'COMPOSITION_DESTINATION_RECONNECT',
-  // The guide's table says "Destination Reconnect"; events seen in the wild also spell it this way.
+  // The guide's composition lifecycle ("Server-Side Composition") names the event "Destination
+  // Reconnecting"; its EventBridge table is read as "Destination Reconnect". Both are accepted.
   'Destination Reconnecting': 'COMPOSITION_DESTINATION_RECONNECT',
+  'Destination Reconnect': 'COMPOSITION_DESTINATION_RECONNECT',
 } as const;
 
 /** A Destination Reconnect alerts once a destination has reconnected this often within the window. */

@@ -85,6 +85,12 @@ describe('the guide’s events', () => {
     const reconnect = alerted(decideEvent(eventFixture('composition.destination-reconnect')));
     assert.equal(reconnect.event.code, 'COMPOSITION_DESTINATION_RECONNECT');
     assert.equal(reconnect.repeatedOnly, true);
+    // The guide's event table's spelling is the same alert.
+    const tableSpelling = JSON.parse(eventFixture('composition.destination-reconnect'));
+    tableSpelling.detail.event_name = 'Destination Reconnect';
+    const fromTable = alerted(decideEvent(JSON.stringify(tableSpelling)));
+    assert.equal(fromTable.event.code, 'COMPOSITION_DESTINATION_RECONNECT');
+    assert.equal(fromTable.repeatedOnly, true);
   });
 
   test('events that are not failures are not alerted on', () => {
