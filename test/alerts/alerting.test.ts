@@ -1,29 +1,18 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { EventErrorCode } from '@aws-sdk/client-ivs-realtime';
-import { webApi } from '@slack/bolt';
-import { OutboxSender } from '../../src/alerts/OutboxSender.ts';
-import { Poller } from '../../src/alerts/Poller.ts';
+import type { OutboxSender } from '../../src/alerts/OutboxSender.ts';
+import type { Poller } from '../../src/alerts/Poller.ts';
 import { DEFAULT_GROUPING, type GroupingPolicy } from '../../src/domain/model.ts';
-import { createIvsClientFactory } from '../../src/ivs/ivsClients.ts';
-import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
-import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { SlackMessenger } from '../../src/slack/SlackMessenger.ts';
-import { WebClientSlackPoster } from '../../src/slack/SlackPoster.ts';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
-import { FakeSlack } from '../../testkit/fakeSlack.ts';
-import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
+import { alertPipeline, useAlertingWorld } from '../support/alertPipeline.ts';
 
 const CHANNEL = 'CALERTS0001';
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 
-let sim: IvsSimulator;
-let slack: FakeSlack;
-let dir: string;
+const world = useAlertingWorld({ tmpPrefix: 'ivs-alerts-' });
 
 /** One bot's alerting pipeline on a given SQLite file, with a clock the test moves. */
 interface Pipeline {
@@ -39,48 +28,23 @@ function pipeline(
   options: { maxTps?: number; intervalSeconds?: number; policy?: GroupingPolicy; maxAttempts?: number } = {},
 ): Pipeline {
   const clock = { now: T0 };
-  const now = () => new Date(clock.now);
-  const logger = createLogger('fatal');
-  const store = SqliteStore.open(join(dir, file));
-  const clients = createIvsClientFactory({
+  const store = SqliteStore.open(join(world.dir, file));
+  const parts = alertPipeline({
+    store,
+    ivsUrl: world.ivs.url,
+    slackApiUrl: world.slack.apiUrl,
+    now: () => new Date(clock.now),
+    logger: createLogger('fatal'),
+    ...options,
     maxAttempts: options.maxAttempts ?? 3,
-    requestTimeoutMs: 2_000,
-    overrides: { endpoint: sim.url, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } },
-  });
-  const ivs = new SdkIvsGateway({
-    clientFor: clients.clientFor,
-    budget: new RequestBudget(options.maxTps ?? 200),
-    logger,
-  });
-  const client = new webApi.WebClient('xoxb-test', {
-    slackApiUrl: slack.apiUrl,
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 0 },
-  });
-  const sender = new OutboxSender({
-    store,
-    messenger: new SlackMessenger(new WebClientSlackPoster(client)),
-    logger,
-    now,
-    perChannelIntervalMs: 0,
-  });
-  const poller = new Poller({
-    ivs,
-    store,
-    logger,
-    policy: options.policy ?? DEFAULT_GROUPING,
-    intervalSeconds: options.intervalSeconds ?? 60,
-    maxTps: options.maxTps ?? 200,
-    now,
   });
   return {
     store,
-    poller,
-    sender,
+    poller: parts.poller,
+    sender: parts.sender,
     clock,
     async close() {
-      await sender.stop();
-      clients.destroy();
+      await parts.close();
       await store.close();
     },
   };
@@ -108,13 +72,13 @@ async function cycle(p: Pipeline): Promise<void> {
 }
 
 /** Messages Slack accepted in the alert channel. */
-const posts = () => slack.callsTo('chat.postMessage').filter((c) => c.ok && c.body.channel === CHANNEL);
+const posts = () => world.slack.callsTo('chat.postMessage').filter((c) => c.ok && c.body.channel === CHANNEL);
 /** An alert message, firing (🚨) or already quiet (✅) when it is sent late. */
 const isAlert = (c: { body: Record<string, unknown> }) =>
   /"(🚨|✅) [^"]* on stage /.test(JSON.stringify(c.body.blocks));
 const alertPosts = () => posts().filter((c) => c.body.thread_ts === undefined && isAlert(c));
 const replies = () => posts().filter((c) => c.body.thread_ts !== undefined);
-const updates = () => slack.callsTo('chat.update').filter((c) => c.ok);
+const updates = () => world.slack.callsTo('chat.update').filter((c) => c.ok);
 
 /** The value of a "*Label*\nvalue" field in a message's blocks. */
 function field(call: { body: Record<string, unknown> } | undefined, label: string): string | undefined {
@@ -128,13 +92,13 @@ function field(call: { body: Record<string, unknown> } | undefined, label: strin
 }
 
 function seedLiveStage(name = 'main') {
-  const stageArn = sim.addStage({ name });
-  const sessionId = sim.startSession(stageArn, { startTime: new Date(T0 - 30_000) });
+  const stageArn = world.ivs.addStage({ name });
+  const sessionId = world.ivs.startSession(stageArn, { startTime: new Date(T0 - 30_000) });
   return { stageArn, sessionId };
 }
 
 function errorEvent(stageArn: string, sessionId: string, participantId: string, code: string, at: number) {
-  sim.addEvent(stageArn, sessionId, participantId, {
+  world.ivs.addEvent(stageArn, sessionId, participantId, {
     name: code === 'PUBLISHER_NOT_FOUND' ? 'SUBSCRIBE_ERROR' : 'PUBLISH_ERROR',
     errorCode: code as EventErrorCode,
     eventTime: new Date(at),
@@ -142,34 +106,12 @@ function errorEvent(stageArn: string, sessionId: string, participantId: string, 
   });
 }
 
-before(async () => {
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
-  process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-});
-
-beforeEach(async () => {
-  sim = await IvsSimulator.start();
-  slack = await FakeSlack.start();
-  dir = mkdtempSync(join(tmpdir(), 'ivs-alerts-'));
-});
-
-afterEach(async () => {
-  await sim.close();
-  await slack.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-after(() => {
-  delete process.env.AWS_ACCESS_KEY_ID;
-  delete process.env.AWS_SECRET_ACCESS_KEY;
-});
-
 describe('detection and grouping', () => {
   test('first detection posts one alert; the same events never alert twice', async () => {
     const p = pipeline('a.db');
     const { stageArn, sessionId } = seedLiveStage();
-    const alice = sim.addParticipant(stageArn, sessionId, { userId: 'alice', state: 'CONNECTED' });
-    sim.addEvent(stageArn, sessionId, alice, { name: 'JOINED', eventTime: new Date(T0 - 20_000) });
+    const alice = world.ivs.addParticipant(stageArn, sessionId, { userId: 'alice', state: 'CONNECTED' });
+    world.ivs.addEvent(stageArn, sessionId, alice, { name: 'JOINED', eventTime: new Date(T0 - 20_000) });
     errorEvent(stageArn, sessionId, alice, 'QUOTA_EXCEEDED', T0 - 10_000);
     await watch(p, stageArn);
 
@@ -192,7 +134,7 @@ describe('detection and grouping', () => {
     const p = pipeline('b.db');
     const { stageArn, sessionId } = seedLiveStage();
     const ids = [0, 1, 2, 3, 4, 5, 6].map((i) =>
-      sim.addParticipant(stageArn, sessionId, { userId: `user${i}`, state: 'CONNECTED' }),
+      world.ivs.addParticipant(stageArn, sessionId, { userId: `user${i}`, state: 'CONNECTED' }),
     );
     await watch(p, stageArn);
     errorEvent(stageArn, sessionId, ids[0] ?? '', 'PUBLISHER_NOT_FOUND', T0 - 5_000);
@@ -221,7 +163,7 @@ describe('detection and grouping', () => {
   test('different codes and sessions are separate groups; a watch with codes= ignores the others', async () => {
     const p = pipeline('c.db');
     const { stageArn, sessionId } = seedLiveStage();
-    const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
+    const a = world.ivs.addParticipant(stageArn, sessionId, { userId: 'a' });
     errorEvent(stageArn, sessionId, a, 'QUOTA_EXCEEDED', T0 - 3_000);
     errorEvent(stageArn, sessionId, a, 'PUBLISHER_NOT_FOUND', T0 - 2_000);
     errorEvent(stageArn, sessionId, a, 'BITRATE_EXCEEDED', T0 - 1_000);
@@ -238,9 +180,9 @@ describe('detection and grouping', () => {
   test('a watch naming error event names (codes=PUBLISH_ERROR,…) alerts events of those names', async () => {
     const p = pipeline('names.db');
     const { stageArn, sessionId } = seedLiveStage();
-    const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
+    const a = world.ivs.addParticipant(stageArn, sessionId, { userId: 'a' });
     errorEvent(stageArn, sessionId, a, 'BITRATE_EXCEEDED', T0 - 3_000); // a PUBLISH_ERROR
-    sim.addEvent(stageArn, sessionId, a, {
+    world.ivs.addEvent(stageArn, sessionId, a, {
       name: 'JOIN_ERROR',
       errorCode: 'QUOTA_EXCEEDED',
       eventTime: new Date(T0 - 2_000),
@@ -259,8 +201,8 @@ describe('detection and grouping', () => {
   test('an error code newer than the SDK model is alerted as it came', async () => {
     const p = pipeline('d.db');
     const { stageArn, sessionId } = seedLiveStage();
-    const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
-    sim.addEvent(stageArn, sessionId, a, {
+    const a = world.ivs.addParticipant(stageArn, sessionId, { userId: 'a' });
+    world.ivs.addEvent(stageArn, sessionId, a, {
       name: 'PUBLISH_ERROR', // A value newer than the SDK model, as a future IVS would send it.
       errorCode: 'FUTURE_CODE_2027' as EventErrorCode,
       eventTime: new Date(T0 - 1_000),
@@ -278,7 +220,7 @@ describe('storms', () => {
     const p = pipeline('storm.db');
     const { stageArn, sessionId } = seedLiveStage();
     const ids = Array.from({ length: 50 }, (_, i) =>
-      sim.addParticipant(stageArn, sessionId, { userId: `viewer${i}` }),
+      world.ivs.addParticipant(stageArn, sessionId, { userId: `viewer${i}` }),
     );
     for (const [i, id] of ids.entries()) {
       // A second apart: a participant's publish errors within one second are one event (their dedup key
@@ -306,7 +248,8 @@ describe('storms', () => {
     assert.equal(alertPosts().length, 1);
     assert.ok(replies().length <= DEFAULT_GROUPING.maxReplies);
     assert.ok(
-      slack.callsTo('chat.postMessage').length + updates().length <= 1 + 6 + DEFAULT_GROUPING.maxReplies,
+      world.slack.callsTo('chat.postMessage').length + updates().length <=
+        1 + 6 + DEFAULT_GROUPING.maxReplies,
       'one post, at most one update per cycle, capped replies',
     );
     await p.close();
@@ -317,7 +260,7 @@ describe('mutes', () => {
   test('a muted stage and code posts nothing new; after unmute the next events post', async () => {
     const p = pipeline('mute.db');
     const { stageArn, sessionId } = seedLiveStage();
-    const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
+    const a = world.ivs.addParticipant(stageArn, sessionId, { userId: 'a' });
     await watch(p, stageArn);
     await p.store.saveMute({
       stageArn,
@@ -345,7 +288,7 @@ describe('durability', () => {
   test('a restart on the same SQLite file neither repeats nor drops an alert', async () => {
     const first = pipeline('restart.db');
     const { stageArn, sessionId } = seedLiveStage();
-    const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
+    const a = world.ivs.addParticipant(stageArn, sessionId, { userId: 'a' });
     await watch(first, stageArn);
     errorEvent(stageArn, sessionId, a, 'QUOTA_EXCEEDED', T0 - 1_000);
     await cycle(first);
@@ -364,7 +307,7 @@ describe('durability', () => {
   test('a crash between the outbox write and the send: the restart sends it, once', async () => {
     const first = pipeline('crash.db');
     const { stageArn, sessionId } = seedLiveStage();
-    const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
+    const a = world.ivs.addParticipant(stageArn, sessionId, { userId: 'a' });
     await watch(first, stageArn);
     errorEvent(stageArn, sessionId, a, 'QUOTA_EXCEEDED', T0 - 1_000);
     await first.poller.runCycle(); // detected and written to the outbox, never sent
@@ -384,10 +327,10 @@ describe('durability', () => {
   test('Slack 429 with Retry-After delays the message but loses nothing', async () => {
     const p = pipeline('ratelimit.db');
     const { stageArn, sessionId } = seedLiveStage();
-    const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
+    const a = world.ivs.addParticipant(stageArn, sessionId, { userId: 'a' });
     await watch(p, stageArn);
     errorEvent(stageArn, sessionId, a, 'QUOTA_EXCEEDED', T0 - 1_000);
-    slack.fail('chat.postMessage', { status: 429, error: 'ratelimited', retryAfterSec: 7 });
+    world.slack.fail('chat.postMessage', { status: 429, error: 'ratelimited', retryAfterSec: 7 });
     await cycle(p);
     assert.equal(alertPosts().length, 0);
     assert.equal(await p.store.outboxDepth(), 1);
@@ -405,10 +348,10 @@ describe('Slack refusing alert messages', () => {
   test('HTTP 500: the alert waits in the outbox with back-off and is sent once Slack accepts', async () => {
     const p = pipeline('refuse-500.db');
     const { stageArn, sessionId } = seedLiveStage();
-    const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
+    const a = world.ivs.addParticipant(stageArn, sessionId, { userId: 'a' });
     await watch(p, stageArn);
     errorEvent(stageArn, sessionId, a, 'QUOTA_EXCEEDED', T0 - 1_000);
-    slack.fail('chat.postMessage', { status: 500, error: 'internal_error' }, 2);
+    world.slack.fail('chat.postMessage', { status: 500, error: 'internal_error' }, 2);
     await cycle(p);
     assert.equal(alertPosts().length, 0);
     assert.equal(await p.store.outboxDepth(), 1, 'kept, not dropped');
@@ -426,14 +369,14 @@ describe('Slack refusing alert messages', () => {
     test(`${error}: the alert is kept as failed, not retried, and goes out once a message is delivered there again`, async () => {
       const p = pipeline(`refuse-${error}.db`);
       const { stageArn, sessionId } = seedLiveStage();
-      const a = sim.addParticipant(stageArn, sessionId, { userId: 'a' });
+      const a = world.ivs.addParticipant(stageArn, sessionId, { userId: 'a' });
       await watch(p, stageArn);
       errorEvent(stageArn, sessionId, a, 'QUOTA_EXCEEDED', T0 - 1_000);
-      slack.setChannelError(CHANNEL, error);
+      world.slack.setChannelError(CHANNEL, error);
       await cycle(p);
       p.clock.now = T0 + 30 * 60_000;
       await p.sender.drain();
-      assert.equal(slack.callsTo('chat.postMessage').length, 1, 'tried once');
+      assert.equal(world.slack.callsTo('chat.postMessage').length, 1, 'tried once');
       assert.equal(await p.store.outboxDepth(), 0, 'not waiting: set aside');
       assert.deepEqual(
         (await p.store.undeliveredSummary()).map((held) => [held.channelId, held.error, held.count]),
@@ -441,7 +384,7 @@ describe('Slack refusing alert messages', () => {
         'kept with Slack’s error, not dropped',
       );
 
-      slack.setChannelError(CHANNEL, undefined); // the cause is fixed
+      world.slack.setChannelError(CHANNEL, undefined); // the cause is fixed
       p.clock.now += 60_000;
       errorEvent(stageArn, sessionId, a, 'PUBLISHER_NOT_FOUND', p.clock.now - 1_000);
       await cycle(p);
@@ -460,11 +403,11 @@ describe('faults and limits', () => {
     const p = pipeline('throttle.db', { maxTps: 50 });
     const { stageArn, sessionId } = seedLiveStage();
     const ids = Array.from({ length: 8 }, (_, i) =>
-      sim.addParticipant(stageArn, sessionId, { userId: `u${i}` }),
+      world.ivs.addParticipant(stageArn, sessionId, { userId: `u${i}` }),
     );
     for (const id of ids) errorEvent(stageArn, sessionId, id, 'QUOTA_EXCEEDED', T0 - 1_000);
     await watch(p, stageArn);
-    sim.setRateLimit(2);
+    world.ivs.setRateLimit(2);
     let cycles = 0;
     let detected = 0;
     while (detected < 8 && cycles < 10) {
@@ -474,11 +417,11 @@ describe('faults and limits', () => {
       detected = (await p.store.latestGroups(1))[0]?.eventCount ?? 0;
     }
     assert.ok(
-      sim.calls.some((c) => c.status === 429),
+      world.ivs.calls.some((c) => c.status === 429),
       'IVS did throttle',
     );
     assert.equal(detected, 8, 'every event detected despite throttling');
-    sim.setRateLimit(undefined);
+    world.ivs.setRateLimit(undefined);
     await cycle(p);
     assert.equal((await p.store.latestGroups(1))[0]?.eventCount, 8, 'and exactly once');
     assert.equal(alertPosts().length, 1);
@@ -489,10 +432,10 @@ describe('faults and limits', () => {
     const p = pipeline('failing.db');
     const bad = seedLiveStage('bad');
     const good = seedLiveStage('good');
-    const g = sim.addParticipant(good.stageArn, good.sessionId, { userId: 'g' });
+    const g = world.ivs.addParticipant(good.stageArn, good.sessionId, { userId: 'g' });
     await watch(p, bad.stageArn);
     await watch(p, good.stageArn);
-    sim.failNext(
+    world.ivs.failNext(
       'ListStageSessions',
       { name: 'AccessDeniedException', status: 403, message: 'not allowed' },
       { stageArn: bad.stageArn },
@@ -509,7 +452,7 @@ describe('faults and limits', () => {
     const health = await p.store.listStageHealth();
     assert.equal(health.find((h) => h.stageArn === bad.stageArn)?.status, 'failing');
 
-    sim.clearFailures();
+    world.ivs.clearFailures();
     p.clock.now += 60_000;
     await cycle(p);
     assert.equal(notices().length, 2, 'one notice on recovery');
@@ -519,7 +462,7 @@ describe('faults and limits', () => {
   /** Fails every discovery call of one stage until clearFailures(). */
   function failStage(stageArn: string, error: { name: string; status: number; message: string }) {
     for (const operation of ['GetStage', 'ListStageSessions', 'ListParticipants'] as const) {
-      sim.failNext(operation, error, { stageArn });
+      world.ivs.failNext(operation, error, { stageArn });
     }
   }
   const notices = () => posts().filter((c) => /Polling stage/.test(String(c.body.text)));
@@ -535,7 +478,7 @@ describe('faults and limits', () => {
       p.clock.now += 60_000;
       await cycle(p);
     }
-    sim.clearFailures();
+    world.ivs.clearFailures();
     p.clock.now += 60_000;
     await cycle(p);
     assert.equal(notices().length, 0, 'neither "failing" nor "recovered"');
@@ -554,7 +497,7 @@ describe('faults and limits', () => {
       assert.equal(notices().length, minute < 5 ? 0 : 1, `after minute ${minute}`);
     }
     assert.match(String(notices()[0]?.body.text), /failing/);
-    sim.clearFailures();
+    world.ivs.clearFailures();
     p.clock.now += 60_000;
     await cycle(p);
     assert.equal(notices().length, 2);
@@ -566,7 +509,7 @@ describe('faults and limits', () => {
     const p = pipeline('overlap.db');
     const { stageArn } = seedLiveStage();
     await watch(p, stageArn);
-    sim.delayNext('ListStageSessions', 300);
+    world.ivs.delayNext('ListStageSessions', 300);
     const first = p.poller.runCycle();
     const second = await p.poller.runCycle();
     assert.equal(second.skipped, true);
@@ -579,7 +522,10 @@ describe('faults and limits', () => {
     const p = pipeline('lag.db', { maxTps: 2, intervalSeconds: 5 });
     const { stageArn, sessionId } = seedLiveStage();
     const ids = Array.from({ length: 20 }, (_, i) =>
-      sim.addParticipant(stageArn, sessionId, { userId: `u${i}`, firstJoinTime: new Date(T0 - 20_000) }),
+      world.ivs.addParticipant(stageArn, sessionId, {
+        userId: `u${i}`,
+        firstJoinTime: new Date(T0 - 20_000),
+      }),
     );
     for (const id of ids) errorEvent(stageArn, sessionId, id, 'QUOTA_EXCEEDED', T0 - 1_000);
     await watch(p, stageArn);
@@ -602,24 +548,24 @@ describe('faults and limits', () => {
   test('a participant that left, was read to the end and rejoins (same ID) is read again and alerted', async () => {
     const p = pipeline('rejoin.db');
     const { stageArn, sessionId } = seedLiveStage();
-    const publisher = sim.addParticipant(stageArn, sessionId, {
+    const publisher = world.ivs.addParticipant(stageArn, sessionId, {
       userId: 'pub',
       firstJoinTime: new Date(T0 - 20_000),
     });
-    sim.addEvent(stageArn, sessionId, publisher, { name: 'JOINED', eventTime: new Date(T0 - 20_000) });
-    sim.addEvent(stageArn, sessionId, publisher, { name: 'LEFT', eventTime: new Date(T0 - 10_000) });
-    sim.setParticipantState(stageArn, sessionId, publisher, 'DISCONNECTED');
+    world.ivs.addEvent(stageArn, sessionId, publisher, { name: 'JOINED', eventTime: new Date(T0 - 20_000) });
+    world.ivs.addEvent(stageArn, sessionId, publisher, { name: 'LEFT', eventTime: new Date(T0 - 10_000) });
+    world.ivs.setParticipantState(stageArn, sessionId, publisher, 'DISCONNECTED');
     await watch(p, stageArn);
     await cycle(p);
     p.clock.now += 60_000;
     await cycle(p);
-    const settled = sim.callCount('ListParticipantEvents');
+    const settled = world.ivs.callCount('ListParticipantEvents');
 
-    sim.rejoinParticipant(stageArn, sessionId, publisher, p.clock.now + 1_000);
+    world.ivs.rejoinParticipant(stageArn, sessionId, publisher, p.clock.now + 1_000);
     errorEvent(stageArn, sessionId, publisher, 'BITRATE_EXCEEDED', p.clock.now + 2_000);
     p.clock.now += 60_000;
     await cycle(p);
-    assert.ok(sim.callCount('ListParticipantEvents') > settled, 'read again after rejoining');
+    assert.ok(world.ivs.callCount('ListParticipantEvents') > settled, 'read again after rejoining');
     assert.equal(alertPosts().length, 1);
     assert.match(String(alertPosts()[0]?.body.text), /BITRATE_EXCEEDED/);
     await p.close();
@@ -629,18 +575,18 @@ describe('faults and limits', () => {
     const p = pipeline('cost.db');
     const { stageArn, sessionId } = seedLiveStage();
     const left = Array.from({ length: 10 }, (_, i) =>
-      sim.addParticipant(stageArn, sessionId, { userId: `gone${i}` }),
+      world.ivs.addParticipant(stageArn, sessionId, { userId: `gone${i}` }),
     );
-    for (const id of left) sim.setParticipantState(stageArn, sessionId, id, 'DISCONNECTED');
-    sim.addParticipant(stageArn, sessionId, { userId: 'live', state: 'CONNECTED' });
+    for (const id of left) world.ivs.setParticipantState(stageArn, sessionId, id, 'DISCONNECTED');
+    world.ivs.addParticipant(stageArn, sessionId, { userId: 'live', state: 'CONNECTED' });
     await watch(p, stageArn);
     await p.poller.runCycle();
-    const firstEvents = sim.callCount('ListParticipantEvents');
+    const firstEvents = world.ivs.callCount('ListParticipantEvents');
     assert.equal(firstEvents, 11);
     p.clock.now += 60_000;
     await p.poller.runCycle();
     assert.equal(
-      sim.callCount('ListParticipantEvents') - firstEvents,
+      world.ivs.callCount('ListParticipantEvents') - firstEvents,
       1,
       'only the connected participant is read again',
     );

@@ -2,34 +2,23 @@
 // @aws-sdk/client-sqs), the consumer, the real SQLite (or PostgreSQL) store, the poller against the IVS
 // simulator and the outbox sender posting to the fake Slack.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
-import { webApi } from '@slack/bolt';
+import { afterEach, beforeEach, describe, test } from 'node:test';
 import {
   EventConsumer,
   type EventConsumerStore,
   type EventQueue,
   type MessageOutcome,
 } from '../../src/alerts/EventConsumer.ts';
-import { OutboxSender } from '../../src/alerts/OutboxSender.ts';
-import { Poller } from '../../src/alerts/Poller.ts';
 import { DEFAULT_GROUPING } from '../../src/domain/model.ts';
-import { createIvsClientFactory } from '../../src/ivs/ivsClients.ts';
-import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
-import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { SlackMessenger } from '../../src/slack/SlackMessenger.ts';
-import { WebClientSlackPoster } from '../../src/slack/SlackPoster.ts';
 import { SqsEventQueue } from '../../src/sqs/SqsEventQueue.ts';
 import { PostgresStore } from '../../src/store/postgres/PostgresStore.ts';
 import type { Store } from '../../src/store/Store.ts';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
-import { FakeSlack } from '../../testkit/fakeSlack.ts';
-import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
 import { SqsSimulator } from '../../testkit/sqsSimulator.ts';
+import { alertPipeline, TEST_CREDENTIALS, useAlertingWorld } from '../support/alertPipeline.ts';
 import { eventFixture } from '../support/eventFixtures.ts';
 import { freshDatabase } from '../support/postgres.ts';
 
@@ -37,35 +26,17 @@ const CHANNEL = 'CALERTS0001';
 const T0 = Date.parse('2026-11-25T10:00:00Z');
 const VISIBILITY_SECONDS = 30;
 
-let ivs: IvsSimulator;
+const world = useAlertingWorld({ tmpPrefix: 'ivs-events-' });
 let sqs: SqsSimulator;
-let slack: FakeSlack;
-let dir: string;
 const clock = { now: T0 };
-
-before(() => {
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
-  process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-});
 
 beforeEach(async () => {
   clock.now = T0;
-  ivs = await IvsSimulator.start();
   sqs = await SqsSimulator.start({ clock: () => clock.now, longPollCapMs: 100 });
-  slack = await FakeSlack.start();
-  dir = mkdtempSync(join(tmpdir(), 'ivs-events-'));
 });
 
 afterEach(async () => {
-  await ivs.close();
   await sqs.close();
-  await slack.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-after(() => {
-  delete process.env.AWS_ACCESS_KEY_ID;
-  delete process.env.AWS_SECRET_ACCESS_KEY;
 });
 
 /** One replica's alerting: consumer, poller and sender on a store. */
@@ -81,39 +52,19 @@ function replica(store: Store, queueUrl: string, options: { queue?: (q: EventQue
       },
     }),
   );
-  const clients = createIvsClientFactory({
-    maxAttempts: 1,
-    requestTimeoutMs: 2_000,
-    overrides: { endpoint: ivs.url, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } },
-  });
-  const gateway = new SdkIvsGateway({ clientFor: clients.clientFor, budget: new RequestBudget(200), logger });
-  const client = new webApi.WebClient('xoxb-test', {
-    slackApiUrl: slack.apiUrl,
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 0 },
-  });
-  const sender = new OutboxSender({
+  const alerting = alertPipeline({
     store,
-    messenger: new SlackMessenger(new WebClientSlackPoster(client)),
-    logger,
+    ivsUrl: world.ivs.url,
+    slackApiUrl: world.slack.apiUrl,
     now,
-    perChannelIntervalMs: 0,
-  });
-  const poller = new Poller({
-    ivs: gateway,
-    store,
     logger,
-    policy: DEFAULT_GROUPING,
-    intervalSeconds: 60,
-    maxTps: 200,
-    now,
   });
   const sqsQueue = new SqsEventQueue({
     queueUrl,
     region: sqs.region,
     overrides: {
       endpoint: sqs.url,
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
+      credentials: TEST_CREDENTIALS,
       maxAttempts: 1,
     },
   });
@@ -128,7 +79,7 @@ function replica(store: Store, queueUrl: string, options: { queue?: (q: EventQue
     now,
     onPublishError: (participant) => {
       readFirst.push(participant.participantId);
-      poller.readFirst(participant);
+      alerting.poller.readFirst(participant);
     },
     onMessage: (outcome) => outcomes.push(outcome),
     onQueueError: (step) => queueErrors.push(step),
@@ -136,24 +87,23 @@ function replica(store: Store, queueUrl: string, options: { queue?: (q: EventQue
   return {
     store,
     consumer,
-    poller,
-    sender,
+    poller: alerting.poller,
+    sender: alerting.sender,
     logs,
     outcomes,
     readFirst,
     queueErrors,
     async close() {
-      await sender.stop();
+      await alerting.close();
       sqsQueue.destroy();
-      clients.destroy();
     },
   };
 }
 
 function liveStage() {
-  const stageArn = ivs.addStage({ name: 'main' });
-  const sessionId = ivs.startSession(stageArn, { startTime: new Date(T0 - 60_000) });
-  const alice = ivs.addParticipant(stageArn, sessionId, { userId: 'alice', state: 'CONNECTED' });
+  const stageArn = world.ivs.addStage({ name: 'main' });
+  const sessionId = world.ivs.startSession(stageArn, { startTime: new Date(T0 - 60_000) });
+  const alice = world.ivs.addParticipant(stageArn, sessionId, { userId: 'alice', state: 'CONNECTED' });
   return { stageArn, sessionId, alice };
 }
 
@@ -183,14 +133,14 @@ function bodyOf(
 }
 
 const alertPosts = () =>
-  slack
+  world.slack
     .callsTo('chat.postMessage')
     .filter((c) => c.ok && c.body.channel === CHANNEL && c.body.thread_ts === undefined)
     .filter((c) => JSON.stringify(c.body.blocks).includes('🚨'));
 
 describe('EventBridge events through SQS', () => {
   test('a publish error through SQS, then through polling: one alert, and the poller reads the participant first', async () => {
-    const store = SqliteStore.open(join(dir, 'a.db'));
+    const store = SqliteStore.open(join(world.dir, 'a.db'));
     const queueUrl = sqs.createQueue('ivs-events', { visibilityTimeoutSeconds: VISIBILITY_SECONDS });
     const r = replica(store, queueUrl);
     const { stageArn, sessionId, alice } = liveStage();
@@ -209,7 +159,7 @@ describe('EventBridge events through SQS', () => {
     assert.match(JSON.stringify(alertPosts()[0]?.body.blocks), /PUBLISH_ERROR/);
 
     // IVS's own list has the same error (with its code, and milliseconds): polling finds it known.
-    ivs.addEvent(stageArn, sessionId, alice, {
+    world.ivs.addEvent(stageArn, sessionId, alice, {
       name: 'PUBLISH_ERROR',
       errorCode: 'BITRATE_EXCEEDED',
       eventTime: new Date(T0 - 10_000 + 420),
@@ -225,7 +175,7 @@ describe('EventBridge events through SQS', () => {
   });
 
   test('a crash after receive and before delete: SQS delivers again, still one alert', async () => {
-    const store = SqliteStore.open(join(dir, 'b.db'));
+    const store = SqliteStore.open(join(world.dir, 'b.db'));
     const queueUrl = sqs.createQueue('ivs-events', { visibilityTimeoutSeconds: VISIBILITY_SECONDS });
     const { stageArn, sessionId, alice } = liveStage();
     await watch(store, stageArn);
@@ -268,7 +218,7 @@ describe('EventBridge events through SQS', () => {
   });
 
   test('a store failure leaves the message for SQS; it alerts once on the next delivery', async () => {
-    const inner = SqliteStore.open(join(dir, 'c.db'));
+    const inner = SqliteStore.open(join(world.dir, 'c.db'));
     let failures = 1;
     const flaky: EventConsumerStore = {
       listWatches: () => inner.listWatches(),
@@ -313,11 +263,11 @@ describe('EventBridge events through SQS', () => {
   });
 
   test('bodies that are not JSON, not IVS events, not failures or of unwatched stages: deleted, nothing posted', async () => {
-    const store = SqliteStore.open(join(dir, 'd.db'));
+    const store = SqliteStore.open(join(world.dir, 'd.db'));
     const queueUrl = sqs.createQueue('ivs-events');
     const r = replica(store, queueUrl);
     const { stageArn, sessionId, alice } = liveStage();
-    const other = ivs.addStage({ name: 'unwatched' });
+    const other = world.ivs.addStage({ name: 'unwatched' });
     await watch(store, stageArn);
     const bodies = [
       'not json at all',
@@ -342,7 +292,7 @@ describe('EventBridge events through SQS', () => {
       'unwatched',
     ]);
     assert.equal(sqs.depth(queueUrl), 0);
-    assert.equal(slack.callsTo('chat.postMessage').length, 0);
+    assert.equal(world.slack.callsTo('chat.postMessage').length, 0);
     assert.deepEqual(await store.latestGroups(10), []);
     assert.ok(r.logs.some((line) => line.includes('"level":20') && line.includes('event ignored')));
     await r.close();
@@ -350,7 +300,7 @@ describe('EventBridge events through SQS', () => {
   });
 
   test('a destination reconnecting alerts once it repeats, then the repeats join that alert', async () => {
-    const store = SqliteStore.open(join(dir, 'e.db'));
+    const store = SqliteStore.open(join(world.dir, 'e.db'));
     const queueUrl = sqs.createQueue('ivs-events');
     const r = replica(store, queueUrl);
     const { stageArn } = liveStage();
@@ -374,7 +324,7 @@ describe('EventBridge events through SQS', () => {
   });
 
   test('SQS unreachable: the receive fails, is counted and warned about once, the status says so', async () => {
-    const store = SqliteStore.open(join(dir, 'f.db'));
+    const store = SqliteStore.open(join(world.dir, 'f.db'));
     const queueUrl = sqs.createQueue('ivs-events');
     const r = replica(store, queueUrl);
     sqs.failNext('ReceiveMessage', 500, 3);
@@ -416,7 +366,7 @@ describe('two replicas', () => {
       };
     }
     // SQLite has one process: both consumers share it, as two replicas share PostgreSQL.
-    const one = SqliteStore.open(join(dir, 'shared.db'));
+    const one = SqliteStore.open(join(world.dir, 'shared.db'));
     return { stores: [one, one], close: () => one.close() };
   };
 
@@ -427,7 +377,7 @@ describe('two replicas', () => {
     const pollerSide = replica(stores[1], queueUrl);
     const { stageArn, sessionId, alice } = liveStage();
     // Another connected participant, waiting longer than alice: without the request it is read first.
-    const bob = ivs.addParticipant(stageArn, sessionId, { userId: 'bob', state: 'CONNECTED' });
+    const bob = world.ivs.addParticipant(stageArn, sessionId, { userId: 'bob', state: 'CONNECTED' });
     await watch(stores[0], stageArn);
     const read: string[] = [];
     const seen = (participantId: string) => {
@@ -440,10 +390,10 @@ describe('two replicas', () => {
       bodyOf('stage-update.participant-publish-error', { stageArn, sessionId, participantId: alice }),
     );
     await consumerSide.consumer.pollOnce();
-    ivs.resetCalls();
+    world.ivs.resetCalls();
     clock.now += 61_000;
     await pollerSide.poller.runCycle();
-    for (const call of ivs.calls) {
+    for (const call of world.ivs.calls) {
       if (call.operation === 'ListParticipantEvents') seen(String(call.body?.participantId));
     }
     assert.deepEqual(read.slice(0, 1), [alice], `read order ${read.join(', ')}`);

@@ -1,23 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { EventErrorCode } from '@aws-sdk/client-ivs-realtime';
-import { webApi } from '@slack/bolt';
-import { OutboxSender } from '../../src/alerts/OutboxSender.ts';
-import { Poller } from '../../src/alerts/Poller.ts';
+import type { OutboxSender } from '../../src/alerts/OutboxSender.ts';
+import type { Poller } from '../../src/alerts/Poller.ts';
 import { WatchService } from '../../src/alerts/WatchService.ts';
 import { DEFAULT_GROUPING } from '../../src/domain/model.ts';
-import { createIvsClientFactory } from '../../src/ivs/ivsClients.ts';
-import { RequestBudget } from '../../src/ivs/RequestBudget.ts';
-import { SdkIvsGateway } from '../../src/ivs/SdkIvsGateway.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { SlackMessenger } from '../../src/slack/SlackMessenger.ts';
-import { WebClientSlackPoster } from '../../src/slack/SlackPoster.ts';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
-import { FakeSlack, type RecordedCall } from '../../testkit/fakeSlack.ts';
-import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
+import type { RecordedCall } from '../../testkit/fakeSlack.ts';
+import { alertPipeline, useAlertingWorld } from '../support/alertPipeline.ts';
 
 // The life of an alert message (issue 16), through the real poller, store, outbox sender and Slack
 // client against the IVS simulator and the fake Slack, with a clock the test moves: acknowledged,
@@ -29,9 +21,7 @@ const T0 = Date.parse('2026-11-25T10:00:00Z');
 const MINUTE = 60_000;
 const WINDOW = DEFAULT_GROUPING.burstWindowMs;
 
-let sim: IvsSimulator;
-let slack: FakeSlack;
-let dir: string;
+const world = useAlertingWorld({ tmpPrefix: 'ivs-lifecycle-' });
 
 interface Pipeline {
   store: SqliteStore;
@@ -45,40 +35,23 @@ interface Pipeline {
 function pipeline(): Pipeline {
   const clock = { now: T0 };
   const now = () => new Date(clock.now);
-  const logger = createLogger('fatal');
-  const store = SqliteStore.open(join(dir, 'lifecycle.db'));
-  const clients = createIvsClientFactory({
-    maxAttempts: 1,
-    requestTimeoutMs: 2_000,
-    overrides: { endpoint: sim.url, credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } },
-  });
-  const ivs = new SdkIvsGateway({ clientFor: clients.clientFor, budget: new RequestBudget(200), logger });
-  const client = new webApi.WebClient('xoxb-test', {
-    slackApiUrl: slack.apiUrl,
-    rejectRateLimitedCalls: true,
-    retryConfig: { retries: 0 },
-  });
-  const messenger = new SlackMessenger(new WebClientSlackPoster(client));
-  const sender = new OutboxSender({ store, messenger, logger, now, perChannelIntervalMs: 0 });
-  const poller = new Poller({
-    ivs,
+  const store = SqliteStore.open(join(world.dir, 'lifecycle.db'));
+  const parts = alertPipeline({
     store,
-    logger,
-    policy: DEFAULT_GROUPING,
-    intervalSeconds: 60,
-    maxTps: 200,
+    ivsUrl: world.ivs.url,
+    slackApiUrl: world.slack.apiUrl,
     now,
+    logger: createLogger('fatal'),
   });
-  const watches = new WatchService({ ivs, store, messenger, now });
+  const watches = new WatchService({ ivs: parts.ivs, store, messenger: parts.messenger, now });
   return {
     store,
-    poller,
-    sender,
+    poller: parts.poller,
+    sender: parts.sender,
     watches,
     clock,
     async close() {
-      await sender.stop();
-      clients.destroy();
+      await parts.close();
       await store.close();
     },
   };
@@ -91,18 +64,19 @@ async function cycle(p: Pipeline): Promise<void> {
 
 const blocksOf = (call: RecordedCall | undefined) => JSON.stringify(call?.body.blocks ?? []);
 const alertPosts = () =>
-  slack
+  world.slack
     .callsTo('chat.postMessage')
     .filter((c) => c.ok && c.body.channel === CHANNEL && c.body.thread_ts === undefined);
-const replies = () => slack.callsTo('chat.postMessage').filter((c) => c.ok && c.body.thread_ts !== undefined);
-const updates = () => slack.callsTo('chat.update').filter((c) => c.ok);
+const replies = () =>
+  world.slack.callsTo('chat.postMessage').filter((c) => c.ok && c.body.thread_ts !== undefined);
+const updates = () => world.slack.callsTo('chat.update').filter((c) => c.ok);
 const buttonsOf = (call: RecordedCall | undefined): string[] =>
   ((call?.body.blocks ?? []) as { type: string; elements?: { text: { text: string } }[] }[])
     .filter((block) => block.type === 'actions')
     .flatMap((block) => (block.elements ?? []).map((element) => element.text.text));
 
 function errorAt(stageArn: string, sessionId: string, participantId: string, at: number): void {
-  sim.addEvent(stageArn, sessionId, participantId, {
+  world.ivs.addEvent(stageArn, sessionId, participantId, {
     name: 'PUBLISH_ERROR',
     errorCode: 'QUOTA_EXCEEDED' as EventErrorCode,
     eventTime: new Date(at),
@@ -110,8 +84,8 @@ function errorAt(stageArn: string, sessionId: string, participantId: string, at:
 }
 
 async function watchedStage(p: Pipeline, mention: string | null = null) {
-  const stageArn = sim.addStage({ name: 'main' });
-  const sessionId = sim.startSession(stageArn, { startTime: new Date(T0 - 30_000) });
+  const stageArn = world.ivs.addStage({ name: 'main' });
+  const sessionId = world.ivs.startSession(stageArn, { startTime: new Date(T0 - 30_000) });
   await p.store.saveWatch({
     stageArn,
     channelId: CHANNEL,
@@ -120,31 +94,10 @@ async function watchedStage(p: Pipeline, mention: string | null = null) {
     createdAt: new Date(T0 - MINUTE),
     mention,
   });
-  const viewer = (userId: string) => sim.addParticipant(stageArn, sessionId, { userId, state: 'CONNECTED' });
+  const viewer = (userId: string) =>
+    world.ivs.addParticipant(stageArn, sessionId, { userId, state: 'CONNECTED' });
   return { stageArn, sessionId, viewer };
 }
-
-before(() => {
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
-  process.env.AWS_SECRET_ACCESS_KEY = 'secret';
-});
-
-beforeEach(async () => {
-  sim = await IvsSimulator.start();
-  slack = await FakeSlack.start();
-  dir = mkdtempSync(join(tmpdir(), 'ivs-lifecycle-'));
-});
-
-afterEach(async () => {
-  await sim.close();
-  await slack.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-after(() => {
-  delete process.env.AWS_ACCESS_KEY_ID;
-  delete process.env.AWS_SECRET_ACCESS_KEY;
-});
 
 describe('alert lifecycle (issue 16)', () => {
   test('quiet after the window (fake clock): the same message says so, Mute buttons go, Details stays; no extra IVS call', async () => {
@@ -165,15 +118,15 @@ describe('alert lifecycle (issue 16)', () => {
 
     // One cycle just inside the window: nothing changes; what a quiet cycle costs IVS is counted.
     p.clock.now = T0 - 10_000 + WINDOW;
-    sim.resetCalls();
+    world.ivs.resetCalls();
     await cycle(p);
     assert.equal(updates().length, 0, 'not quiet yet');
-    const idleCalls = sim.callCount();
+    const idleCalls = world.ivs.callCount();
 
     p.clock.now = T0 - 10_000 + WINDOW + MINUTE;
-    sim.resetCalls();
+    world.ivs.resetCalls();
     await cycle(p);
-    assert.equal(sim.callCount(), idleCalls, 'the quiet check reads the store, not IVS');
+    assert.equal(world.ivs.callCount(), idleCalls, 'the quiet check reads the store, not IVS');
     assert.equal(updates().length, 1);
     const quiet = updates()[0];
     assert.equal(quiet?.body.ts, group?.messageTs, 'the same message');
@@ -219,7 +172,7 @@ describe('alert lifecycle (issue 16)', () => {
       blocksOf(again),
     );
     assert.deepEqual(
-      slack.callsTo('chat.getPermalink').map((c) => [c.body.channel, c.body.message_ts]),
+      world.slack.callsTo('chat.getPermalink').map((c) => [c.body.channel, c.body.message_ts]),
       [[CHANNEL, first.messageTs]],
     );
     assert.ok(
@@ -304,7 +257,7 @@ describe('alert lifecycle (issue 16)', () => {
     errorAt(stageArn, sessionId, viewer('a'), T0 - 10_000);
     await cycle(p);
     p.clock.now += MINUTE;
-    sim.endSession(stageArn, sessionId, new Date(p.clock.now - 5_000));
+    world.ivs.endSession(stageArn, sessionId, new Date(p.clock.now - 5_000));
     await cycle(p);
     assert.equal(updates().length, 1);
     assert.match(blocksOf(updates()[0]), /⏹️ Session ended <!date\^\d+\^/);
@@ -318,7 +271,7 @@ describe('alert lifecycle (issue 16)', () => {
 describe('IVS_WATCHES mention at start-up (issue 16)', () => {
   test('a declared watch takes its mention; a changed mention is applied at the next start; a watch made by a command is left alone', async () => {
     const p = pipeline();
-    const stageArn = sim.addStage({ name: 'seeded' });
+    const stageArn = world.ivs.addStage({ name: 'seeded' });
     await p.store.saveWatch({
       stageArn,
       channelId: 'CBYHAND001',
