@@ -3,8 +3,7 @@
 // (or AWS_ENDPOINT_URL_IVS_REALTIME). The SDK types are imported for their shapes only (erased at run time),
 // so a model change that renames or retypes a field breaks the type check here instead of drifting silently.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type {
   DisconnectParticipantResponse,
   Event,
@@ -24,6 +23,16 @@ import type {
   StageSessionSummary,
   StageSummary,
 } from '@aws-sdk/client-ivs-realtime';
+import {
+  closeServer,
+  credentialScope,
+  listenLocal,
+  readBody,
+  type SimulatorClientConfig,
+  simulatorClientConfig,
+} from './awsHttpServer.ts';
+
+export type { SimulatorClientConfig } from './awsHttpServer.ts';
 
 export const IVS_OPERATIONS = [
   'GetStage',
@@ -114,12 +123,6 @@ export interface SeededStage {
 }
 
 /** Client settings that reach this simulator; spread into `new IVSRealTimeClient({...})`. */
-export interface SimulatorClientConfig {
-  region: string;
-  endpoint: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
-  maxAttempts: number;
-}
 
 type RequestBody = Record<string, unknown>;
 
@@ -160,7 +163,6 @@ const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 // The model's constraints (IVS API reference): what the service rejects with ValidationException.
 const STAGE_ARN_PATTERN = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/;
 const SESSION_ID_PATTERN = /^st-[a-zA-Z0-9]{13}$/;
-const CREDENTIAL_SCOPE = /Credential=[^/\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/;
 const PARTICIPANT_STATES: readonly string[] = ['CONNECTED', 'DISCONNECTED'];
 const RECORDING_FILTER_STATES: readonly string[] = ['STARTING', 'ACTIVE', 'STOPPING', 'STOPPED', 'FAILED'];
 const PARTICIPANT_FILTERS = [
@@ -219,32 +221,22 @@ export class IvsSimulator {
   private idCounter = 0;
   private userCounter = 0;
 
-  private constructor(server: Server, opts: SimulatorOptions) {
+  private constructor(server: Server, url: string, opts: SimulatorOptions) {
     this.server = server;
+    this.url = url;
     this.clock = opts.clock ?? Date.now;
     this.eventOrder = opts.eventOrder ?? 'oldest-first';
     this.sessionOrder = opts.sessionOrder ?? 'newest-first';
     this.setRateLimit(opts.maxRequestsPerSecondPerOperation);
-    const { port } = server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      this.handle(req, res).catch((error: unknown) => {
-        // The client went away mid-request (aborted upload, reset socket): nobody to answer.
-        res.destroy(error instanceof Error ? error : undefined);
-      });
-    });
   }
 
   static async start(opts: SimulatorOptions = {}): Promise<IvsSimulator> {
-    const server = createServer({ keepAlive: true });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
+    let simulator: IvsSimulator | undefined;
+    const { server, url } = await listenLocal(opts.port ?? 0, async (req, res) => {
+      await simulator?.handle(req, res);
     });
-    return new IvsSimulator(server, opts);
+    simulator = new IvsSimulator(server, url, opts);
+    return simulator;
   }
 
   async close(): Promise<void> {
@@ -253,18 +245,11 @@ export class IvsSimulator {
       pending.resolve();
     }
     this.pendingDelays.clear();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+    await closeServer(this.server);
   }
 
   clientConfig(region = DEFAULT_REGION): SimulatorClientConfig {
-    return {
-      region,
-      endpoint: this.url,
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-      maxAttempts: 1,
-    };
+    return simulatorClientConfig(this.url, region);
   }
 
   // ---- seeding ----
@@ -552,7 +537,8 @@ export class IvsSimulator {
     const at = this.clock();
     const raw = await readBody(req);
     const operation = (req.url ?? '/').split('?')[0]?.replace(/^\//, '') ?? '';
-    const region = regionOf(req.headers.authorization);
+    const scope = credentialScope(req.headers.authorization);
+    const region = scope?.region;
     const call: SimulatorCall = { operation, region, body: undefined, at, status: 0 };
     try {
       if (req.method !== 'POST' || !isOperation(operation)) {
@@ -565,7 +551,7 @@ export class IvsSimulator {
       if (req.headers.authorization === undefined) {
         throw new ApiError('AccessDeniedException', 403, 'Missing Authentication Token');
       }
-      if (region === undefined || CREDENTIAL_SCOPE.exec(req.headers.authorization)?.[2] !== 'ivs') {
+      if (region === undefined || scope?.service !== 'ivs') {
         throw new ApiError(
           'AccessDeniedException',
           403,
@@ -900,15 +886,6 @@ export class IvsSimulator {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function parseBody(raw: string): RequestBody {
   if (raw.trim() === '') return {};
   let parsed: unknown;
@@ -921,10 +898,6 @@ function parseBody(raw: string): RequestBody {
     throw new ApiError('SerializationException', 400, 'Request body must be a JSON object');
   }
   return parsed as RequestBody;
-}
-
-function regionOf(authorization: string | undefined): string | undefined {
-  return authorization === undefined ? undefined : CREDENTIAL_SCOPE.exec(authorization)?.[1];
 }
 
 function isOperation(name: string): name is IvsOperation {

@@ -8,8 +8,7 @@
 // up to 20 s, at most 10 messages per receive, the redrive policy's maxReceiveCount moving a message to
 // its dead-letter queue, MD5 of each body (the SDK checks it), and the body's size and character rules.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type {
   DeleteMessageBatchResult,
   GetQueueAttributesResult,
@@ -17,6 +16,14 @@ import type {
   ReceiveMessageResult,
   SendMessageResult,
 } from '@aws-sdk/client-sqs';
+import {
+  closeServer,
+  credentialScope,
+  listenLocal,
+  readBody,
+  type SimulatorClientConfig,
+  simulatorClientConfig,
+} from './awsHttpServer.ts';
 
 export const SQS_OPERATIONS = [
   'ReceiveMessage',
@@ -56,14 +63,6 @@ export interface SqsCall {
   status: number;
 }
 
-/** Client settings that reach this simulator; spread into `new SQSClient({...})`. */
-export interface SqsClientConfig {
-  region: string;
-  endpoint: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
-  maxAttempts: number;
-}
-
 interface StoredMessage {
   readonly messageId: string;
   readonly body: string;
@@ -90,7 +89,6 @@ const MAX_BODY_BYTES = 262_144;
 const MAX_WAIT_SECONDS = 20;
 const MAX_MESSAGES = 10;
 const MAX_VISIBILITY_SECONDS = 43_200;
-const CREDENTIAL_SCOPE = /Credential=[^/\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/;
 // The characters SQS accepts in a message body (SendMessage, MessageBody).
 function allowedBody(text: string): boolean {
   for (const char of text) {
@@ -156,49 +154,34 @@ export class SqsSimulator {
   private readonly failures: Array<{ operation: SqsOperation; status: number; remaining: number }> = [];
   private closed = false;
 
-  private constructor(server: Server, opts: SqsSimulatorOptions) {
+  private constructor(server: Server, url: string, opts: SqsSimulatorOptions) {
     this.server = server;
+    this.url = url;
     this.clock = opts.clock ?? Date.now;
     this.longPollCapMs = opts.longPollCapMs ?? Number.POSITIVE_INFINITY;
     this.region = opts.region ?? DEFAULT_REGION;
     this.accountId = opts.accountId ?? DEFAULT_ACCOUNT;
-    const { port } = server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      this.handle(req, res).catch((error: unknown) => {
-        res.destroy(error instanceof Error ? error : undefined);
-      });
-    });
   }
 
   static async start(opts: SqsSimulatorOptions = {}): Promise<SqsSimulator> {
-    const server = createServer({ keepAlive: true });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.port ?? 0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
+    let simulator: SqsSimulator | undefined;
+    const { server, url } = await listenLocal(opts.port ?? 0, async (req, res) => {
+      await simulator?.handle(req, res);
     });
-    return new SqsSimulator(server, opts);
+    simulator = new SqsSimulator(server, url, opts);
+    return simulator;
   }
 
   /** Ends long polls (they answer with no message) and closes every connection. */
   async close(): Promise<void> {
     this.closed = true;
     this.wake();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+    await closeServer(this.server);
   }
 
-  clientConfig(): SqsClientConfig {
-    return {
-      region: this.region,
-      endpoint: this.url,
-      credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' },
-      maxAttempts: 1,
-    };
+  /** Client settings that reach this simulator; spread into `new SQSClient({...})`. */
+  clientConfig(): SimulatorClientConfig {
+    return simulatorClientConfig(this.url, this.region);
   }
 
   /** Creates a queue and returns its URL (`<simulator>/<account>/<name>`, the form SQS gives). */
@@ -287,7 +270,8 @@ export class SqsSimulator {
     const raw = await readBody(req);
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith('AmazonSQS.') ? target.slice('AmazonSQS.'.length) : target;
-    const region = CREDENTIAL_SCOPE.exec(String(req.headers.authorization ?? ''))?.[1];
+    const scope = credentialScope(req.headers.authorization);
+    const region = scope?.region;
     const call: SqsCall = { operation, region, body: undefined, status: 0 };
     try {
       if (req.method !== 'POST' || !isOperation(operation)) {
@@ -302,8 +286,7 @@ export class SqsSimulator {
       if (String(req.headers['content-type'] ?? '') !== 'application/x-amz-json-1.0') {
         throw invalidParameter('Content-Type must be application/x-amz-json-1.0');
       }
-      const scope = CREDENTIAL_SCOPE.exec(String(req.headers.authorization ?? ''));
-      if (scope?.[2] !== 'sqs') {
+      if (scope?.service !== 'sqs') {
         throw new SqsError(
           'InvalidSecurity',
           'AWS.SimpleQueueService.InvalidSecurity',
@@ -623,12 +606,6 @@ function isOperation(name: string): name is SqsOperation {
 
 function md5(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseBody(raw: string): Record<string, unknown> {
