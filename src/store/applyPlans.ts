@@ -62,22 +62,26 @@ export interface StoredEventKey {
   readonly name: string;
 }
 
-/** One statement to run, as plan application asks for it. */
-type Step = (statements: PlanStatements) => unknown;
+/** One statement to run, asked of the port `S` a store implements in its own SQL. */
+export type Step<S> = (statements: S) => unknown;
 
 /**
- * Plan application as a sequence of statements: the generator yields each one and gets its answer
+ * A write of several statements as a sequence: the generator yields each one and gets its answer
  * back, so one description runs on SQLite's synchronous transaction (runNow: nothing else can
- * interleave) and on a PostgreSQL connection (runAwaiting).
+ * interleave) and on a PostgreSQL connection (runAwaiting). Plan application here; removeWatches.ts,
+ * completeOutbox.ts and purgeExpired.ts (purgePass) over their own ports.
  */
-export type PlanRun<Result> = Generator<Step, Result, unknown>;
+export type PlanRun<Result, S = PlanStatements> = Generator<Step<S>, Result, unknown>;
 
-function* ask<T>(step: (statements: PlanStatements) => Answer<T>): Generator<Step, T, unknown> {
+/** Yields one statement and returns its answer (the port is inferred from `step`'s parameter). */
+export function* ask<T, S = PlanStatements>(
+  step: (statements: S) => Answer<T>,
+): Generator<Step<S>, T, unknown> {
   return (yield step) as T;
 }
 
 /** Runs `run` with statements that answer at once; a promise among the answers is a bug. */
-export function runNow<Result>(run: PlanRun<Result>, statements: PlanStatements): Result {
+export function runNow<Result, S>(run: PlanRun<Result, S>, statements: S): Result {
   let next = run.next();
   while (!next.done) {
     const answer = next.value(statements);
@@ -88,7 +92,7 @@ export function runNow<Result>(run: PlanRun<Result>, statements: PlanStatements)
 }
 
 /** Runs `run` with statements that answer with promises, one statement after the other. */
-export async function runAwaiting<Result>(run: PlanRun<Result>, statements: PlanStatements): Promise<Result> {
+export async function runAwaiting<Result, S>(run: PlanRun<Result, S>, statements: S): Promise<Result> {
   let next = run.next();
   while (!next.done) next = run.next(await next.value(statements));
   return next.value;

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
-import type { PurgeCounts, RetentionRepository } from './RetentionRepository.ts';
+import { type Answer, ask, type PlanRun } from './applyPlans.ts';
+import type { PurgeCounts, PurgeInput, RetentionRepository } from './RetentionRepository.ts';
 
 export interface PurgeOptions {
   /** IVS_RETENTION_DAYS in milliseconds: what became final longer ago than this goes. */
@@ -51,4 +52,43 @@ function sum(a: PurgeCounts, b: PurgeCounts): PurgeCounts {
     detectedEvents: a.detectedEvents + b.detectedEvents,
     mutes: a.mutes + b.mutes,
   };
+}
+
+/**
+ * The statements of one purge pass, each store writing them in its own SQL: each deletes at most
+ * `input.limit` rows of its kind that nothing needs any more (RetentionRepository.purgeExpired says
+ * which) and returns how many it deleted.
+ */
+export interface PurgeStatements {
+  /** Sent outbox rows created before `before`, failed ones that failed before it. */
+  purgeOutbox(input: PurgeInput): Answer<number>;
+  /** Event links of groups last seen before `before` with nothing left to send. */
+  purgeAlertGroupEvents(input: PurgeInput): Answer<number>;
+  /** Those groups once no link holds them. */
+  purgeAlertGroups(input: PurgeInput): Answer<number>;
+  /** Cursors of sessions that ended before `before`: finished, or on a stage nobody watches. */
+  purgeSessionCursors(input: PurgeInput): Answer<number>;
+  /** Participant cursors of a session no longer being read. */
+  purgeParticipantCursors(input: PurgeInput): Answer<number>;
+  /** Dedup keys older than `before` that no group holds and whose session is not being read. */
+  purgeDetectedEvents(input: PurgeInput): Answer<number>;
+  /** Mutes that ended by `now`. */
+  purgeMutes(input: PurgeInput): Answer<number>;
+}
+
+/**
+ * One pass of RetentionRepository.purgeExpired. The order lets one pass finish what the statements
+ * before made deletable: a group's links, then the group, then its events once nothing holds them;
+ * session cursors, then their participants'. SQLite runs it in one short transaction, PostgreSQL as
+ * one autocommit statement each so no pass holds locks for long.
+ */
+export function* purgePass(input: PurgeInput): PlanRun<PurgeCounts, PurgeStatements> {
+  const outbox = yield* ask((s: PurgeStatements) => s.purgeOutbox(input));
+  const alertGroupEvents = yield* ask((s: PurgeStatements) => s.purgeAlertGroupEvents(input));
+  const alertGroups = yield* ask((s: PurgeStatements) => s.purgeAlertGroups(input));
+  const sessionCursors = yield* ask((s: PurgeStatements) => s.purgeSessionCursors(input));
+  const participantCursors = yield* ask((s: PurgeStatements) => s.purgeParticipantCursors(input));
+  const detectedEvents = yield* ask((s: PurgeStatements) => s.purgeDetectedEvents(input));
+  const mutes = yield* ask((s: PurgeStatements) => s.purgeMutes(input));
+  return { outbox, alertGroupEvents, alertGroups, sessionCursors, participantCursors, detectedEvents, mutes };
 }

@@ -2,11 +2,29 @@ import type { AlertGroup, DetectedEvent } from '../../domain/model.ts';
 import type { NewGroupSpec } from '../../domain/planDetections.ts';
 import type { PreviousHealth } from '../../domain/planPoll.ts';
 import type { OutboxWrite, PlanStatements, StageHealthWrite, StoredEventKey } from '../applyPlans.ts';
+import type { OutboxCompletionStatements } from '../completeOutbox.ts';
+import type { PurgeStatements } from '../purgeExpired.ts';
+import type { PurgeInput } from '../RetentionRepository.ts';
+import type { WatchRemovalStatements } from '../removeWatches.ts';
 import { type AlertGroupRow, type DbNumber, fromDate, GROUP_COLUMNS, toAlertGroup, toDate } from '../rows.ts';
 import type { Int8, Sql } from './Sql.ts';
 
-/** Plan application's statements in PostgreSQL, on one transaction's connection; batches in one statement each. */
-export class PostgresPlanStatements implements PlanStatements {
+/**
+ * An alert group (alias g) retention lets go, given the cutoff as $1: last seen and created before
+ * it (so long closed: groups only take events within the burst window), and every message about it
+ * sent (a failed one may still be retried, and is purged first by its own age).
+ */
+const EXPIRED_GROUP = `g.last_seen < $1 AND g.created_at < $1 AND NOT EXISTS (
+  SELECT 1 FROM outbox o WHERE o.group_id = g.id AND o.status <> 'done')`;
+
+/**
+ * The SQL of the writes both stores share (applyPlans.ts, removeWatches.ts, completeOutbox.ts,
+ * purgeExpired.ts) in PostgreSQL, batches in one statement each: on one transaction's connection, or
+ * autocommit where PostgresStore runs a write without one (a purge pass, a completion with no post).
+ */
+export class PostgresPlanStatements
+  implements PlanStatements, WatchRemovalStatements, OutboxCompletionStatements, PurgeStatements
+{
   readonly #sql: Sql;
 
   constructor(sql: Sql) {
@@ -165,6 +183,127 @@ export class PostgresPlanStatements implements PlanStatements {
         health.lagSeconds,
         fromDate(health.problemSince),
       ],
+    );
+  }
+
+  async #count(text: string, values: readonly unknown[]): Promise<number> {
+    return (await this.#sql(text, values)).rowCount ?? 0;
+  }
+
+  // Unwatch (removeWatches.ts)
+
+  deleteWatches(stageArn: string, channelId: string | undefined): Promise<number> {
+    return channelId === undefined
+      ? this.#count('DELETE FROM watch WHERE stage_arn = $1', [stageArn])
+      : this.#count('DELETE FROM watch WHERE stage_arn = $1 AND channel_id = $2', [stageArn, channelId]);
+  }
+
+  async deleteHealthIfUnwatched(stageArn: string): Promise<void> {
+    await this.#sql(
+      'DELETE FROM stage_health WHERE stage_arn = $1 AND NOT EXISTS (SELECT 1 FROM watch WHERE stage_arn = $1)',
+      [stageArn],
+    );
+  }
+
+  async deleteUndeliveredAbout(stageArn: string, channelId: string | undefined): Promise<void> {
+    const undelivered = "status IN ('pending', 'failed')";
+    const aboutStage = `(group_id IN (SELECT id FROM alert_group WHERE stage_arn = $1)
+      OR (group_id IS NULL AND kind = 'notice' AND payload->>'stageArn' = $1))`;
+    if (channelId === undefined) {
+      await this.#sql(`DELETE FROM outbox WHERE ${undelivered} AND ${aboutStage}`, [stageArn]);
+    } else {
+      await this.#sql(`DELETE FROM outbox WHERE ${undelivered} AND channel_id = $2 AND ${aboutStage}`, [
+        stageArn,
+        channelId,
+      ]);
+    }
+  }
+
+  // Sent (completeOutbox.ts)
+
+  async setGroupMessage(groupId: number, messageTs: string): Promise<void> {
+    await this.#sql('UPDATE alert_group SET message_ts = $1 WHERE id = $2', [messageTs, groupId]);
+  }
+
+  async markOutboxDone(id: number): Promise<void> {
+    await this.#sql(
+      "UPDATE outbox SET status = 'done', claimed_by = NULL, claimed_until = NULL WHERE id = $1",
+      [id],
+    );
+  }
+
+  // Retention (purgeExpired.ts)
+
+  purgeOutbox({ before, limit }: PurgeInput): Promise<number> {
+    return this.#count(
+      `DELETE FROM outbox WHERE id IN (
+         SELECT id FROM outbox
+         WHERE (status = 'done' AND created_at < $1) OR (status = 'failed' AND COALESCE(failed_at, created_at) < $1)
+         ORDER BY id LIMIT $2)`,
+      [before.getTime(), limit],
+    );
+  }
+
+  purgeAlertGroupEvents({ before, limit }: PurgeInput): Promise<number> {
+    return this.#count(
+      `DELETE FROM alert_group_event WHERE (group_id, dedup_key) IN (
+         SELECT ge.group_id, ge.dedup_key FROM alert_group g JOIN alert_group_event ge ON ge.group_id = g.id
+         WHERE ${EXPIRED_GROUP} LIMIT $2)`,
+      [before.getTime(), limit],
+    );
+  }
+
+  purgeAlertGroups({ before, limit }: PurgeInput): Promise<number> {
+    return this.#count(
+      `DELETE FROM alert_group WHERE id IN (
+         SELECT g.id FROM alert_group g
+         WHERE ${EXPIRED_GROUP} AND NOT EXISTS (SELECT 1 FROM alert_group_event ge WHERE ge.group_id = g.id)
+         ORDER BY g.id LIMIT $2)`,
+      [before.getTime(), limit],
+    );
+  }
+
+  purgeSessionCursors({ before, limit }: PurgeInput): Promise<number> {
+    return this.#count(
+      `DELETE FROM session_cursor WHERE (stage_arn, session_id) IN (
+         SELECT s.stage_arn, s.session_id FROM session_cursor s
+         WHERE COALESCE(s.end_time, s.start_time) < $1
+           AND (s.finished OR NOT EXISTS (SELECT 1 FROM watch w WHERE w.stage_arn = s.stage_arn))
+         LIMIT $2)`,
+      [before.getTime(), limit],
+    );
+  }
+
+  purgeParticipantCursors({ limit }: PurgeInput): Promise<number> {
+    return this.#count(
+      `DELETE FROM participant_cursor WHERE (stage_arn, session_id, participant_id) IN (
+         SELECT p.stage_arn, p.session_id, p.participant_id FROM participant_cursor p WHERE NOT EXISTS (
+           SELECT 1 FROM session_cursor s
+           WHERE s.stage_arn = p.stage_arn AND s.session_id = p.session_id AND NOT s.finished)
+         LIMIT $1)`,
+      [limit],
+    );
+  }
+
+  purgeDetectedEvents({ before, limit }: PurgeInput): Promise<number> {
+    return this.#count(
+      `DELETE FROM detected_event WHERE dedup_key IN (
+         SELECT d.dedup_key FROM detected_event d
+         WHERE d.detected_at < $1
+           AND NOT EXISTS (SELECT 1 FROM alert_group_event ge WHERE ge.dedup_key = d.dedup_key)
+           AND NOT EXISTS (
+             SELECT 1 FROM session_cursor s
+             WHERE s.stage_arn = d.stage_arn AND s.session_id = d.session_id AND NOT s.finished)
+         LIMIT $2)`,
+      [before.getTime(), limit],
+    );
+  }
+
+  purgeMutes({ now, limit }: PurgeInput): Promise<number> {
+    return this.#count(
+      `DELETE FROM mute WHERE (stage_arn, code) IN (
+         SELECT stage_arn, code FROM mute WHERE until <= $1 LIMIT $2)`,
+      [now.getTime(), limit],
     );
   }
 }

@@ -17,6 +17,9 @@ import type {
 import type { AlertTransitions } from '../AlertRepository.ts';
 import { applyDetections, applyPollReport, NO_DETECTIONS, runAwaiting } from '../applyPlans.ts';
 import type { ParticipantRef } from '../CursorRepository.ts';
+import { completeOutbox } from '../completeOutbox.ts';
+import { purgePass } from '../purgeExpired.ts';
+import { removeWatches } from '../removeWatches.ts';
 import {
   type AlertGroupRow,
   type EventQueueStatusRow,
@@ -58,14 +61,6 @@ import { StoreError } from '../Store.ts';
 import { POSTGRES_MIGRATION_LOCK, POSTGRES_MIGRATIONS } from './migrations.ts';
 import { PostgresPlanStatements } from './PostgresPlanStatements.ts';
 import type { Int8, Sql } from './Sql.ts';
-
-/**
- * An alert group (alias g) retention lets go, given the cutoff as $1: last seen and created before
- * it (so long closed: groups only take events within the burst window), and every message about it
- * sent (a failed one may still be retried, and is purged first by its own age).
- */
-const EXPIRED_GROUP = `g.last_seen < $1 AND g.created_at < $1 AND NOT EXISTS (
-  SELECT 1 FROM outbox o WHERE o.group_id = g.id AND o.status <> 'done')`;
 
 /**
  * First key of the per-stage advisory lock (the second is hashtext(stage ARN)): replicas that poll
@@ -138,11 +133,17 @@ export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly #server: ServerName;
   readonly #queryTimeoutMs: number;
+  /** The shared writes' statements, each on its own pooled connection: for writes that need no transaction. */
+  readonly #autocommit: PostgresPlanStatements;
 
   private constructor(pool: pg.Pool, server: ServerName, queryTimeoutMs: number) {
     this.#pool = pool;
     this.#server = server;
     this.#queryTimeoutMs = queryTimeoutMs;
+    this.#autocommit = new PostgresPlanStatements(
+      <Row extends QueryResultRow>(text: string, values?: readonly unknown[]) =>
+        this.#query<Row>(text, values),
+    );
   }
 
   /** Connects, creates the schema if one is named and applies migrations under an advisory lock. */
@@ -337,19 +338,9 @@ export class PostgresStore implements Store {
   }
 
   async removeWatches(stageArn: string, channelId: string | undefined): Promise<number> {
-    return this.#transaction(async (sql) => {
-      const removed =
-        channelId === undefined
-          ? await sql('DELETE FROM watch WHERE stage_arn = $1', [stageArn])
-          : await sql('DELETE FROM watch WHERE stage_arn = $1 AND channel_id = $2', [stageArn, channelId]);
-      // Health belongs to a stage that is polled; once nobody watches it, a stale "failing" must not linger.
-      await sql(
-        'DELETE FROM stage_health WHERE stage_arn = $1 AND NOT EXISTS (SELECT 1 FROM watch WHERE stage_arn = $1)',
-        [stageArn],
-      );
-      await dropPendingMessages(sql, stageArn, channelId);
-      return removed.rowCount ?? 0;
-    });
+    return this.#transaction((sql) =>
+      runAwaiting(removeWatches(stageArn, channelId), new PostgresPlanStatements(sql)),
+    );
   }
 
   async listWatches(): Promise<Watch[]> {
@@ -687,15 +678,11 @@ export class PostgresStore implements Store {
   }
 
   async completeOutbox(id: number, posted?: { groupId: number; messageTs: string }): Promise<void> {
-    const done = "UPDATE outbox SET status = 'done', claimed_by = NULL, claimed_until = NULL WHERE id = $1";
-    if (!posted) {
-      await this.#query(done, [id]);
-      return;
-    }
-    await this.#transaction(async (sql) => {
-      await sql('UPDATE alert_group SET message_ts = $1 WHERE id = $2', [posted.messageTs, posted.groupId]);
-      await sql(done, [id]);
-    });
+    // One statement needs no transaction; a post's ts and its done mark go together.
+    if (!posted) return runAwaiting(completeOutbox(id, posted), this.#autocommit);
+    await this.#transaction((sql) =>
+      runAwaiting(completeOutbox(id, posted), new PostgresPlanStatements(sql)),
+    );
   }
 
   async retryOutbox(id: number, notBefore: Date, error: string): Promise<void> {
@@ -756,74 +743,8 @@ export class PostgresStore implements Store {
   // Retention
 
   async purgeExpired(input: PurgeInput): Promise<PurgeCounts> {
-    const before = input.before.getTime();
-    const { limit } = input;
-    // One autocommit statement each, bounded by `limit`, so no pass holds locks for long; the order
-    // lets one pass finish what the previous statements made deletable (a group's links, then the
-    // group, then its events once nothing holds them).
-    const count = async (text: string, values: readonly unknown[]): Promise<number> =>
-      (await this.#query(text, values)).rowCount ?? 0;
-    const outbox = await count(
-      `DELETE FROM outbox WHERE id IN (
-         SELECT id FROM outbox
-         WHERE (status = 'done' AND created_at < $1) OR (status = 'failed' AND COALESCE(failed_at, created_at) < $1)
-         ORDER BY id LIMIT $2)`,
-      [before, limit],
-    );
-    const alertGroupEvents = await count(
-      `DELETE FROM alert_group_event WHERE (group_id, dedup_key) IN (
-         SELECT ge.group_id, ge.dedup_key FROM alert_group g JOIN alert_group_event ge ON ge.group_id = g.id
-         WHERE ${EXPIRED_GROUP} LIMIT $2)`,
-      [before, limit],
-    );
-    const alertGroups = await count(
-      `DELETE FROM alert_group WHERE id IN (
-         SELECT g.id FROM alert_group g
-         WHERE ${EXPIRED_GROUP} AND NOT EXISTS (SELECT 1 FROM alert_group_event ge WHERE ge.group_id = g.id)
-         ORDER BY g.id LIMIT $2)`,
-      [before, limit],
-    );
-    const sessionCursors = await count(
-      `DELETE FROM session_cursor WHERE (stage_arn, session_id) IN (
-         SELECT s.stage_arn, s.session_id FROM session_cursor s
-         WHERE COALESCE(s.end_time, s.start_time) < $1
-           AND (s.finished OR NOT EXISTS (SELECT 1 FROM watch w WHERE w.stage_arn = s.stage_arn))
-         LIMIT $2)`,
-      [before, limit],
-    );
-    const participantCursors = await count(
-      `DELETE FROM participant_cursor WHERE (stage_arn, session_id, participant_id) IN (
-         SELECT p.stage_arn, p.session_id, p.participant_id FROM participant_cursor p WHERE NOT EXISTS (
-           SELECT 1 FROM session_cursor s
-           WHERE s.stage_arn = p.stage_arn AND s.session_id = p.session_id AND NOT s.finished)
-         LIMIT $1)`,
-      [limit],
-    );
-    const detectedEvents = await count(
-      `DELETE FROM detected_event WHERE dedup_key IN (
-         SELECT d.dedup_key FROM detected_event d
-         WHERE d.detected_at < $1
-           AND NOT EXISTS (SELECT 1 FROM alert_group_event ge WHERE ge.dedup_key = d.dedup_key)
-           AND NOT EXISTS (
-             SELECT 1 FROM session_cursor s
-             WHERE s.stage_arn = d.stage_arn AND s.session_id = d.session_id AND NOT s.finished)
-         LIMIT $2)`,
-      [before, limit],
-    );
-    const mutes = await count(
-      `DELETE FROM mute WHERE (stage_arn, code) IN (
-         SELECT stage_arn, code FROM mute WHERE until <= $1 LIMIT $2)`,
-      [input.now.getTime(), limit],
-    );
-    return {
-      outbox,
-      alertGroupEvents,
-      alertGroups,
-      sessionCursors,
-      participantCursors,
-      detectedEvents,
-      mutes,
-    };
+    // One autocommit statement each, bounded by `limit`, so no pass holds locks for long.
+    return runAwaiting(purgePass(input), this.#autocommit);
   }
 
   // Paging state
@@ -930,21 +851,6 @@ export class PostgresStore implements Store {
  * After an unwatch nothing more about the stage may reach those channels: its alerts and notices
  * still pending go with the watch. A message already being sent is left to finish.
  */
-async function dropPendingMessages(sql: Sql, stageArn: string, channelId: string | undefined): Promise<void> {
-  // Waiting or set aside after a refusal (it could be retried later); not one being sent right now.
-  const undelivered = "status IN ('pending', 'failed')";
-  const aboutStage = `(group_id IN (SELECT id FROM alert_group WHERE stage_arn = $1)
-    OR (group_id IS NULL AND kind = 'notice' AND payload->>'stageArn' = $1))`;
-  if (channelId === undefined) {
-    await sql(`DELETE FROM outbox WHERE ${undelivered} AND ${aboutStage}`, [stageArn]);
-  } else {
-    await sql(`DELETE FROM outbox WHERE ${undelivered} AND channel_id = $2 AND ${aboutStage}`, [
-      stageArn,
-      channelId,
-    ]);
-  }
-}
-
 /** A statement with its own answer timeout: pg honours query_timeout per query, its types omit it. */
 function timed(text: string, values: readonly unknown[], queryTimeoutMs: number): QueryConfig {
   const config: QueryConfig & { query_timeout: number } = {

@@ -2,6 +2,10 @@ import type { AffectedParticipant, AlertGroup, DetectedEvent } from '../../domai
 import type { NewGroupSpec } from '../../domain/planDetections.ts';
 import type { PreviousHealth } from '../../domain/planPoll.ts';
 import type { OutboxWrite, PlanStatements, StageHealthWrite, StoredEventKey } from '../applyPlans.ts';
+import type { OutboxCompletionStatements } from '../completeOutbox.ts';
+import type { PurgeStatements } from '../purgeExpired.ts';
+import type { PurgeInput } from '../RetentionRepository.ts';
+import type { WatchRemovalStatements } from '../removeWatches.ts';
 import { type DbNumber, fromDate, GROUP_COLUMNS, toAlertGroup, toDate } from '../rows.ts';
 import type { SqliteDatabase } from './SqliteDatabase.ts';
 import { type AlertGroupTextRow, parseJsonGroup } from './textRows.ts';
@@ -12,8 +16,22 @@ interface SampleRow {
   remote_participant_id: string | null;
 }
 
-/** Plan application's statements in SQLite, one row at a time (each is a cached prepared statement). */
-export class SqlitePlanStatements implements PlanStatements {
+/**
+ * An alert group (alias g) retention lets go, given the cutoff twice: last seen and created before
+ * it (so long closed: groups only take events within the burst window), and every message about it
+ * sent (a failed one may still be retried, and is purged first by its own age).
+ */
+const EXPIRED_GROUP = `g.last_seen < ? AND g.created_at < ? AND NOT EXISTS (
+  SELECT 1 FROM outbox o WHERE o.group_id = g.id AND o.status <> 'done')`;
+
+/**
+ * The SQL of the writes both stores share (applyPlans.ts, removeWatches.ts, completeOutbox.ts,
+ * purgeExpired.ts) in SQLite, one row at a time (each is a cached prepared statement). Run inside the
+ * transaction SqliteStore opens around each write.
+ */
+export class SqlitePlanStatements
+  implements PlanStatements, WatchRemovalStatements, OutboxCompletionStatements, PurgeStatements
+{
   readonly #db: SqliteDatabase;
 
   constructor(db: SqliteDatabase) {
@@ -196,5 +214,133 @@ export class SqlitePlanStatements implements PlanStatements {
       health.lagSeconds,
       fromDate(health.problemSince),
     );
+  }
+
+  // Unwatch (removeWatches.ts)
+
+  deleteWatches(stageArn: string, channelId: string | undefined): number {
+    return channelId === undefined
+      ? this.#db.run('DELETE FROM watch WHERE stage_arn = ?', stageArn).changes
+      : this.#db.run('DELETE FROM watch WHERE stage_arn = ? AND channel_id = ?', stageArn, channelId).changes;
+  }
+
+  deleteHealthIfUnwatched(stageArn: string): void {
+    this.#db.run(
+      'DELETE FROM stage_health WHERE stage_arn = ? AND NOT EXISTS (SELECT 1 FROM watch WHERE stage_arn = ?)',
+      stageArn,
+      stageArn,
+    );
+  }
+
+  deleteUndeliveredAbout(stageArn: string, channelId: string | undefined): void {
+    const undelivered = "status IN ('pending', 'failed')";
+    const aboutStage = `(group_id IN (SELECT id FROM alert_group WHERE stage_arn = ?)
+      OR (group_id IS NULL AND kind = 'notice' AND json_extract(payload, '$.stageArn') = ?))`;
+    if (channelId === undefined) {
+      this.#db.run(`DELETE FROM outbox WHERE ${undelivered} AND ${aboutStage}`, stageArn, stageArn);
+    } else {
+      this.#db.run(
+        `DELETE FROM outbox WHERE ${undelivered} AND channel_id = ? AND ${aboutStage}`,
+        channelId,
+        stageArn,
+        stageArn,
+      );
+    }
+  }
+
+  // Sent (completeOutbox.ts)
+
+  setGroupMessage(groupId: number, messageTs: string): void {
+    this.#db.run('UPDATE alert_group SET message_ts = ? WHERE id = ?', messageTs, groupId);
+  }
+
+  markOutboxDone(id: number): void {
+    this.#db.run(
+      "UPDATE outbox SET status = 'done', claimed_by = NULL, claimed_until = NULL WHERE id = ?",
+      id,
+    );
+  }
+
+  // Retention (purgeExpired.ts)
+
+  purgeOutbox({ before, limit }: PurgeInput): number {
+    return this.#db.run(
+      `DELETE FROM outbox WHERE id IN (
+         SELECT id FROM outbox
+         WHERE (status = 'done' AND created_at < ?) OR (status = 'failed' AND COALESCE(failed_at, created_at) < ?)
+         ORDER BY id LIMIT ?)`,
+      before.getTime(),
+      before.getTime(),
+      limit,
+    ).changes;
+  }
+
+  purgeAlertGroupEvents({ before, limit }: PurgeInput): number {
+    return this.#db.run(
+      `DELETE FROM alert_group_event WHERE rowid IN (
+         SELECT ge.rowid FROM alert_group g JOIN alert_group_event ge ON ge.group_id = g.id
+         WHERE ${EXPIRED_GROUP} LIMIT ?)`,
+      before.getTime(),
+      before.getTime(),
+      limit,
+    ).changes;
+  }
+
+  purgeAlertGroups({ before, limit }: PurgeInput): number {
+    return this.#db.run(
+      `DELETE FROM alert_group WHERE id IN (
+         SELECT g.id FROM alert_group g
+         WHERE ${EXPIRED_GROUP} AND NOT EXISTS (SELECT 1 FROM alert_group_event ge WHERE ge.group_id = g.id)
+         ORDER BY g.id LIMIT ?)`,
+      before.getTime(),
+      before.getTime(),
+      limit,
+    ).changes;
+  }
+
+  purgeSessionCursors({ before, limit }: PurgeInput): number {
+    return this.#db.run(
+      `DELETE FROM session_cursor WHERE rowid IN (
+         SELECT s.rowid FROM session_cursor s
+         WHERE COALESCE(s.end_time, s.start_time) < ?
+           AND (s.finished = 1 OR NOT EXISTS (SELECT 1 FROM watch w WHERE w.stage_arn = s.stage_arn))
+         LIMIT ?)`,
+      before.getTime(),
+      limit,
+    ).changes;
+  }
+
+  purgeParticipantCursors({ limit }: PurgeInput): number {
+    return this.#db.run(
+      `DELETE FROM participant_cursor WHERE rowid IN (
+         SELECT p.rowid FROM participant_cursor p WHERE NOT EXISTS (
+           SELECT 1 FROM session_cursor s
+           WHERE s.stage_arn = p.stage_arn AND s.session_id = p.session_id AND s.finished = 0)
+         LIMIT ?)`,
+      limit,
+    ).changes;
+  }
+
+  purgeDetectedEvents({ before, limit }: PurgeInput): number {
+    return this.#db.run(
+      `DELETE FROM detected_event WHERE dedup_key IN (
+         SELECT d.dedup_key FROM detected_event d
+         WHERE d.detected_at < ?
+           AND NOT EXISTS (SELECT 1 FROM alert_group_event ge WHERE ge.dedup_key = d.dedup_key)
+           AND NOT EXISTS (
+             SELECT 1 FROM session_cursor s
+             WHERE s.stage_arn = d.stage_arn AND s.session_id = d.session_id AND s.finished = 0)
+         LIMIT ?)`,
+      before.getTime(),
+      limit,
+    ).changes;
+  }
+
+  purgeMutes({ now, limit }: PurgeInput): number {
+    return this.#db.run(
+      'DELETE FROM mute WHERE rowid IN (SELECT rowid FROM mute WHERE until <= ? LIMIT ?)',
+      now.getTime(),
+      limit,
+    ).changes;
   }
 }

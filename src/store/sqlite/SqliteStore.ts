@@ -18,6 +18,9 @@ import type {
 import type { AlertTransitions } from '../AlertRepository.ts';
 import { applyDetections, applyPollReport, runNow } from '../applyPlans.ts';
 import type { ParticipantRef } from '../CursorRepository.ts';
+import { completeOutbox } from '../completeOutbox.ts';
+import { purgePass } from '../purgeExpired.ts';
+import { removeWatches } from '../removeWatches.ts';
 import {
   type DbNumber,
   type EventQueueStatusRow,
@@ -66,14 +69,6 @@ import {
   parseJsonWatch,
   type WatchTextRow,
 } from './textRows.ts';
-
-/**
- * An alert group (alias g) retention lets go, given the cutoff twice: last seen and created before
- * it (so long closed: groups only take events within the burst window), and every message about it
- * sent (a failed one may still be retried, and is purged first by its own age).
- */
-const EXPIRED_GROUP = `g.last_seen < ? AND g.created_at < ? AND NOT EXISTS (
-  SELECT 1 FROM outbox o WHERE o.group_id = g.id AND o.status <> 'done')`;
 
 /**
  * Ids of the outbox rows a claim may take (parameters: now, now, per channel, limit). Per channel, in
@@ -193,41 +188,7 @@ export class SqliteStore implements Store {
   }
 
   async removeWatches(stageArn: string, channelId: string | undefined): Promise<number> {
-    return this.#sqlite.transaction(() => {
-      const removed =
-        channelId === undefined
-          ? this.#sqlite.run('DELETE FROM watch WHERE stage_arn = ?', stageArn)
-          : this.#sqlite.run('DELETE FROM watch WHERE stage_arn = ? AND channel_id = ?', stageArn, channelId);
-      // Health belongs to a stage that is polled; once nobody watches it, a stale "failing" must not linger.
-      this.#sqlite.run(
-        'DELETE FROM stage_health WHERE stage_arn = ? AND NOT EXISTS (SELECT 1 FROM watch WHERE stage_arn = ?)',
-        stageArn,
-        stageArn,
-      );
-      this.#dropPendingMessages(stageArn, channelId);
-      return removed.changes;
-    });
-  }
-
-  /**
-   * After an unwatch nothing more about the stage may reach those channels: its alerts and notices
-   * still pending go with the watch. A message already being sent is left to finish.
-   */
-  #dropPendingMessages(stageArn: string, channelId: string | undefined): void {
-    // Waiting or set aside after a refusal (it could be retried later); not one being sent right now.
-    const undelivered = "status IN ('pending', 'failed')";
-    const aboutStage = `(group_id IN (SELECT id FROM alert_group WHERE stage_arn = ?)
-      OR (group_id IS NULL AND kind = 'notice' AND json_extract(payload, '$.stageArn') = ?))`;
-    if (channelId === undefined) {
-      this.#sqlite.run(`DELETE FROM outbox WHERE ${undelivered} AND ${aboutStage}`, stageArn, stageArn);
-    } else {
-      this.#sqlite.run(
-        `DELETE FROM outbox WHERE ${undelivered} AND channel_id = ? AND ${aboutStage}`,
-        channelId,
-        stageArn,
-        stageArn,
-      );
-    }
+    return this.#sqlite.transaction(() => runNow(removeWatches(stageArn, channelId), this.#plans));
   }
 
   async listWatches(): Promise<Watch[]> {
@@ -581,19 +542,7 @@ export class SqliteStore implements Store {
   }
 
   async completeOutbox(id: number, posted?: { groupId: number; messageTs: string }): Promise<void> {
-    this.#sqlite.transaction(() => {
-      if (posted) {
-        this.#sqlite.run(
-          'UPDATE alert_group SET message_ts = ? WHERE id = ?',
-          posted.messageTs,
-          posted.groupId,
-        );
-      }
-      this.#sqlite.run(
-        "UPDATE outbox SET status = 'done', claimed_by = NULL, claimed_until = NULL WHERE id = ?",
-        id,
-      );
-    });
+    this.#sqlite.transaction(() => runNow(completeOutbox(id, posted), this.#plans));
   }
 
   async retryOutbox(id: number, notBefore: Date, error: string): Promise<void> {
@@ -668,73 +617,8 @@ export class SqliteStore implements Store {
   // Retention
 
   async purgeExpired(input: PurgeInput): Promise<PurgeCounts> {
-    const before = input.before.getTime();
-    const { limit } = input;
-    // One short transaction per pass, each statement bounded by `limit`; the order lets one pass
-    // finish what the previous statements made deletable (a group's links, then the group, then its
-    // events once nothing holds them).
-    return this.#sqlite.transaction(() => ({
-      outbox: this.#sqlite.run(
-        `DELETE FROM outbox WHERE id IN (
-           SELECT id FROM outbox
-           WHERE (status = 'done' AND created_at < ?) OR (status = 'failed' AND COALESCE(failed_at, created_at) < ?)
-           ORDER BY id LIMIT ?)`,
-        before,
-        before,
-        limit,
-      ).changes,
-      alertGroupEvents: this.#sqlite.run(
-        `DELETE FROM alert_group_event WHERE rowid IN (
-           SELECT ge.rowid FROM alert_group g JOIN alert_group_event ge ON ge.group_id = g.id
-           WHERE ${EXPIRED_GROUP} LIMIT ?)`,
-        before,
-        before,
-        limit,
-      ).changes,
-      alertGroups: this.#sqlite.run(
-        `DELETE FROM alert_group WHERE id IN (
-           SELECT g.id FROM alert_group g
-           WHERE ${EXPIRED_GROUP} AND NOT EXISTS (SELECT 1 FROM alert_group_event ge WHERE ge.group_id = g.id)
-           ORDER BY g.id LIMIT ?)`,
-        before,
-        before,
-        limit,
-      ).changes,
-      sessionCursors: this.#sqlite.run(
-        `DELETE FROM session_cursor WHERE rowid IN (
-           SELECT s.rowid FROM session_cursor s
-           WHERE COALESCE(s.end_time, s.start_time) < ?
-             AND (s.finished = 1 OR NOT EXISTS (SELECT 1 FROM watch w WHERE w.stage_arn = s.stage_arn))
-           LIMIT ?)`,
-        before,
-        limit,
-      ).changes,
-      participantCursors: this.#sqlite.run(
-        `DELETE FROM participant_cursor WHERE rowid IN (
-           SELECT p.rowid FROM participant_cursor p WHERE NOT EXISTS (
-             SELECT 1 FROM session_cursor s
-             WHERE s.stage_arn = p.stage_arn AND s.session_id = p.session_id AND s.finished = 0)
-           LIMIT ?)`,
-        limit,
-      ).changes,
-      detectedEvents: this.#sqlite.run(
-        `DELETE FROM detected_event WHERE dedup_key IN (
-           SELECT d.dedup_key FROM detected_event d
-           WHERE d.detected_at < ?
-             AND NOT EXISTS (SELECT 1 FROM alert_group_event ge WHERE ge.dedup_key = d.dedup_key)
-             AND NOT EXISTS (
-               SELECT 1 FROM session_cursor s
-               WHERE s.stage_arn = d.stage_arn AND s.session_id = d.session_id AND s.finished = 0)
-           LIMIT ?)`,
-        before,
-        limit,
-      ).changes,
-      mutes: this.#sqlite.run(
-        'DELETE FROM mute WHERE rowid IN (SELECT rowid FROM mute WHERE until <= ? LIMIT ?)',
-        input.now.getTime(),
-        limit,
-      ).changes,
-    }));
+    // One short transaction per pass, each statement bounded by `limit`.
+    return this.#sqlite.transaction(() => runNow(purgePass(input), this.#plans));
   }
 
   // Paging state
