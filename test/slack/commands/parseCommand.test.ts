@@ -85,6 +85,10 @@ describe('parseCommand: stages', () => {
       ok: true,
       command: { name: 'stages', region: 'eu-west-1', account: prod },
     });
+    assert.deepEqual(withAccounts('stages prod'), {
+      ok: true,
+      command: { name: 'stages', region: REGION, account: prod },
+    });
     assert.deepEqual(withAccounts('stages 222222222222'), {
       ok: true,
       command: { name: 'stages', region: REGION, account: { id: '222222222222', label: '222222222222' } },
