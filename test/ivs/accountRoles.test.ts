@@ -229,6 +229,22 @@ describe('stages in several AWS accounts', () => {
     }
   });
 
+  test('STS throttling (400 Throttling) is a passing failure like IVS throttling, not a refusal', async () => {
+    const { ivs, clients } = gateway();
+    try {
+      nock(STS_ENDPOINT)
+        .post('/')
+        .times(3)
+        .reply(400, stsErrorAnswer('Throttling', 'Rate exceeded'), { 'content-type': 'text/xml' });
+      const result = await ivs.getStage(prodStage, 'background');
+      assert.ok(!result.ok);
+      assert.equal(result.failure.kind, 'throttled', 'a watched stage is not reported failing at once');
+      assert.match(describeIvsFailure(result.failure), /could not assume .*Throttling: Rate exceeded/);
+    } finally {
+      clients.destroy();
+    }
+  });
+
   test('IVS denying a stage read with the bot’s own credentials suggests a role; denying a role says nothing of the kind', async () => {
     const { ivs, clients } = gateway();
     try {
