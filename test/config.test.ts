@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { type Config, DEFAULT_DATABASE_URL, loadConfig, parseStoreLocation } from '../src/config.ts';
 
@@ -518,5 +519,29 @@ describe('alert settings', () => {
       lineFor(problemsOf({ ...HTTP_MODE, IVS_WATCHES: '{"stage":"x"}' }), 'IVS_WATCHES'),
       /JSON array/,
     );
+  });
+});
+
+describe("README's Configuration table", () => {
+  // The schema is the list of settings; the table is what a person reads before the first start.
+  const source = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8');
+  const start = source.indexOf('const envSchema = z.object({');
+  const schema = source.slice(start, source.indexOf('\n});\n', start));
+  const inSchema = new Set([...schema.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]));
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## Configuration\n'), readme.indexOf('\n## IAM policy\n'));
+  const rows = new Map(
+    [...section.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| (.*) \|$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']),
+  );
+
+  test('names every setting config.ts reads, and only those', () => {
+    assert.ok(inSchema.size > 20, `the schema was found (${inSchema.size} settings)`);
+    assert.deepEqual([...rows.keys()].sort(), [...inSchema].sort());
+  });
+
+  test('says of each whether it is required or what happens by default', () => {
+    for (const [name, meaning] of rows) {
+      assert.match(meaning, /required|default|when set|unset/i, `${name}: ${meaning}`);
+    }
   });
 });
