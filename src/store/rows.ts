@@ -16,6 +16,8 @@ import type {
   UndeliveredMessages,
   Watch,
 } from '../domain/model.ts';
+import type { StageHealthWrite } from './applyPlans.ts';
+import type { ParticipantRef } from './CursorRepository.ts';
 import type { PagingState } from './PagingRepository.ts';
 
 /**
@@ -196,6 +198,39 @@ export function toSessionCursor(row: SessionCursorRow): SessionCursor {
     endTime: toDate(row.end_time),
     finished: Boolean(row.finished),
   };
+}
+
+/** A participant named by its keys (read_first rows). */
+export interface ParticipantRefRow {
+  stage_arn: string;
+  session_id: string;
+  participant_id: string;
+}
+
+export function toParticipantRef(row: ParticipantRefRow): ParticipantRef {
+  return { stageArn: row.stage_arn, sessionId: row.session_id, participantId: row.participant_id };
+}
+
+/**
+ * The columns a poll writes to stage_health, in the order of stageHealthValues, and how a later poll
+ * overwrites them; each store adds its placeholders.
+ */
+export const STAGE_HEALTH_COLUMNS = 'stage_arn, last_poll_at, status, last_error, lag_seconds, problem_since';
+export const STAGE_HEALTH_ON_CONFLICT = `ON CONFLICT (stage_arn) DO UPDATE SET
+  last_poll_at = excluded.last_poll_at, status = excluded.status, last_error = excluded.last_error,
+  lag_seconds = excluded.lag_seconds, problem_since = excluded.problem_since`;
+
+export function stageHealthValues(
+  health: StageHealthWrite,
+): [string, number, string, string | null, number, number | null] {
+  return [
+    health.stageArn,
+    health.lastPollAt.getTime(),
+    health.status,
+    health.lastError,
+    health.lagSeconds,
+    fromDate(health.problemSince),
+  ];
 }
 
 export function toParticipantCursor(row: ParticipantCursorRow): ParticipantCursor {

@@ -6,7 +6,16 @@ import type { OutboxCompletionStatements } from '../completeOutbox.ts';
 import type { PurgeStatements } from '../purgeExpired.ts';
 import type { PurgeInput } from '../RetentionRepository.ts';
 import type { WatchRemovalStatements } from '../removeWatches.ts';
-import { type AlertGroupRow, type DbNumber, fromDate, GROUP_COLUMNS, toAlertGroup, toDate } from '../rows.ts';
+import {
+  type AlertGroupRow,
+  type DbNumber,
+  GROUP_COLUMNS,
+  STAGE_HEALTH_COLUMNS,
+  STAGE_HEALTH_ON_CONFLICT,
+  stageHealthValues,
+  toAlertGroup,
+  toDate,
+} from '../rows.ts';
 import type { Int8, Sql } from './Sql.ts';
 
 /**
@@ -169,20 +178,8 @@ export class PostgresPlanStatements
 
   async saveStageHealth(health: StageHealthWrite): Promise<void> {
     await this.#sql(
-      `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds, problem_since)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (stage_arn) DO UPDATE SET
-         last_poll_at = excluded.last_poll_at, status = excluded.status,
-         last_error = excluded.last_error, lag_seconds = excluded.lag_seconds,
-         problem_since = excluded.problem_since`,
-      [
-        health.stageArn,
-        health.lastPollAt.getTime(),
-        health.status,
-        health.lastError,
-        health.lagSeconds,
-        fromDate(health.problemSince),
-      ],
+      `INSERT INTO stage_health (${STAGE_HEALTH_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) ${STAGE_HEALTH_ON_CONFLICT}`,
+      stageHealthValues(health),
     );
   }
 

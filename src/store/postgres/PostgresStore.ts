@@ -31,6 +31,7 @@ import {
   PARTICIPANT_CURSOR_COLUMNS,
   type PagingRow,
   type ParticipantCursorRow,
+  type ParticipantRefRow,
   type SessionCursorRow,
   type StageHealthRow,
   toAlertGroup,
@@ -39,6 +40,7 @@ import {
   toOutboxItem,
   toPagingState,
   toParticipantCursor,
+  toParticipantRef,
   toSessionCursor,
   toStageHealth,
   toUndelivered,
@@ -597,18 +599,14 @@ export class PostgresStore implements Store {
 
   async takeReadFirst(limit: number): Promise<ParticipantRef[]> {
     // One statement: a request made meanwhile is either taken now or left for the next cycle.
-    const { rows } = await this.#query<{ stage_arn: string; session_id: string; participant_id: string }>(
+    const { rows } = await this.#query<ParticipantRefRow>(
       `DELETE FROM read_first WHERE (stage_arn, session_id, participant_id) IN (
          SELECT stage_arn, session_id, participant_id FROM read_first
          ORDER BY requested_at, stage_arn, session_id, participant_id LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING stage_arn, session_id, participant_id`,
       [limit],
     );
-    return rows.map((row) => ({
-      stageArn: row.stage_arn,
-      sessionId: row.session_id,
-      participantId: row.participant_id,
-    }));
+    return rows.map(toParticipantRef);
   }
 
   async recordQueueReceive(report: QueueReceiveReport): Promise<void> {

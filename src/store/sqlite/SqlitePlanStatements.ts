@@ -6,7 +6,15 @@ import type { OutboxCompletionStatements } from '../completeOutbox.ts';
 import type { PurgeStatements } from '../purgeExpired.ts';
 import type { PurgeInput } from '../RetentionRepository.ts';
 import type { WatchRemovalStatements } from '../removeWatches.ts';
-import { type DbNumber, fromDate, GROUP_COLUMNS, toAlertGroup, toDate } from '../rows.ts';
+import {
+  type DbNumber,
+  GROUP_COLUMNS,
+  STAGE_HEALTH_COLUMNS,
+  STAGE_HEALTH_ON_CONFLICT,
+  stageHealthValues,
+  toAlertGroup,
+  toDate,
+} from '../rows.ts';
 import type { SqliteDatabase } from './SqliteDatabase.ts';
 import { type AlertGroupTextRow, parseJsonGroup } from './textRows.ts';
 
@@ -201,18 +209,8 @@ export class SqlitePlanStatements
 
   saveStageHealth(health: StageHealthWrite): void {
     this.#db.run(
-      `INSERT INTO stage_health (stage_arn, last_poll_at, status, last_error, lag_seconds, problem_since)
-       VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (stage_arn) DO UPDATE SET
-         last_poll_at = excluded.last_poll_at, status = excluded.status,
-         last_error = excluded.last_error, lag_seconds = excluded.lag_seconds,
-         problem_since = excluded.problem_since`,
-      health.stageArn,
-      health.lastPollAt.getTime(),
-      health.status,
-      health.lastError,
-      health.lagSeconds,
-      fromDate(health.problemSince),
+      `INSERT INTO stage_health (${STAGE_HEALTH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ${STAGE_HEALTH_ON_CONFLICT}`,
+      ...stageHealthValues(health),
     );
   }
 

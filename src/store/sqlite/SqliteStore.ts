@@ -30,6 +30,7 @@ import {
   OUTBOX_COLUMNS,
   PARTICIPANT_CURSOR_COLUMNS,
   type ParticipantCursorRow,
+  type ParticipantRefRow,
   type SessionCursorRow,
   type StageHealthRow,
   toAlertGroup,
@@ -38,6 +39,7 @@ import {
   toOutboxItem,
   toPagingState,
   toParticipantCursor,
+  toParticipantRef,
   toSessionCursor,
   toStageHealth,
   toUndelivered,
@@ -449,7 +451,7 @@ export class SqliteStore implements Store {
 
   async takeReadFirst(limit: number): Promise<ParticipantRef[]> {
     return this.#sqlite.transaction(() => {
-      const rows = this.#sqlite.all<{ stage_arn: string; session_id: string; participant_id: string }>(
+      const rows = this.#sqlite.all<ParticipantRefRow>(
         `SELECT stage_arn, session_id, participant_id FROM read_first
          ORDER BY requested_at, stage_arn, session_id, participant_id LIMIT ?`,
         limit,
@@ -462,11 +464,7 @@ export class SqliteStore implements Store {
           row.participant_id,
         );
       }
-      return rows.map((row) => ({
-        stageArn: row.stage_arn,
-        sessionId: row.session_id,
-        participantId: row.participant_id,
-      }));
+      return rows.map(toParticipantRef);
     });
   }
 
