@@ -299,6 +299,46 @@ describe('EventBridge events through SQS', () => {
     await store.close();
   });
 
+  test('codes= naming the new kinds and a mute of one: only the named, unmuted kind is posted', async () => {
+    const store = SqliteStore.open(join(dir, 'codes.db'));
+    const queueUrl = sqs.createQueue('ivs-events-codes');
+    const r = replica(store, queueUrl);
+    const { stageArn, sessionId, alice } = liveStage();
+    await store.saveWatch({
+      stageArn,
+      channelId: CHANNEL,
+      codes: ['RECORDING_START_FAILURE', 'COMPOSITION_SESSION_FAILURE'],
+      createdBy: 'UTEST',
+      createdAt: new Date(T0 - 120_000),
+    });
+    await store.saveMute({
+      stageArn,
+      code: 'RECORDING_START_FAILURE',
+      until: new Date(T0 + 3_600_000),
+      mutedBy: 'UTEST',
+      createdAt: new Date(T0 - 60_000),
+    });
+    for (const fixture of [
+      'participant-recording.recording-start-failure',
+      'participant-recording.recording-end-failure',
+      'composition.session-failure',
+    ]) {
+      sqs.send(queueUrl, bodyOf(fixture, { stageArn, sessionId, participantId: alice }));
+    }
+    await r.consumer.pollOnce();
+    await r.sender.drain();
+    assert.equal(sqs.depth(queueUrl), 0);
+    const posts = alertPosts().map((call) => JSON.stringify(call.body.blocks));
+    assert.equal(posts.length, 1, posts.join('\n'));
+    assert.match(posts[0] ?? '', /COMPOSITION_SESSION_FAILURE/);
+    assert.deepEqual((await store.latestGroups(10)).map((group) => group.code).sort(), [
+      'COMPOSITION_SESSION_FAILURE',
+      'RECORDING_START_FAILURE',
+    ]);
+    await r.close();
+    await store.close();
+  });
+
   test('a destination reconnecting alerts once it repeats, then the repeats join that alert', async () => {
     const store = SqliteStore.open(join(world.dir, 'e.db'));
     const queueUrl = sqs.createQueue('ivs-events');
