@@ -299,6 +299,35 @@ describe('EventBridge events through SQS', () => {
     await store.close();
   });
 
+  test('at start the queue is read once (GetQueueAttributes): no redrive policy is warned about, one is not', async () => {
+    const cases = [
+      { name: 'ivs-events-bare', deadLetter: undefined, warned: true },
+      {
+        name: 'ivs-events-safe',
+        deadLetter: { queueName: 'ivs-events-dlq', maxReceiveCount: 5 },
+        warned: false,
+      },
+    ];
+    for (const { name, deadLetter, warned } of cases) {
+      const store = SqliteStore.open(join(dir, `${name}.db`));
+      if (deadLetter) sqs.createQueue(deadLetter.queueName);
+      const queueUrl = sqs.createQueue(name, deadLetter ? { deadLetter } : {});
+      const r = replica(store, queueUrl);
+      r.consumer.start();
+      // The attributes are read before the first receive, whose answer the store records.
+      for (let i = 0; i < 500 && (await store.eventQueueStatus()).lastReceiveAt === null; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await r.consumer.stop();
+      assert.notEqual((await store.eventQueueStatus()).lastReceiveAt, null, `${name}: received`);
+      const warning = r.logs.find((line) => line.includes('no redrive policy'));
+      assert.equal(warning !== undefined, warned, `${name}: ${r.logs.join('')}`);
+      if (warning) assert.match(warning, /"level":40/);
+      await r.close();
+      await store.close();
+    }
+  });
+
   test('codes= naming the new kinds and a mute of one: only the named, unmuted kind is posted', async () => {
     const store = SqliteStore.open(join(dir, 'codes.db'));
     const queueUrl = sqs.createQueue('ivs-events-codes');
