@@ -309,7 +309,7 @@ describe('EventBridge events through SQS', () => {
       },
     ];
     for (const { name, deadLetter, warned } of cases) {
-      const store = SqliteStore.open(join(dir, `${name}.db`));
+      const store = SqliteStore.open(join(world.dir, `${name}.db`));
       if (deadLetter) sqs.createQueue(deadLetter.queueName);
       const queueUrl = sqs.createQueue(name, deadLetter ? { deadLetter } : {});
       const r = replica(store, queueUrl);
@@ -329,7 +329,7 @@ describe('EventBridge events through SQS', () => {
   });
 
   test('codes= naming the new kinds and a mute of one: only the named, unmuted kind is posted', async () => {
-    const store = SqliteStore.open(join(dir, 'codes.db'));
+    const store = SqliteStore.open(join(world.dir, 'codes.db'));
     const queueUrl = sqs.createQueue('ivs-events-codes');
     const r = replica(store, queueUrl);
     const { stageArn, sessionId, alice } = liveStage();
