@@ -1,5 +1,5 @@
 import type { PostFailure, PostResult } from '../domain/delivery.ts';
-import type { AlertGroup, Mute, StageNotice } from '../domain/model.ts';
+import type { AlertGroup, AlertMention, Mute, StageNotice } from '../domain/model.ts';
 import type { ReplyPayload } from '../domain/planDetections.ts';
 
 /** What a channel is told when a watch starts there. */
@@ -8,6 +8,8 @@ export interface WatchStarted {
   readonly stageName: string | undefined;
   readonly codes: readonly string[] | null;
   readonly userId: string;
+  /** Who the first message of each new alert pages (AlertMention); null = nobody. */
+  readonly mention?: AlertMention | null;
 }
 
 /**

@@ -91,6 +91,7 @@ export class WatchService {
       stageName: stage.value.name,
       codes: request.codes,
       userId: request.userId,
+      mention: request.mention ?? null,
     });
     if (!posted.ok) return { ok: false, problem: this.#messenger.describeFailure(posted.failure) };
     const result = await this.#store.saveWatch({

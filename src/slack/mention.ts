@@ -49,3 +49,18 @@ const STORED_MENTION = /^(?:<@[UW][A-Z0-9]{2,30}>|<!subteam\^S[A-Z0-9]{2,30}>|<!
 export function isAlertMention(value: string): boolean {
   return STORED_MENTION.test(value);
 }
+
+/**
+ * Who a watch pages, said in words that page nobody (no `<@…>`, `<!…>` in it): for a message where a
+ * mention would notify, such as the channel's announcement of a new watch. mrkdwn with the IDs (Slack's
+ * own characters only) and `@here` in code spans, where Slack links nothing. Undefined for anything
+ * but the stored form.
+ */
+export function describeMention(value: string | null | undefined): string | undefined {
+  if (!value || !isAlertMention(value)) return undefined;
+  if (value === '<!here>') return '`@here` (whoever is active in the channel)';
+  const user = /^<@([A-Z0-9]+)>$/.exec(value)?.[1];
+  if (user) return `the person with Slack ID \`${user}\``;
+  const group = /^<!subteam\^([A-Z0-9]+)>$/.exec(value)?.[1];
+  return group ? `the user group with Slack ID \`${group}\`` : undefined;
+}

@@ -1,6 +1,7 @@
 import type { WatchService } from '../../alerts/WatchService.ts';
 import type { AccountRoles } from '../../ivs/accountRoles.ts';
 import { type AccessPolicy, decideTargetChannel, isAdmin } from '../access.ts';
+import { describeMention } from '../mention.ts';
 import { renderMutes, renderWatches } from '../views/alertViews.ts';
 import type { SlackMessage } from '../views/blocks.ts';
 import { renderNotice } from '../views/noticeView.ts';
@@ -31,8 +32,12 @@ export async function runAlertCommand(
       });
       if (!outcome.ok) return renderNotice(`Not watching: ${outcome.problem}`);
       const what = outcome.codes ? outcome.codes.join(', ') : 'every error code';
+      const pages = describeMention(command.mention);
       return renderNotice(
         `${outcome.created ? 'Now watching' : 'Updated the watch of'} ${outcome.stageArn} for ${what}; alerts go to the channel announced there.`,
+        pages
+          ? `The first message of each new alert pages ${pages}.`
+          : 'Nobody is paged; mention=… on /ivs watch pages a person, a user group or here.',
       );
     }
     case 'unwatch': {

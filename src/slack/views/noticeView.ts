@@ -1,6 +1,7 @@
 import type { BrowseProblem } from '../../browse/types.ts';
 import { describeIvsFailure } from '../../ivs/IvsFailure.ts';
 import { ACTION, pageRef } from '../actionIds.ts';
+import { describeMention } from '../mention.ts';
 import { SLACK_USER_ID as USER_ID } from '../slackIds.ts';
 import { actions, button, context, fitMessage, header, type SlackMessage, section } from './blocks.ts';
 import { escapeMrkdwn } from './text.ts';
@@ -70,12 +71,16 @@ export function renderWatchStarted(data: {
   stageName: string | undefined;
   codes: readonly string[] | null;
   userId: string;
+  /** Who each new alert pages: named here in words, never as a mention (this post must page nobody). */
+  mention?: string | null;
 }): SlackMessage {
   const what = data.codes ? data.codes.map((c) => `\`${escapeMrkdwn(c)}\``).join(', ') : 'every error code';
   const name = data.stageName ? `*${escapeMrkdwn(data.stageName)}* ` : '';
+  const pages = describeMention(data.mention);
   return fitMessage(`Watching IVS stage ${data.stageName ?? data.stageArn} for error events`, [
     section(
-      `:eyes: ${mention(data.userId)} started watching IVS stage ${name}\`${escapeMrkdwn(data.stageArn)}\` for ${what}. Alerts will arrive in this channel.`,
+      `:eyes: ${mention(data.userId)} started watching IVS stage ${name}\`${escapeMrkdwn(data.stageArn)}\` for ${what}. Alerts will arrive in this channel.` +
+        (pages ? `\n:bell: The first message of each new alert pages ${pages}.` : ''),
     ),
     context(escapeMrkdwn('`/ivs watches` lists watches · `/ivs unwatch <stage>` stops this one.')),
   ]);

@@ -158,11 +158,37 @@ describe('notices (property)', () => {
         fc.option(dataText(128), { nil: undefined }),
         fc.option(fc.array(dataText(60, 1), { maxLength: 60, size: 'max' }), { nil: null }),
         slackUser,
-        (arn, stageName, codes, userId) =>
-          assertSlackAccepts(renderWatchStarted({ stageArn: arn, stageName, codes, userId })),
+        fc.option(
+          fc.oneof(
+            fc.constantFrom('<@U0ONCALL1>', '<!subteam^S0VIDEO12>', '<!here>', '<!channel>'),
+            dataText(60),
+          ),
+          { nil: null },
+        ),
+        (arn, stageName, codes, userId, mention) => {
+          const message = renderWatchStarted({ stageArn: arn, stageName, codes, userId, mention });
+          assertSlackAccepts(message);
+          // Who will be paged is said in words: the announcement itself pages nobody.
+          const text = `${message.text}${JSON.stringify(message.blocks)}`;
+          assert.doesNotMatch(text, /<!(?:subteam|here|channel|everyone)/);
+          assert.doesNotMatch(text.split(`<@${userId}>`).join(''), /<@/);
+        },
       ),
       { numRuns: 200 },
     );
+  });
+
+  test('renderWatchStarted names who each new alert pages, without a mention', () => {
+    const said = (mention: string | null) =>
+      JSON.stringify(
+        renderWatchStarted({ stageArn: 'arn', stageName: 'main', codes: null, userId: 'U0STARTER', mention })
+          .blocks,
+      );
+    assert.match(said('<@U0ONCALL1>'), /pages the person with Slack ID `U0ONCALL1`\./);
+    assert.match(said('<!subteam^S0VIDEO12>'), /pages the user group with Slack ID `S0VIDEO12`\./);
+    assert.match(said('<!here>'), /pages `@here` \(whoever is active in the channel\)\./);
+    assert.doesNotMatch(said(null), /pages/);
+    assert.doesNotMatch(said('<!channel>'), /pages/, 'only the stored forms are named');
   });
 
   test('renderHelp', () => {
