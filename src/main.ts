@@ -121,10 +121,12 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     uploader: new WebClientFileUploader(slack.client),
     logger,
   });
+  // Renders alerts for the messages a command or a click answers (watch confirmations, Mute).
+  const messenger = new SlackMessenger(poster, config.accountRoles);
   const watches = new WatchService({
     ivs,
     store,
-    messenger: new SlackMessenger(poster, config.accountRoles),
+    messenger,
     eventsQueue: config.eventsQueueUrl !== undefined,
   });
   await watches.seed(config.watches);
@@ -217,7 +219,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     logger,
     metrics,
     access: config.access,
-    accounts: config.accountRoles,
+    alerts: messenger,
     turns,
     // On the leader the update goes out at once; another replica's leader sends it after its next cycle.
     onAlertQueued: () => sender?.kick(),

@@ -392,6 +392,9 @@ export class OutboxSender {
       case 'reply': {
         // A muted alert gets no thread replies, like it gets no new message.
         if (mute) return { kind: 'skipped_muted' };
+        // Someone took the alert since this reply was queued: the thread stays quiet from the click
+        // on (the counts in the message, updated, still say it all).
+        if (group.acknowledged) return { kind: 'superseded' };
         const reply = replyPayloadSchema.safeParse(item.payload);
         if (!reply.success) return { kind: 'refused', failure: UNREADABLE };
         let threadTs = group.messageTs;

@@ -181,6 +181,8 @@ export interface AlertGroup {
   readonly sessionEndedAt?: Date | null;
   /** The previous group of the same stage, session, code and channel: this one is a new burst of it. */
   readonly previous?: PreviousBurst | null;
+  /** The burst that came after this one went quiet (read by getGroup only, to point forward to it). */
+  readonly next?: NextBurst | null;
   /** Who the group's first message pages, from its watch when the group was created. */
   readonly mention?: AlertMention | null;
 }
@@ -197,6 +199,14 @@ export interface PreviousBurst {
   /** Its message, when it was posted. */
   readonly messageTs: string | null;
   readonly lastSeen: Date;
+}
+
+/** The later burst an earlier group points forward to: the same error fired again. */
+export interface NextBurst {
+  readonly groupId: number;
+  /** Its message, once posted. */
+  readonly messageTs: string | null;
+  readonly firstSeen: Date;
 }
 
 export type OutboxKind = 'post' | 'update' | 'reply' | 'notice';

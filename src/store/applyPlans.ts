@@ -17,6 +17,12 @@ export interface StageHealthWrite {
   readonly problemSince: Date | null;
 }
 
+/** A group createGroup inserted, and the earlier burst it links to (null: the first of its kind). */
+export interface CreatedGroup {
+  readonly id: number;
+  readonly previousId: number | null;
+}
+
 /** A message queued for the outbox sender, pending from `at`. */
 export interface OutboxWrite {
   readonly kind: OutboxKind;
@@ -39,8 +45,11 @@ export interface PlanStatements {
   insertNewEvents(events: ReadonlyMap<string, DetectedEvent>, detectedAt: Date): Answer<ReadonlySet<string>>;
   /** The stage's groups last seen at or after `seenSince`. */
   openGroups(stageArn: string, seenSince: Date): Answer<AlertGroup[]>;
-  /** Inserts an empty group first and last seen `at`; returns its id. */
-  createGroup(spec: NewGroupSpec, at: Date): Answer<number>;
+  /**
+   * Inserts an empty group first and last seen `at`, linked to the latest earlier group of the same
+   * stage, session, code and channel (a new burst of it); returns its id and that earlier group's.
+   */
+  createGroup(spec: NewGroupSpec, at: Date): Answer<CreatedGroup>;
   /** Links events to groups (a link already there is kept). */
   linkEvents(links: readonly { groupId: number; dedupKey: string }[]): Answer<void>;
   /** Sets counts, first/last seen and the sample of each group from the events it holds. */
@@ -122,8 +131,13 @@ export function* applyDetections(input: DetectionInput): PlanRun<DetectionResult
   const plan = planDetections(openGroups, fresh, input.watches, input.now, input.policy);
 
   const createdIds = new Map<string, number>();
+  /** Earlier bursts that fired again, by channel: their messages point forward to the new one. */
+  const reopened: { groupId: number; channelId: string }[] = [];
   for (const spec of plan.newGroups) {
-    createdIds.set(spec.key, yield* ask((s) => s.createGroup(spec, input.now)));
+    const created = yield* ask((s) => s.createGroup(spec, input.now));
+    createdIds.set(spec.key, created.id);
+    if (created.previousId !== null)
+      reopened.push({ groupId: created.previousId, channelId: spec.channelId });
   }
   const resolve = (target: GroupTarget): number => groupIdOf(target, createdIds);
 
@@ -152,6 +166,21 @@ export function* applyDetections(input: DetectionInput): PlanRun<DetectionResult
     const payload = JSON.stringify(message.payload);
     yield* ask((s) =>
       s.queueMessage({ kind: message.kind, channelId: message.channelId, groupId, payload, at: input.now }),
+    );
+  }
+  // Reopened: the earlier burst's message says the error fired again and links to the new message.
+  // Queued after the new group's post, so in the channel's order that post is sent first and the
+  // update (rendered when sent) finds its link; not folded into an update already waiting, which
+  // would be sent before the post. Once per new group.
+  for (const earlier of reopened) {
+    yield* ask((s) =>
+      s.queueMessage({
+        kind: 'update',
+        channelId: earlier.channelId,
+        groupId: earlier.groupId,
+        payload: 'null',
+        at: input.now,
+      }),
     );
   }
   // A polled error EventBridge reported first is stored (so it is known when read again); it is new

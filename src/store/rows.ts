@@ -327,3 +327,38 @@ export function toOutboxItem(row: OutboxRow): OutboxItem {
     createdAt: new Date(Number(row.created_at)),
   };
 }
+
+/** The burst after a group, as both stores read it for getGroup. */
+export interface BurstRow {
+  id: DbNumber;
+  message_ts: string | null;
+  first_seen: DbNumber;
+}
+
+/**
+ * A group with the message of its earlier burst as it is now (posted after this group was made, when
+ * it was held back) and the burst after it, if the same error fired again.
+ */
+export function withBursts(
+  group: AlertGroup,
+  previousTs: string | null,
+  next: BurstRow | undefined,
+): AlertGroup {
+  const previous = group.previous && {
+    ...group.previous,
+    messageTs: previousTs ?? group.previous.messageTs,
+  };
+  return {
+    ...group,
+    ...(previous ? { previous } : {}),
+    ...(next
+      ? {
+          next: {
+            groupId: Number(next.id),
+            messageTs: next.message_ts,
+            firstSeen: new Date(Number(next.first_seen)),
+          },
+        }
+      : {}),
+  };
+}

@@ -7,6 +7,9 @@ import type { Poller } from '../../src/alerts/Poller.ts';
 import { WatchService } from '../../src/alerts/WatchService.ts';
 import { DEFAULT_GROUPING } from '../../src/domain/model.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import { groupRef, muteRef } from '../../src/slack/actionIds.ts';
+import { runMuteAction, runUnmuteAction } from '../../src/slack/actions/muteActions.ts';
+import type { SlackMessenger } from '../../src/slack/SlackMessenger.ts';
 import { SqliteStore } from '../../src/store/sqlite/SqliteStore.ts';
 import type { RecordedCall } from '../../testkit/fakeSlack.ts';
 import { alertPipeline, useAlertingWorld } from '../support/alertPipeline.ts';
@@ -28,6 +31,7 @@ interface Pipeline {
   poller: Poller;
   sender: OutboxSender;
   watches: WatchService;
+  messenger: SlackMessenger;
   clock: { now: number };
   close(): Promise<void>;
 }
@@ -49,6 +53,7 @@ function pipeline(): Pipeline {
     poller: parts.poller,
     sender: parts.sender,
     watches,
+    messenger: parts.messenger,
     clock,
     async close() {
       await parts.close();
@@ -131,10 +136,7 @@ describe('alert lifecycle (issue 16)', () => {
     const quiet = updates()[0];
     assert.equal(quiet?.body.ts, group?.messageTs, 'the same message');
     assert.match(blocksOf(quiet), /✅ QUOTA_EXCEEDED on stage [A-Za-z0-9]+ \(quiet\)/);
-    assert.match(
-      blocksOf(quiet),
-      /Quiet since <!date\^\d+\^[^>]*>\* — 1 event over under a minute, 1 participant/,
-    );
+    assert.match(blocksOf(quiet), /Quiet since <!date\^\d+\^[^>]*>\* — 1 event, 1 participant\./);
     assert.deepEqual(
       buttonsOf(quiet),
       ['Details', 'Timeline'],
@@ -172,8 +174,8 @@ describe('alert lifecycle (issue 16)', () => {
       blocksOf(again),
     );
     assert.deepEqual(
-      world.slack.callsTo('chat.getPermalink').map((c) => [c.body.channel, c.body.message_ts]),
-      [[CHANNEL, first.messageTs]],
+      world.slack.callsTo('chat.getPermalink').map((c) => [c.body.channel, c.body.message_ts])[0],
+      [CHANNEL, first.messageTs],
     );
     assert.ok(
       String(again?.body.text).startsWith('<!subteam^S0VIDEO12> QUOTA_EXCEEDED'),
@@ -181,7 +183,46 @@ describe('alert lifecycle (issue 16)', () => {
     );
     const groups = await p.store.latestGroups(5);
     assert.equal(groups.length, 2);
-    assert.equal(groups.find((g) => g.id !== first.id)?.previous?.groupId, first.id);
+    const second = groups.find((g) => g.id !== first.id);
+    assert.equal(second?.previous?.groupId, first.id);
+    assert.ok(second?.messageTs);
+
+    // Reopened: the quiet message points forward, updated after the new message was posted.
+    const forward = updates().filter((c) => c.body.ts === first.messageTs);
+    assert.equal(forward.length, 2, 'the quiet update, then the one pointing forward');
+    const newLink = `https://example.slack.com/archives/${CHANNEL}/p${second.messageTs.replace('.', '')}`;
+    assert.match(
+      blocksOf(forward[1]),
+      new RegExp(
+        `🔁 Fired again <!date\\^\\d+\\^[^>]*>, 2 h after this burst \\(<${newLink}\\|the new alert>\\)\\.`,
+      ),
+    );
+    assert.match(blocksOf(forward[1]), /\(quiet\)/, 'still the quiet message');
+    assert.ok(!`${String(forward[1]?.body.text)}${blocksOf(forward[1])}`.includes('S0VIDEO12'), 'no page');
+    const posted = world.slack.calls.indexOf(again as RecordedCall);
+    assert.ok(world.slack.calls.indexOf(forward[1] as RecordedCall) > posted, 'after the new message');
+
+    // A Mute click replaces the new message whole: its link to the last burst stays.
+    const muted = await runMuteAction(
+      muteRef(second.id, 1),
+      'U0MUTER01',
+      p.watches,
+      new Date(p.clock.now),
+      p.messenger,
+      1,
+    );
+    assert.ok('replace' in muted);
+    const replaced = JSON.stringify(muted.replace.blocks);
+    assert.ok(replaced.includes(`(<${link}|the last burst>)`), replaced);
+    assert.match(replaced, /🔕 Muted by <@U0MUTER01>/);
+    const unmuted = await runUnmuteAction(groupRef(second.id), p.watches, new Date(p.clock.now), p.messenger);
+    assert.ok('replace' in unmuted);
+    assert.ok(JSON.stringify(unmuted.replace.blocks).includes(`(<${link}|the last burst>)`));
+    assert.deepEqual(
+      world.slack.callsTo('chat.getPermalink').map((c) => c.body.message_ts),
+      [first.messageTs, second.messageTs],
+      'each message’s link asked once',
+    );
     await p.close();
   });
 
@@ -248,6 +289,26 @@ describe('alert lifecycle (issue 16)', () => {
     assert.equal(updates().length, 3);
     assert.doesNotMatch(blocksOf(updates()[2]), /is on it/);
     assert.ok(buttonsOf(updates()[2]).includes('Acknowledge'));
+    await p.close();
+  });
+
+  test('acknowledged while a thread reply waits: the reply is dropped, the counts still go out', async () => {
+    const p = pipeline();
+    const { stageArn, sessionId, viewer } = await watchedStage(p);
+    errorAt(stageArn, sessionId, viewer('a'), T0 - 10_000);
+    await cycle(p);
+    const [group] = await p.store.latestGroups(1);
+    assert.ok(group);
+
+    p.clock.now += MINUTE;
+    errorAt(stageArn, sessionId, viewer('b'), p.clock.now - 1_000);
+    assert.equal((await p.poller.runCycle()).skipped, false); // an update and a reply queued, not sent
+    assert.ok((await p.watches.acknowledge(group.id, 'U0ALICE99')).ok);
+    await p.sender.drain();
+    assert.equal(replies().length, 0, 'queued before the click, dropped after it');
+    assert.equal(updates().length, 1);
+    assert.match(blocksOf(updates()[0]), /\*Events\*\\n2/);
+    assert.match(blocksOf(updates()[0]), /👀 <@U0ALICE99>/);
     await p.close();
   });
 

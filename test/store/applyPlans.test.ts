@@ -17,6 +17,7 @@ import type { DetectionInput } from '../../src/store/AlertRepository.ts';
 import {
   applyDetections,
   applyPollReport,
+  type CreatedGroup,
   NO_DETECTIONS,
   type OutboxWrite,
   type PlanStatements,
@@ -106,9 +107,9 @@ class RecordingStatements implements PlanStatements {
     this.calls.push(['openGroups', stageArn, seenSince]);
     return this.groups.filter((group) => group.stageArn === stageArn && group.lastSeen >= seenSince);
   }
-  createGroup(spec: NewGroupSpec, at: Date): number {
+  createGroup(spec: NewGroupSpec, at: Date): CreatedGroup {
     this.calls.push(['createGroup', spec.channelId, at]);
-    return this.#nextGroupId++;
+    return { id: this.#nextGroupId++, previousId: null };
   }
   linkEvents(links: readonly { groupId: number; dedupKey: string }[]): void {
     this.calls.push(['linkEvents', links]);

@@ -248,6 +248,40 @@ export function storeContract(
         assert.equal((await store.getGroup(id))?.eventCount, 1, 'the quiet group took nothing');
       });
 
+      test('reopened: the earlier burst gets one update queued after the new post, and reads both links as they are now', async () => {
+        const window = POLICY.burstWindowMs;
+        await store.recordDetections(detection([errorEvent('p-1', 0)], [watchOf('C0A')], 1_000));
+        const { id } = await firstGroup();
+        assert.equal((await store.getGroup(id))?.next, undefined, 'nothing after it yet');
+        await store.applyAlertTransitions({ now: at(window + 1), quietAfterMs: window });
+        // The quiet update is still waiting (Slack was down) when the error fires again: the update
+        // that points forward is queued anew, after the new group's post, not folded into it.
+        const later = window + 60_000;
+        await store.recordDetections(detection([errorEvent('p-2', later - 1_000)], [watchOf('C0A')], later));
+        const fresh = (await store.latestGroups(5)).find((g) => g.id !== id);
+        assert.ok(fresh);
+        const queued = (await pending(store)).map((item) => [item.kind, item.groupId]);
+        assert.deepEqual(queued, [
+          ['post', id],
+          ['update', id],
+          ['post', fresh.id],
+          ['update', id],
+        ]);
+        assert.deepEqual((await store.getGroup(id))?.next, {
+          groupId: fresh.id,
+          messageTs: null,
+          firstSeen: at(later - 1_000),
+        });
+        assert.equal((await store.getGroup(fresh.id))?.previous?.messageTs, null);
+
+        // Both messages posted since: each group reads the other's message as it is now.
+        await store.setGroupMessage(id, '1700000000.000100');
+        await store.setGroupMessage(fresh.id, '1700000000.000200');
+        assert.equal((await store.getGroup(id))?.next?.messageTs, '1700000000.000200');
+        assert.equal((await store.getGroup(fresh.id))?.previous?.messageTs, '1700000000.000100');
+        assert.equal((await store.getGroup(fresh.id))?.next, undefined);
+      });
+
       test('session ended: the firing groups of a session the cursors record as ended say so, once', async () => {
         await store.recordDetections(
           detection(
@@ -640,7 +674,14 @@ export function storeContract(
           [newest?.eventCount, newest?.firstSeen, oldest?.eventCount, oldest?.lastSeen],
           [1, at(late), 2, at(POLICY.burstWindowMs)],
         );
-        assert.deepEqual(kinds(await pending(store)), ['post:C0A', 'update:C0A', 'reply:C0A', 'post:C0A']);
+        // The new burst's post, then the earlier burst's message updated to point forward to it.
+        assert.deepEqual(kinds(await pending(store)), [
+          'post:C0A',
+          'update:C0A',
+          'reply:C0A',
+          'post:C0A',
+          'update:C0A',
+        ]);
       });
 
       test('the sample keeps at most sampleSize participants, ordered by their first event', async () => {

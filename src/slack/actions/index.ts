@@ -6,7 +6,6 @@ import type {
   SlackActionMiddlewareArgs,
 } from '@slack/bolt';
 import type { WatchService } from '../../alerts/WatchService.ts';
-import type { AccountRoles } from '../../ivs/accountRoles.ts';
 import type { Turns } from '../../platform/LoopTurns.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Metrics } from '../../platform/metrics.ts';
@@ -21,7 +20,7 @@ import type { SlackMessage } from '../views/blocks.ts';
 import { renderNotice } from '../views/noticeView.ts';
 import { runAcknowledgeAction } from './acknowledgeActions.ts';
 import { runDisconnectAction } from './disconnectAction.ts';
-import { runMuteAction, runUnmuteAction } from './muteActions.ts';
+import { type AlertRenderer, runMuteAction, runUnmuteAction } from './muteActions.ts';
 import { runOpenAction } from './openActions.ts';
 import { BAD_BUTTON, runPageAction } from './pageActions.ts';
 import { runShareAction } from './shareAction.ts';
@@ -41,8 +40,8 @@ export interface ActionDeps {
   turns?: Turns;
   /** An alert change was queued in the outbox (Acknowledge): the sender may send it now. */
   onAlertQueued?: () => void;
-  /** IVS_ACCOUNT_ROLES, for the account aliases of re-rendered alerts. */
-  accounts?: AccountRoles;
+  /** Renders an alert message a Mute or Unmute click replaces, whole, as the outbox renders it. */
+  alerts: AlertRenderer;
 }
 
 export type ActionId = (typeof ACTION)[keyof typeof ACTION];
@@ -140,7 +139,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
   ] as const) {
     on(actionId, async (input, args) => {
       const now = deps.now?.() ?? new Date();
-      const result = await runMuteAction(input.value, input.userId, deps.watches, now, hours, deps.accounts);
+      const result = await runMuteAction(input.value, input.userId, deps.watches, now, deps.alerts, hours);
       await replyResult(result, args);
     });
   }
@@ -155,12 +154,7 @@ export function registerActions(app: App, deps: ActionDeps): void {
     });
   }
   on(ACTION.unmuteAlert, async (input, args) => {
-    const result = await runUnmuteAction(
-      input.value,
-      deps.watches,
-      deps.now?.() ?? new Date(),
-      deps.accounts,
-    );
+    const result = await runUnmuteAction(input.value, deps.watches, deps.now?.() ?? new Date(), deps.alerts);
     await replyResult(result, args);
   });
   const replyResult = async (

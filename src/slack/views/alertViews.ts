@@ -172,6 +172,8 @@ export interface AlertRenderOptions {
   readonly first?: boolean;
   /** The permalink of the previous burst's message (Slack's chat.getPermalink), when it is known. */
   readonly previousPermalink?: string;
+  /** The permalink of the next burst's message, once the same error fired again and it was posted. */
+  readonly nextPermalink?: string;
   /** IVS_ACCOUNT_ROLES, for the stage's account alias. */
   readonly accounts?: AccountRoles;
 }
@@ -191,7 +193,7 @@ export function durationText(ms: number): string {
 
 const count = (value: number): string => value.toLocaleString('en-US');
 
-/** The group's state lines under its facts: paging, earlier burst, quiet, session ended, who is on it, mute. */
+/** The group's state lines under its facts: quiet, earlier and later bursts, session ended, who is on it, mute. */
 function lifecycleLines(
   group: AlertGroup,
   mute: Mute | undefined,
@@ -200,11 +202,14 @@ function lifecycleLines(
 ): (SectionBlock | ReturnType<typeof context>)[] {
   const lines: (SectionBlock | ReturnType<typeof context>)[] = [];
   if (group.quietAt) {
-    const span = durationText(group.lastSeen.getTime() - group.firstSeen.getTime());
+    const lasted = group.lastSeen.getTime() - group.firstSeen.getTime();
+    // "5,000 events over 16 minutes"; one event has no span, a burst of seconds is "within a minute".
+    const span =
+      group.eventCount <= 1 ? '' : lasted < 60_000 ? ' within a minute' : ` over ${durationText(lasted)}`;
     lines.push(
       section(
-        `✅ *Quiet since ${slackDate(group.lastSeen)}* — ${count(group.eventCount)} ${group.eventCount === 1 ? 'event' : 'events'} ` +
-          `over ${span}, ${plural(group.participantCount, 'participant')}.`,
+        `✅ *Quiet since ${slackDate(group.lastSeen)}* — ${count(group.eventCount)} ${group.eventCount === 1 ? 'event' : 'events'}` +
+          `${span}, ${plural(group.participantCount, 'participant')}.`,
       ),
     );
   }
@@ -216,6 +221,15 @@ function lifecycleLines(
         ? ` (<${options.previousPermalink}|the last burst>)`
         : '';
     notes.push(`🔁 Again, ${gap} after the last burst${link}.`);
+  }
+  if (group.next) {
+    // Reopened: whoever lands on this message is sent on to where the error is now.
+    const gap = durationText(group.next.firstSeen.getTime() - group.lastSeen.getTime());
+    const link =
+      options.nextPermalink && PERMALINK.test(options.nextPermalink)
+        ? ` (<${options.nextPermalink}|the new alert>)`
+        : '';
+    notes.push(`🔁 Fired again ${slackDate(group.next.firstSeen)}, ${gap} after this burst${link}.`);
   }
   if (group.sessionEndedAt) notes.push(`⏹️ Session ended ${slackDate(group.sessionEndedAt)}.`);
   if (group.acknowledged) {
@@ -238,8 +252,9 @@ function pageLine(group: AlertGroup, options: AlertRenderOptions): string | unde
 /**
  * The channel alert for one group, in each state of its life: firing (Details, Acknowledge or
  * Unacknowledge, Mute 1h, Mute 24h, Unmute while muted), acknowledged (who is on it since when), quiet
- * (how long it lasted; only Details and Timeline stay), session ended, and a new burst of an earlier group (linking
- * to it). The first message pages the watch's mention; updates never do.
+ * (how long it lasted; only Details and Timeline stay), session ended, a new burst of an earlier group (linking
+ * to it) and an earlier burst that fired again (linking forward). The first message pages the watch's
+ * mention; updates never do.
  */
 export function renderAlertGroup(
   group: AlertGroup,

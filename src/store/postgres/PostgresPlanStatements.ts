@@ -1,7 +1,13 @@
 import type { AlertGroup, DetectedEvent } from '../../domain/model.ts';
 import type { NewGroupSpec } from '../../domain/planDetections.ts';
 import type { PreviousHealth } from '../../domain/planPoll.ts';
-import type { OutboxWrite, PlanStatements, StageHealthWrite, StoredEventKey } from '../applyPlans.ts';
+import type {
+  CreatedGroup,
+  OutboxWrite,
+  PlanStatements,
+  StageHealthWrite,
+  StoredEventKey,
+} from '../applyPlans.ts';
 import type { OutboxCompletionStatements } from '../completeOutbox.ts';
 import type { PurgeStatements } from '../purgeExpired.ts';
 import type { PurgeInput } from '../RetentionRepository.ts';
@@ -84,8 +90,8 @@ export class PostgresPlanStatements
     return rows.map(toAlertGroup);
   }
 
-  async createGroup(spec: NewGroupSpec, at: Date): Promise<number> {
-    const created = await this.#sql<{ id: Int8 }>(
+  async createGroup(spec: NewGroupSpec, at: Date): Promise<CreatedGroup> {
+    const created = await this.#sql<{ id: Int8; previous_group_id: Int8 | null }>(
       // The same error fired before in this session and channel: the new burst links to it.
       `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at, facts,
          mention, previous_group_id, previous_message_ts, previous_last_seen)
@@ -94,7 +100,7 @@ export class PostgresPlanStatements
          SELECT id, message_ts, last_seen FROM alert_group
          WHERE stage_arn = $1 AND session_id = $2 AND code = $3 AND channel_id = $4
          ORDER BY id DESC LIMIT 1) AS p ON true
-       RETURNING id`,
+       RETURNING id, previous_group_id`,
       [
         spec.stageArn,
         spec.sessionId,
@@ -105,7 +111,11 @@ export class PostgresPlanStatements
         spec.mention,
       ],
     );
-    return Number(created.rows[0]?.id);
+    const row = created.rows[0];
+    return {
+      id: Number(row?.id),
+      previousId: row?.previous_group_id == null ? null : Number(row.previous_group_id),
+    };
   }
 
   async linkEvents(links: readonly { groupId: number; dedupKey: string }[]): Promise<void> {

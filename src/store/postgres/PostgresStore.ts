@@ -48,6 +48,7 @@ import {
   type UndeliveredRow,
   WATCH_COLUMNS,
   type WatchRow,
+  withBursts,
 } from '../rows.ts';
 import type {
   DetectionInput,
@@ -505,12 +506,33 @@ export class PostgresStore implements Store {
   }
 
   async getGroup(id: number): Promise<AlertGroup | undefined> {
-    const { rows } = await this.#query<AlertGroupRow>(
-      `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE id = $1`,
+    // The bursts before and after, as they are now: either message may have been posted since.
+    const { rows } = await this.#query<
+      AlertGroupRow & {
+        previous_ts: string | null;
+        next_id: Int8 | null;
+        next_ts: string | null;
+        next_first_seen: Int8 | null;
+      }
+    >(
+      `SELECT ${GROUP_COLUMNS_OF_G},
+         (SELECT p.message_ts FROM alert_group p WHERE p.id = g.previous_group_id) AS previous_ts,
+         n.id AS next_id, n.message_ts AS next_ts, n.first_seen AS next_first_seen
+       FROM alert_group g LEFT JOIN LATERAL (
+         SELECT id, message_ts, first_seen FROM alert_group
+         WHERE stage_arn = g.stage_arn AND session_id = g.session_id AND code = g.code
+           AND channel_id = g.channel_id AND id > g.id
+         ORDER BY id LIMIT 1) AS n ON true
+       WHERE g.id = $1`,
       [id],
     );
     const row = rows[0];
-    return row && toAlertGroup(row);
+    if (!row) return undefined;
+    const next =
+      row.next_id === null || row.next_first_seen === null
+        ? undefined
+        : { id: row.next_id, message_ts: row.next_ts, first_seen: row.next_first_seen };
+    return withBursts(toAlertGroup(row), row.previous_ts, next);
   }
 
   async latestGroups(limit: number): Promise<AlertGroup[]> {
@@ -985,6 +1007,11 @@ function decodeUrlPart(part: string): string {
  * Queues an update of the group's message unless one is already waiting: an update re-renders the
  * group as it is when sent, so one pending update covers any number of changes.
  */
+/** GROUP_COLUMNS of alert_group aliased `g`, beside a joined burst whose columns have the same names. */
+const GROUP_COLUMNS_OF_G = GROUP_COLUMNS.split(', ')
+  .map((column) => `g.${column}`)
+  .join(', ');
+
 async function queueGroupUpdate(sql: Sql, groupId: number, channelId: string, at: Date): Promise<void> {
   const plans = new PostgresPlanStatements(sql);
   if (await plans.hasPendingUpdate(groupId)) return;

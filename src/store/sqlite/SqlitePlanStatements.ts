@@ -1,7 +1,13 @@
 import type { AffectedParticipant, AlertGroup, DetectedEvent } from '../../domain/model.ts';
 import type { NewGroupSpec } from '../../domain/planDetections.ts';
 import type { PreviousHealth } from '../../domain/planPoll.ts';
-import type { OutboxWrite, PlanStatements, StageHealthWrite, StoredEventKey } from '../applyPlans.ts';
+import type {
+  CreatedGroup,
+  OutboxWrite,
+  PlanStatements,
+  StageHealthWrite,
+  StoredEventKey,
+} from '../applyPlans.ts';
 import type { OutboxCompletionStatements } from '../completeOutbox.ts';
 import type { PurgeStatements } from '../purgeExpired.ts';
 import type { PurgeInput } from '../RetentionRepository.ts';
@@ -93,7 +99,7 @@ export class SqlitePlanStatements
       .map((row) => toAlertGroup(parseJsonGroup(row)));
   }
 
-  createGroup(spec: NewGroupSpec, at: Date): number {
+  createGroup(spec: NewGroupSpec, at: Date): CreatedGroup {
     // The same error fired before in this session and channel: the new burst links to it.
     const previous = this.#db.get<{ id: DbNumber; message_ts: string | null; last_seen: DbNumber }>(
       `SELECT id, message_ts, last_seen FROM alert_group
@@ -103,7 +109,7 @@ export class SqlitePlanStatements
       spec.code,
       spec.channelId,
     );
-    return this.#db.run(
+    const id = this.#db.run(
       `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at, facts,
          mention, previous_group_id, previous_message_ts, previous_last_seen)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -120,6 +126,7 @@ export class SqlitePlanStatements
       previous?.message_ts ?? null,
       previous ? Number(previous.last_seen) : null,
     ).lastInsertRowid;
+    return { id, previousId: previous ? Number(previous.id) : null };
   }
 
   linkEvents(links: readonly { groupId: number; dedupKey: string }[]): void {

@@ -22,6 +22,7 @@ import { completeOutbox } from '../completeOutbox.ts';
 import { purgePass } from '../purgeExpired.ts';
 import { removeWatches } from '../removeWatches.ts';
 import {
+  type BurstRow,
   type DbNumber,
   type EventQueueStatusRow,
   fromDate,
@@ -46,6 +47,7 @@ import {
   toWatch,
   type UndeliveredRow,
   WATCH_COLUMNS,
+  withBursts,
 } from '../rows.ts';
 import type {
   DetectionInput,
@@ -340,7 +342,25 @@ export class SqliteStore implements Store {
       `SELECT ${GROUP_COLUMNS} FROM alert_group WHERE id = ?`,
       id,
     );
-    return row && toAlertGroup(parseJsonGroup(row));
+    if (!row) return undefined;
+    // The bursts before and after, as they are now: either message may have been posted since.
+    const previous =
+      row.previous_group_id === null
+        ? undefined
+        : this.#sqlite.get<{ message_ts: string | null }>(
+            'SELECT message_ts FROM alert_group WHERE id = ?',
+            row.previous_group_id,
+          );
+    const next = this.#sqlite.get<BurstRow>(
+      `SELECT id, message_ts, first_seen FROM alert_group
+       WHERE stage_arn = ? AND session_id = ? AND code = ? AND channel_id = ? AND id > ? ORDER BY id LIMIT 1`,
+      row.stage_arn,
+      row.session_id,
+      row.code,
+      row.channel_id,
+      id,
+    );
+    return withBursts(toAlertGroup(parseJsonGroup(row)), previous?.message_ts ?? null, next);
   }
 
   async latestGroups(limit: number): Promise<AlertGroup[]> {

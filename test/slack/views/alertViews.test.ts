@@ -332,6 +332,29 @@ describe('renderAlertGroup, each state of an alert’s life (issue 16)', () => {
     assertNoOutsideControlSequences(odd);
   });
 
+  test('reopened: the earlier burst points forward to the new alert and says when and how long after', () => {
+    const earlier = group({
+      firstSeen: minutesAgo(200),
+      lastSeen: minutesAgo(190),
+      quietAt: minutesAgo(160),
+      next: { groupId: 43, messageTs: '1700000000.000200', firstSeen: minutesAgo(70) },
+    });
+    const link = 'https://example.slack.com/archives/C0123ABCD/p1700000000000200';
+    const linked = renderAlertGroup(earlier, undefined, NOW, { nextPermalink: link });
+    assert.match(
+      all(linked),
+      /🔁 Fired again <!date\^\d+\^[^>]*>, 2 h after this burst \(<https:\/\/example\.slack\.com\/archives\/C0123ABCD\/p1700000000000200\|the new alert>\)\./,
+    );
+    assert.deepEqual(labels(linked), ['Details', 'Timeline'], 'still the quiet message');
+    assertValidBlockKit(linked);
+    // The new message not posted (muted) or no permalink: the words stay, without a link.
+    const unlinked = renderAlertGroup(earlier, undefined, NOW);
+    assert.match(all(unlinked), /🔁 Fired again <!date\^\d+\^[^>]*>, 2 h after this burst\./);
+    const odd = renderAlertGroup(earlier, undefined, NOW, { nextPermalink: 'https://x.example|<!channel>' });
+    assert.doesNotMatch(all(odd), /the new alert/);
+    assertNoOutsideControlSequences(odd);
+  });
+
   test('the first message pages the watch’s mention, in the blocks and the notification text; updates do not', () => {
     for (const mention of ['<@U0ONCALL1>', '<!subteam^S0VIDEO12>', '<!here>']) {
       const first = renderAlertGroup(group({ mention }), undefined, NOW, { first: true });
@@ -733,7 +756,7 @@ describe('properties: any data keeps Slack’s limits and never pings', () => {
     );
   });
 
-  test('renderAlertGroup in every state: firing, acknowledged, quiet, session ended, new burst, first message', () => {
+  test('renderAlertGroup in every state: firing, acknowledged, quiet, session ended, new burst, fired again, first message', () => {
     const ack = fc.option(fc.record({ by: slackUser, at: date }), { nil: null });
     const previous = fc.option(
       fc.record({
@@ -755,6 +778,14 @@ describe('properties: any data keeps Slack’s limits and never pings', () => {
       quietAt: fc.option(date, { nil: null }),
       sessionEndedAt: fc.option(date, { nil: null }),
       previous,
+      next: fc.option(
+        fc.record({
+          groupId: fc.integer({ min: 1, max: 1_000_000 }),
+          messageTs: fc.option(fc.stringMatching(/^\d{10}\.\d{6}$/)),
+          firstSeen: date,
+        }),
+        { nil: null },
+      ),
       mention,
     });
     const options = fc.record(
@@ -766,6 +797,12 @@ describe('properties: any data keeps Slack’s limits and never pings', () => {
             .map((t) => `https://${t}.slack.com/archives/C0123ABCD/p1700000000000100`),
           outside(80),
         ),
+        nextPermalink: fc.oneof(
+          fc
+            .stringMatching(/^[a-z0-9]{1,20}$/)
+            .map((t) => `https://${t}.slack.com/archives/C0123ABCD/p1700000000000200`),
+          outside(80),
+        ),
       },
       { requiredKeys: [] },
     );
@@ -774,6 +811,8 @@ describe('properties: any data keeps Slack’s limits and never pings', () => {
       if (o.first && g.mention && isAlertMention(g.mention)) tokens.push(g.mention);
       if (g.previous && o.previousPermalink && /^https:\/\/[^\s<>|&]{1,400}$/.test(o.previousPermalink))
         tokens.push(`<${o.previousPermalink}|the last burst>`);
+      if (g.next && o.nextPermalink && /^https:\/\/[^\s<>|&]{1,400}$/.test(o.nextPermalink))
+        tokens.push(`<${o.nextPermalink}|the new alert>`);
       return tokens;
     };
     fc.assert(
