@@ -201,6 +201,42 @@ describe('the store is reached through narrow repositories', () => {
   });
 });
 
+describe('outside src/: the test kit, the benchmark and the demo', () => {
+  const ROOT = resolve(import.meta.dirname, '..');
+  /** Top-level folders of the repository that files of `folder` import (relative imports only). */
+  const foldersImportedBy = (folder: string): Map<string, string> => {
+    const imported = new Map<string, string>();
+    for (const file of sourceFiles(join(ROOT, folder))) {
+      const text = readFileSync(file, 'utf8');
+      const specifiers = [
+        ...[...text.matchAll(STATIC_IMPORT)].map((match) => match[4]),
+        ...[...text.matchAll(DYNAMIC_IMPORT)].map((match) => match[1]),
+      ];
+      for (const specifier of specifiers) {
+        if (specifier === undefined || !specifier.startsWith('.')) continue;
+        const top = relative(ROOT, resolve(dirname(file), specifier)).split('/')[0] as string;
+        if (!imported.has(top)) imported.set(top, relative(ROOT, file));
+      }
+    }
+    return imported;
+  };
+
+  test('testkit/ imports nothing of src/ or test/: a fake enforces the documented rules, not ours', () => {
+    const imported = foldersImportedBy('testkit');
+    assert.ok(imported.has('testkit'), 'testkit/ files were read');
+    assert.equal(imported.get('src'), undefined);
+    assert.equal(imported.get('test'), undefined);
+  });
+
+  for (const folder of ['bench', 'demo']) {
+    test(`${folder}/ uses the test kit, never test/`, () => {
+      const imported = foldersImportedBy(folder);
+      assert.ok(imported.has('testkit'), `${folder}/ imports the test kit`);
+      assert.equal(imported.get('test'), undefined);
+    });
+  }
+});
+
 describe('findCycle', () => {
   const graphOf = (arrows: Record<string, string[]>) =>
     new Map(Object.entries(arrows).map(([from, to]) => [from, new Map(to.map((t) => [t, true]))]));
