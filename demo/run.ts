@@ -113,7 +113,20 @@ async function main(): Promise<void> {
   try {
     bot = await startBot(config, logger);
   } catch (error) {
-    process.stderr.write(`the demo bot could not start: ${error instanceof Error ? error.message : error}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`the demo bot could not start: ${message}\n`);
+    // Slack's answers to a wrong, revoked or swapped token: say which tokens to check.
+    if (
+      /invalid_auth|not_authed|token_revoked|token_expired|account_inactive|not_allowed_token_type/.test(
+        message,
+      )
+    ) {
+      process.stderr.write(
+        `Slack refused a token: check that ${Object.entries(NEEDED)
+          .map(([name, what]) => `${name} is ${what}`)
+          .join(', and that ')}.\n`,
+      );
+    }
     await cleanUp();
     process.exitCode = 1;
     return;

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FakeSlack } from '../../testkit/fakeSlack.ts';
@@ -46,6 +48,32 @@ test('without the Slack tokens the demo names both and how to get them, and exit
   assert.match(output, /SLACK_BOT_TOKEN: missing; it is the Bot User OAuth Token \(xoxb-…\)/);
   assert.match(output, /SLACK_APP_TOKEN: missing; it is an app-level token \(xapp-…\)/);
   assert.match(output, /manifest\.socket-mode\.yml/);
+});
+
+test('tokens Slack refuses: the demo says which tokens to check, and exits non-zero', async () => {
+  // Slack's answer to a wrong token, whatever the method (apps.connections.open is the first call).
+  const refusing = createServer((_request, response) => {
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ ok: false, error: 'invalid_auth' }));
+  });
+  await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = refusing.address() as AddressInfo;
+    const refused = startDemo({
+      SLACK_BOT_TOKEN: 'xoxb-wrong-not-a-secret',
+      SLACK_APP_TOKEN: 'xapp-1-wrong-not-a-secret',
+      SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+    });
+    assert.equal(await refused.exited, 1);
+    const output = refused.out.join('');
+    assert.match(output, /could not start: .*invalid_auth/);
+    assert.match(
+      output,
+      /Slack refused a token: check that SLACK_BOT_TOKEN is .* and that SLACK_APP_TOKEN is /,
+    );
+  } finally {
+    await new Promise((resolve) => refusing.close(resolve));
+  }
 });
 
 let slack: FakeSlack;
