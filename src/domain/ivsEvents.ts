@@ -34,6 +34,11 @@ export type IvsEvent = z.infer<typeof ivsEventSchema>;
 const STAGE_ARN = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:stage\/[a-zA-Z0-9-]+$/;
 const COMPOSITION_ARN = /^arn:aws:ivs:[a-z0-9-]+:[0-9]+:composition\/[a-zA-Z0-9-]+$/;
 const ID = /^[a-zA-Z0-9-]{1,64}$/;
+
+/** A composition's alerts are grouped by its ARN where a participant's are by session: which one a group is. */
+export function isCompositionArn(value: string): boolean {
+  return COMPOSITION_ARN.test(value);
+}
 const SESSION_ID = /^st-[a-zA-Z0-9]{1,64}$/;
 /** How much of one fact an alert keeps: an event's strings come from outside. */
 const MAX_FACT = 300;

@@ -1,3 +1,4 @@
+import { isCompositionArn } from '../../domain/ivsEvents.ts';
 import type {
   AffectedParticipant,
   AlertGroup,
@@ -292,10 +293,11 @@ export function renderAlertGroup(
     ),
     ...fieldSections([
       field('Events', `${group.eventCount}`),
-      field('Participants', `${group.participantCount}`),
+      // A composition's events name no participant.
+      ...(isCompositionArn(group.sessionId) ? [] : [field('Participants', `${group.participantCount}`)]),
       field('First seen', slackDate(group.firstSeen)),
       field('Last seen', slackDate(group.lastSeen)),
-      field('Session', clipCode(group.sessionId, MAX_ID)),
+      field(isCompositionArn(group.sessionId) ? 'Composition' : 'Session', clipCode(group.sessionId, MAX_ID)),
       field('Stage ARN', clipCode(group.stageArn, MAX_ID)),
       ...(account ? [field('Account', account)] : []),
     ]),
@@ -419,7 +421,9 @@ export function muteRow(mute: Mute, now: Date): string {
 
 /** One alert group in a list, as mrkdwn: firing or quiet, who is on it, muted, session ended. */
 export function alertGroupRow(group: AlertGroup, muted: boolean): string {
-  const counts = `${plural(group.eventCount, 'event')} · ${plural(group.participantCount, 'participant')}`;
+  const counts = isCompositionArn(group.sessionId)
+    ? plural(group.eventCount, 'event')
+    : `${plural(group.eventCount, 'event')} · ${plural(group.participantCount, 'participant')}`;
   const state = [
     group.acknowledged ? ` · 👀 ${userMention(group.acknowledged.by)} on it` : '',
     muted ? ' · 🔕 muted' : '',
@@ -430,7 +434,7 @@ export function alertGroupRow(group: AlertGroup, muted: boolean): string {
     : `last seen ${slackDate(group.lastSeen)}`;
   return (
     `${group.quietAt ? '✅' : '🚨'} ${clipCode(group.code, MAX_CODE)} on stage ${clipCode(stageId(group.stageArn), MAX_ID)}` +
-    ` · session ${clipCode(group.sessionId, MAX_ID)}${state}\n` +
+    ` · ${isCompositionArn(group.sessionId) ? 'composition' : 'session'} ${clipCode(group.sessionId, MAX_ID)}${state}\n` +
     `${counts} · ${when}`
   );
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { AlertGroup, EventQueueStatus, Watch } from '../../../src/domain/model.ts';
-import { renderAlertGroup, renderWatches } from '../../../src/slack/views/alertViews.ts';
+import { alertGroupRow, renderAlertGroup, renderWatches } from '../../../src/slack/views/alertViews.ts';
 import type { SlackMessage } from '../../../src/slack/views/blocks.ts';
 import { assertValidBlockKit } from '../../../testkit/blockKit.ts';
 import { assertVerbatim, mrkdwnTexts } from '../../support/inertText.ts';
@@ -89,6 +89,19 @@ describe('an alert from EventBridge', () => {
     );
     assert.match(text(message), /&lt;!channel&gt; bucket not found/);
     assert.doesNotMatch(text(message), /Affected participants/);
+    assert.doesNotMatch(
+      text(message),
+      /\*Session\*|\*Participants\*/,
+      'a composition: no session, no participants',
+    );
+    // Details and Timeline open a participant or a stage session: a composition has neither.
+    const buttons = JSON.stringify(message.blocks);
+    assert.doesNotMatch(buttons, /"Details"|"Timeline"/);
+    assert.match(buttons, /"Acknowledge"/);
+    assert.match(
+      alertGroupRow(group({ code: 'COMPOSITION_SESSION_FAILURE', sessionId: COMPOSITION }), false),
+      /· composition `arn:aws:ivs:us-west-2:123456789012:composition\/WgBaUhJpShFy`\n1 event · last seen/,
+    );
   });
 
   test('any facts keep Block Kit limits and never ping', () => {
