@@ -1,16 +1,16 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { DEFAULT_QUIET_MINUTES, type WatchSpec } from './domain/model.ts';
+import { type AccountRole, type AccountRoles, ALIAS } from './ivs/accountRoles.ts';
+import { VALID_ALERT_CODES } from './ivs/eventCatalog.ts';
 import {
   ACCOUNT_ID,
-  type AccountRole,
-  type AccountRoles,
-  ALIAS,
   EXTERNAL_ID,
+  IVS_REALTIME_REGIONS,
+  parseStageArn,
+  REGION_NAME,
   ROLE_ARN,
-} from './ivs/accountRoles.ts';
-import { VALID_ALERT_CODES } from './ivs/eventCatalog.ts';
-import { IVS_REALTIME_REGIONS, parseStageArn, REGION_NAME } from './ivs/identifiers.ts';
+} from './ivs/identifiers.ts';
 import { DEFAULT_POLLER_SHARE } from './ivs/RequestBudget.ts';
 import type { LogLevel } from './platform/logger.ts';
 import { parseMention } from './slack/mention.ts';

@@ -1,6 +1,8 @@
 // Stages in several AWS accounts: IVS_ACCOUNT_ROLES names, per account ID, the IAM role the bot
 // assumes for that account's stages. Accounts not listed are called with the default credential chain.
 
+import { ACCOUNT_ID } from './identifiers.ts';
+
 /** One entry of IVS_ACCOUNT_ROLES. */
 export interface AccountRole {
   /** The 12-digit account ID the role belongs to (the key of the map). */
@@ -21,10 +23,6 @@ export type AccountRoles = ReadonlyMap<string, AccountRole>;
  */
 export const DEFAULT_ACCOUNT = 'default';
 
-export const ACCOUNT_ID = /^\d{12}$/;
-export const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
-/** sts:AssumeRole's ExternalId: 2 to 1224 characters of [\w+=,.@:/-]. */
-export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 // Starts with a letter, so an alias is never mistaken for an account ID.
 export const ALIAS = /^[a-zA-Z][a-zA-Z0-9_.-]{0,31}$/;
 

@@ -1,5 +1,6 @@
-// Identifier forms from the IVS Real-Time API reference, checked before any AWS call so a typo
-// costs the user no quota and gets a precise answer.
+// AWS identifier forms (the IVS Real-Time API reference; account, IAM role and sts:ExternalId for
+// IVS_ACCOUNT_ROLES), checked before any AWS call so a typo costs the user no quota and gets a
+// precise answer. Slack's identifier rules are slack/slackIds.ts.
 
 /** A stage named by its full ARN; the region of every call about it comes from here. */
 export interface StageArn {
@@ -34,6 +35,12 @@ export const IVS_REALTIME_REGIONS: ReadonlySet<string> = new Set([
 export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 const STAGE_ARN = /^arn:(aws[a-z-]*):ivs:([a-z0-9-]+):(\d{12}):stage\/([a-zA-Z0-9-]+)$/;
+/** An AWS account ID: 12 digits. */
+export const ACCOUNT_ID = /^\d{12}$/;
+/** An IAM role ARN; group 1 is its account. */
+export const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
+/** sts:AssumeRole's ExternalId: 2 to 1224 characters of [\w+=,.@:/-]. */
+export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 const STAGE_ID = /^[a-zA-Z0-9]{12}$/;
 const SESSION_ID = /^st-[a-zA-Z0-9]{13}$/;
 // The API's pattern for participantId: [a-zA-Z0-9-]*, at most 64.

@@ -43,11 +43,19 @@ export function parseMention(text: string): Parsed<AlertMention> {
   };
 }
 
-const STORED_MENTION = /^(?:<@[UW][A-Z0-9]{2,30}>|<!subteam\^S[A-Z0-9]{2,30}>|<!here>)$/;
+/** The person or user group a stored mention names, by slackIds.ts's rules; undefined for anything else. */
+function storedTarget(value: string): { kind: 'person' | 'user group'; id: string } | undefined {
+  const user = /^<@([^>]*)>$/.exec(value)?.[1];
+  if (user !== undefined) return SLACK_USER_ID.test(user) ? { kind: 'person', id: user } : undefined;
+  const group = /^<!subteam\^([^>]*)>$/.exec(value)?.[1];
+  if (group !== undefined)
+    return SLACK_USERGROUP_ID.test(group) ? { kind: 'user group', id: group } : undefined;
+  return undefined;
+}
 
 /** The stored form parseMention writes; anything else is never put in a message. */
 export function isAlertMention(value: string): boolean {
-  return STORED_MENTION.test(value);
+  return value === '<!here>' || storedTarget(value) !== undefined;
 }
 
 /**
@@ -57,10 +65,8 @@ export function isAlertMention(value: string): boolean {
  * but the stored form.
  */
 export function describeMention(value: string | null | undefined): string | undefined {
-  if (!value || !isAlertMention(value)) return undefined;
+  if (!value) return undefined;
   if (value === '<!here>') return '`@here` (whoever is active in the channel)';
-  const user = /^<@([A-Z0-9]+)>$/.exec(value)?.[1];
-  if (user) return `the person with Slack ID \`${user}\``;
-  const group = /^<!subteam\^([A-Z0-9]+)>$/.exec(value)?.[1];
-  return group ? `the user group with Slack ID \`${group}\`` : undefined;
+  const target = storedTarget(value);
+  return target && `the ${target.kind} with Slack ID \`${target.id}\``;
 }

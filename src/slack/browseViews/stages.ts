@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ACCOUNT_ID, parseAccount } from '../../ivs/accountRoles.ts';
+import { parseAccount } from '../../ivs/accountRoles.ts';
 import type { StageSummary } from '../../ivs/IvsGateway.ts';
-import { parseRegion, REGION_NAME } from '../../ivs/identifiers.ts';
+import { ACCOUNT_ID, parseRegion, REGION_NAME } from '../../ivs/identifiers.ts';
 import { renderStages } from '../views/listViews.ts';
 import type { BrowseViewDescriptor } from './BrowseViewDescriptor.ts';
 
