@@ -125,7 +125,8 @@ describe('Share', () => {
     const shared = await share({ userId: 'alice@example.com' });
     assert.deepEqual(
       buttons(shared).map((b) => b.action_id),
-      ['ivs_page_next_copy'],
+      ['ivs_page_next_copy', 'ivs_timeline'],
+      'Timeline draws the session for whoever clicks, into their own messages with the bot',
     );
     assert.match(
       mrkdwnTexts(shared.blocks).join('\n'),

@@ -7,11 +7,23 @@ import type {
 } from '../../ivs/IvsGateway.ts';
 import type { StageArn } from '../../ivs/identifiers.ts';
 import { ACTION, openTarget } from '../actionIds.ts';
-import { button, context, fitMessage, header, type SlackMessage, section } from './blocks.ts';
+import {
+  type ButtonElement,
+  button,
+  context,
+  fitMessage,
+  header,
+  type SlackMessage,
+  section,
+} from './blocks.ts';
 import { pagingActions, type Snapshot, snapshotNote } from './pagingActions.ts';
 import { code, escapeMrkdwn, slackDate } from './text.ts';
+import { timelineButton } from './timelineView.ts';
 
-const paging = (options: ListOptions) => (options.snapshot ? { snapshot: options.snapshot } : {});
+const paging = (options: ListOptions, extra: readonly (ButtonElement | undefined)[] = []) => {
+  const buttons = extra.filter((element): element is ButtonElement => element !== undefined);
+  return options.snapshot ? { snapshot: options.snapshot, extra: buttons } : { extra: buttons };
+};
 
 const pageNote = (paging: Paging, count: number, noun: string) =>
   `Page ${paging.pageIndex + 1} · ${count} ${noun}${count === 1 ? '' : 's'}${paging.hasNext ? ' · more on the next page' : ''}`;
@@ -126,6 +138,7 @@ export function renderParticipants(
       pageNote(data.paging, data.participants.length, 'participant'),
     ),
     snapshotNote(options.snapshot),
-    pagingActions(data.paging, paging(options)),
+    // The whole session as a picture, for whoever clicks (on a channel's copy too).
+    pagingActions(data.paging, paging(options, [timelineButton(data.stage.arn, data.sessionId)])),
   ]);
 }

@@ -20,7 +20,8 @@ export interface Snapshot {
 
 /**
  * Previous / Next through IVS nextTokens kept server-side, and Share to post the page to the channel.
- * On a snapshot, Previous / Next answer the clicker with their own copy and nothing else is offered.
+ * On a snapshot, Previous / Next answer the clicker with their own copy; no Share, and of the extras
+ * only what answers the clicker alone (Timeline: the picture goes to their messages with the bot).
  */
 export function pagingActions(
   paging: Paging,
@@ -46,7 +47,8 @@ export function pagingActions(
       }),
     );
   }
-  if (snapshot) return actions(buttons);
+  // A snapshot's extras are the caller's to choose: only buttons that answer the clicker alone.
+  if (snapshot) return actions([...buttons, ...(options.extra ?? [])]);
   if (options.share ?? true) {
     buttons.push(
       button({ text: 'Share', actionId: ACTION.share, value: pageRef(paging.stateId, paging.pageIndex) }),

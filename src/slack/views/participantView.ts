@@ -37,6 +37,9 @@ export interface ParticipantViewOptions {
   snapshot?: Snapshot;
 }
 
+const present = <T>(elements: readonly (T | undefined)[]): T[] =>
+  elements.filter((element): element is T => element !== undefined);
+
 const STATE_ICON: Record<string, string> = {
   CONNECTED: ':large_green_circle:',
   DISCONNECTED: ':white_circle:',
@@ -72,12 +75,13 @@ export function renderParticipant(
     pagingActions(
       data.paging,
       disconnect.snapshot
-        ? { snapshot: disconnect.snapshot }
+        ? // A channel's copy: Timeline answers whoever clicks, for them alone; Disconnect is never on it.
+          { snapshot: disconnect.snapshot, extra: present([timelineButton(data.stage.arn, data.sessionId)]) }
         : {
-            extra: [
+            extra: present([
               timelineButton(data.stage.arn, data.sessionId),
               disconnect.offer && p.state === 'CONNECTED' ? disconnectButton(data, p) : undefined,
-            ].filter((element) => element !== undefined),
+            ]),
           },
     ),
   ];

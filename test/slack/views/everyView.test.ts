@@ -83,6 +83,8 @@ describe('renderBrowseView, every way it is sent (property)', () => {
       ACTION.openSessions,
       ACTION.openParticipants,
       ACTION.openParticipant,
+      // Draws the session for the clicker alone, into their messages with the bot.
+      ACTION.timeline,
     ]);
     fc.assert(
       fc.property(browseView, slackUser, fc.boolean(), (view, sharedBy, offer) => {

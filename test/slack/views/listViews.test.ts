@@ -60,11 +60,12 @@ function pagingButtons(message: SlackMessage): ButtonElement[] {
 }
 
 /** Buttons carry values that the action listeners accept, with the expected paging labels. */
-function assertPagingButtons(message: SlackMessage, paging: Paging): void {
+function assertPagingButtons(message: SlackMessage, paging: Paging, extra: readonly string[] = []): void {
   const labels = [
     ...(paging.hasPrevious ? ['◀ Previous'] : []),
     ...(paging.hasNext ? ['Next ▶'] : []),
     'Share',
+    ...extra,
   ];
   const buttons = pagingButtons(message);
   assert.deepEqual(
@@ -77,6 +78,10 @@ function assertPagingButtons(message: SlackMessage, paging: Paging): void {
     [ACTION.share]: paging.pageIndex,
   };
   for (const b of buttons) {
+    if (b.action_id === ACTION.timeline) {
+      assert.ok(openTargetSchema.safeParse(b.value).success, b.value);
+      continue;
+    }
     assert.equal(b.value, `${paging.stateId}:${pageOf[b.action_id]}`);
     assert.ok(pageRefSchema.safeParse(b.value).success);
   }
@@ -288,7 +293,7 @@ describe('renderParticipants', () => {
   });
 
   test('paging buttons follow the flags', () => {
-    assertPagingButtons(message, PAGING);
+    assertPagingButtons(message, PAGING, ['Timeline']);
   });
 
   const filters: Array<[ParticipantFilter, string]> = [
@@ -466,7 +471,7 @@ describe('list views with arbitrary data (property)', () => {
           });
           assertSlackAccepts(message);
           assertDataEscaped(message);
-          assertPagingButtons(message, paging);
+          assertPagingButtons(message, paging, ['Timeline']);
           for (const b of rowButtons(message))
             assert.ok(openTargetSchema.safeParse(b.value).success, b.value);
         },

@@ -5,7 +5,7 @@ import type { Paging } from '../../../src/browse/types.ts';
 import { EVENT_NAMES, explainErrorCode } from '../../../src/ivs/eventCatalog.ts';
 import type { ParticipantDetails, ParticipantEvent } from '../../../src/ivs/IvsGateway.ts';
 import { parseStageArn, type StageArn } from '../../../src/ivs/identifiers.ts';
-import { ACTION, openTargetSchema, pageRefSchema } from '../../../src/slack/actionIds.ts';
+import { ACTION, openTarget, openTargetSchema, pageRefSchema } from '../../../src/slack/actionIds.ts';
 import type { ActionsBlock, SlackMessage } from '../../../src/slack/views/blocks.ts';
 import {
   type ParticipantViewData,
@@ -462,7 +462,7 @@ describe('renderParticipant paging buttons', () => {
     assert.equal(renderParticipant(data()).blocks.at(-1)?.type, 'actions');
   });
 
-  test('a shared snapshot: Previous / Next open a copy for the clicker; no Share, no Disconnect', () => {
+  test('a shared snapshot: Previous / Next open a copy for the clicker, Timeline draws for them; no Share, no Disconnect', () => {
     const paging = { ...PAGING, pageIndex: 2, hasPrevious: true, hasNext: true };
     const message = renderParticipant(data({ paging }), {
       offer: true,
@@ -475,13 +475,18 @@ describe('renderParticipant paging buttons', () => {
       [
         ['◀ Previous', ACTION.previousPageCopy, `${paging.stateId}:1`],
         ['Next ▶', ACTION.nextPageCopy, `${paging.stateId}:3`],
+        ['Timeline', ACTION.timeline, openTarget({ a: STAGE.arn, s: SESSION })],
       ],
     );
     assert.match(allMrkdwn(message), /Shared by <@UA8RXUSPL> · a snapshot: its buttons open your own copy/);
     const onePage = renderParticipant(data({ paging: { ...PAGING, hasPrevious: false, hasNext: false } }), {
       snapshot: { sharedBy: 'UA8RXUSPL' },
     });
-    assert.equal(actionsBlock(onePage), undefined, 'nothing to click on a one-page snapshot');
+    assert.deepEqual(
+      actionsBlock(onePage)?.elements.map((b) => b.text.text),
+      ['Timeline'],
+      'a one-page snapshot: only the picture, for whoever clicks',
+    );
     assertSlackAccepts(onePage);
   });
 });
