@@ -195,7 +195,7 @@ export class SdkIvsGateway implements IvsGateway {
         kind: 'not_found',
         operation: 'ListStages',
         resource: `stage ${ref.id} in ${ref.region}`,
-        detail: `no stage with ID ${ref.id} in region ${ref.region}; give the full stage ARN for another region`,
+        detail: `no stage with ID ${ref.id} in region ${ref.region}; give the full stage ARN for another region or account`,
       },
     };
   }

@@ -126,7 +126,10 @@ describe('SdkIvsGateway', () => {
       'interactive',
     );
     assert.equal(missing.ok, false);
-    if (!missing.ok) assert.equal(missing.failure.kind, 'not_found');
+    if (!missing.ok) {
+      assert.equal(missing.failure.kind, 'not_found');
+      assert.match(missing.failure.detail, /give the full stage ARN for another region or account$/);
+    }
   });
 
   const errorCases = [
