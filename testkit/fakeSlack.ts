@@ -226,6 +226,20 @@ export class FakeSlack {
 
 const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
 
+/** Slack's refusal of a call whose arguments it rejects: HTTP 200 with ok:false and the error's code. */
+function okFalse(
+  method: string,
+  error: string,
+  body: Record<string, unknown>,
+): { status: number; contentType: string; answer: string; refusal: Refusal } {
+  return {
+    status: 200,
+    contentType: 'application/json',
+    answer: JSON.stringify({ ok: false, error }),
+    refusal: { method, error, violations: [], body },
+  };
+}
+
 /**
  * How Slack refuses a message or view that breaks its Block Kit rules, or undefined when it accepts
  * it. Web API methods answer HTTP 200 with `ok: false`: `invalid_blocks` with each rule and JSON
@@ -350,12 +364,7 @@ function conversationsOpenRefusal(
         ? 'user_not_found'
         : undefined;
   if (!error) return undefined;
-  return {
-    status: 200,
-    contentType: 'application/json',
-    answer: JSON.stringify({ ok: false, error }),
-    refusal: { method, error, violations: [], body },
-  };
+  return okFalse(method, error, body);
 }
 
 /** A Web API or response_url request body: JSON, or form-encoded with JSON-valued fields. */
@@ -421,12 +430,7 @@ class FakeFiles {
   refusal(method: string, body: Record<string, unknown>): ReturnType<typeof slackRefusal> {
     const error = this.#error(method, body);
     if (!error) return undefined;
-    return {
-      status: 200,
-      contentType: 'application/json',
-      answer: JSON.stringify({ ok: false, error }),
-      refusal: { method, error, violations: [], body },
-    };
+    return okFalse(method, error, body);
   }
 
   #error(method: string, body: Record<string, unknown>): string | undefined {
