@@ -20,7 +20,7 @@ export interface StageHealthWrite {
 /** A group createGroup inserted, and the earlier burst it links to (null: the first of its kind). */
 export interface CreatedGroup {
   readonly id: number;
-  readonly previousId: number | null;
+  readonly previous: { readonly id: number; readonly messageTs: string | null } | null;
 }
 
 /** A message queued for the outbox sender, pending from `at`. */
@@ -136,8 +136,10 @@ export function* applyDetections(input: DetectionInput): PlanRun<DetectionResult
   for (const spec of plan.newGroups) {
     const created = yield* ask((s) => s.createGroup(spec, input.now));
     createdIds.set(spec.key, created.id);
-    if (created.previousId !== null)
-      reopened.push({ groupId: created.previousId, channelId: spec.channelId });
+    // Only a message in the channel is pointed forward: an earlier burst never posted (muted all
+    // along) stays unposted rather than appear, late, after the new one.
+    if (created.previous?.messageTs)
+      reopened.push({ groupId: created.previous.id, channelId: spec.channelId });
   }
   const resolve = (target: GroupTarget): number => groupIdOf(target, createdIds);
 

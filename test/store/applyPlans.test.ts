@@ -109,7 +109,7 @@ class RecordingStatements implements PlanStatements {
   }
   createGroup(spec: NewGroupSpec, at: Date): CreatedGroup {
     this.calls.push(['createGroup', spec.channelId, at]);
-    return { id: this.#nextGroupId++, previousId: null };
+    return { id: this.#nextGroupId++, previous: null };
   }
   linkEvents(links: readonly { groupId: number; dedupKey: string }[]): void {
     this.calls.push(['linkEvents', links]);

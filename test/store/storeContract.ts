@@ -253,6 +253,7 @@ export function storeContract(
         await store.recordDetections(detection([errorEvent('p-1', 0)], [watchOf('C0A')], 1_000));
         const { id } = await firstGroup();
         assert.equal((await store.getGroup(id))?.next, undefined, 'nothing after it yet');
+        await store.setGroupMessage(id, '1700000000.000100');
         await store.applyAlertTransitions({ now: at(window + 1), quietAfterMs: window });
         // The quiet update is still waiting (Slack was down) when the error fires again: the update
         // that points forward is queued anew, after the new group's post, not folded into it.
@@ -272,14 +273,33 @@ export function storeContract(
           messageTs: null,
           firstSeen: at(later - 1_000),
         });
-        assert.equal((await store.getGroup(fresh.id))?.previous?.messageTs, null);
+        assert.equal((await store.getGroup(fresh.id))?.previous?.messageTs, '1700000000.000100');
 
-        // Both messages posted since: each group reads the other's message as it is now.
-        await store.setGroupMessage(id, '1700000000.000100');
+        // The new message posted since: the earlier group reads it as it is now.
         await store.setGroupMessage(fresh.id, '1700000000.000200');
         assert.equal((await store.getGroup(id))?.next?.messageTs, '1700000000.000200');
         assert.equal((await store.getGroup(fresh.id))?.previous?.messageTs, '1700000000.000100');
         assert.equal((await store.getGroup(fresh.id))?.next, undefined);
+      });
+
+      test('reopened after a burst never posted (muted all along): it stays unposted; the new one reads its message as it is now', async () => {
+        const window = POLICY.burstWindowMs;
+        await store.recordDetections(detection([errorEvent('p-1', 0)], [watchOf('C0A')], 1_000));
+        const { id } = await firstGroup();
+        await store.applyAlertTransitions({ now: at(window + 1), quietAfterMs: window });
+        const before = (await pending(store)).length;
+        const later = window + 60_000;
+        await store.recordDetections(detection([errorEvent('p-2', later - 1_000)], [watchOf('C0A')], later));
+        const fresh = (await store.latestGroups(5)).find((g) => g.id !== id);
+        assert.ok(fresh);
+        assert.deepEqual(
+          (await pending(store)).slice(before).map((item) => [item.kind, item.groupId]),
+          [['post', fresh.id]],
+          'no update of the earlier burst: it would post it, late',
+        );
+        // Posted afterwards all the same (an update once a mute ended): the link follows.
+        await store.setGroupMessage(id, '1700000000.000100');
+        assert.equal((await store.getGroup(fresh.id))?.previous?.messageTs, '1700000000.000100');
       });
 
       test('session ended: the firing groups of a session the cursors record as ended say so, once', async () => {
@@ -674,14 +694,8 @@ export function storeContract(
           [newest?.eventCount, newest?.firstSeen, oldest?.eventCount, oldest?.lastSeen],
           [1, at(late), 2, at(POLICY.burstWindowMs)],
         );
-        // The new burst's post, then the earlier burst's message updated to point forward to it.
-        assert.deepEqual(kinds(await pending(store)), [
-          'post:C0A',
-          'update:C0A',
-          'reply:C0A',
-          'post:C0A',
-          'update:C0A',
-        ]);
+        // The earlier burst was never posted: nothing points forward from it (see reopened, below).
+        assert.deepEqual(kinds(await pending(store)), ['post:C0A', 'update:C0A', 'reply:C0A', 'post:C0A']);
       });
 
       test('the sample keeps at most sampleSize participants, ordered by their first event', async () => {

@@ -91,7 +91,11 @@ export class PostgresPlanStatements
   }
 
   async createGroup(spec: NewGroupSpec, at: Date): Promise<CreatedGroup> {
-    const created = await this.#sql<{ id: Int8; previous_group_id: Int8 | null }>(
+    const created = await this.#sql<{
+      id: Int8;
+      previous_group_id: Int8 | null;
+      previous_message_ts: string | null;
+    }>(
       // The same error fired before in this session and channel: the new burst links to it.
       `INSERT INTO alert_group (stage_arn, session_id, code, channel_id, first_seen, last_seen, created_at, facts,
          mention, previous_group_id, previous_message_ts, previous_last_seen)
@@ -100,7 +104,7 @@ export class PostgresPlanStatements
          SELECT id, message_ts, last_seen FROM alert_group
          WHERE stage_arn = $1 AND session_id = $2 AND code = $3 AND channel_id = $4
          ORDER BY id DESC LIMIT 1) AS p ON true
-       RETURNING id, previous_group_id`,
+       RETURNING id, previous_group_id, previous_message_ts`,
       [
         spec.stageArn,
         spec.sessionId,
@@ -114,7 +118,10 @@ export class PostgresPlanStatements
     const row = created.rows[0];
     return {
       id: Number(row?.id),
-      previousId: row?.previous_group_id == null ? null : Number(row.previous_group_id),
+      previous:
+        row?.previous_group_id == null
+          ? null
+          : { id: Number(row.previous_group_id), messageTs: row.previous_message_ts },
     };
   }
 

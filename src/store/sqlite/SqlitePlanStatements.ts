@@ -126,7 +126,7 @@ export class SqlitePlanStatements
       previous?.message_ts ?? null,
       previous ? Number(previous.last_seen) : null,
     ).lastInsertRowid;
-    return { id, previousId: previous ? Number(previous.id) : null };
+    return { id, previous: previous ? { id: Number(previous.id), messageTs: previous.message_ts } : null };
   }
 
   linkEvents(links: readonly { groupId: number; dedupKey: string }[]): void {
