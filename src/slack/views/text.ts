@@ -51,5 +51,7 @@ export function formatTime(date: Date | undefined): string {
 export function slackDate(date: Date | undefined): string {
   if (!date || Number.isNaN(date.getTime())) return '—';
   const seconds = Math.floor(date.getTime() / 1000);
+  // The token takes a Unix timestamp; a date before 1970 (only ever from bad data) is shown as text.
+  if (seconds < 0) return formatTime(date);
   return `<!date^${seconds}^{date_short_pretty} {time_secs}|${formatTime(date)}>`;
 }

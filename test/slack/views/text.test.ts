@@ -155,5 +155,8 @@ describe('formatTime and slackDate', () => {
     );
     assert.equal(slackDate(undefined), '—');
     assert.equal(slackDate(new Date('not a date')), '—');
+    // Before 1970 there is no Unix timestamp for the token: the date is plain text (found by the
+    // reply property test with a payload date of "999").
+    assert.equal(slackDate(new Date('0999-01-01T00:00:00Z')), '0999-01-01 00:00:00 UTC');
   });
 });
