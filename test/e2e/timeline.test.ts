@@ -188,6 +188,38 @@ describe('/ivs timeline', () => {
     assert.equal(t.slack.files[uploads]?.completed?.channelId, dmChannelOf(READER));
   });
 
+  test('the participant view shared to the channel, and the participants list, carry Timeline: it draws for whoever clicks', async () => {
+    const participant = sim.addParticipant(stageArn, sessionId, { userId: 'shared' });
+    const view = await slash(`participant ${stageArn} ${sessionId} ${participant}`, ADMIN);
+    const share = buttonsOf(view).find((b) => b.text.text === 'Share');
+    assert.ok(share);
+    const posts = t.slack.callsTo('chat.postMessage').length;
+    await click(share, ADMIN);
+    const [copy] = (await t.slack.waitFor('chat.postMessage', posts + 1, 15_000)).slice(posts);
+    assert.equal(copy?.body.channel, CHANNEL);
+    const onCopy = buttonsOf(copy?.body.blocks);
+    assert.deepEqual(
+      onCopy.map((b) => b.text.text).filter((label) => label === 'Share' || label === 'Disconnect'),
+      [],
+      'still a snapshot',
+    );
+    const timeline = onCopy.find((b) => b.text.text === 'Timeline');
+    assert.ok(timeline, 'the channel’s copy offers the picture');
+    const uploads = t.slack.files.length;
+    const clicked = await click(timeline, READER);
+    const [answer] = await t.slack.waitFor(`response:${clicked}`, 1, 15_000);
+    assert.match(JSON.stringify(answer?.body), /is in your messages with the bot/);
+    assert.notEqual(answer?.body.replace_original, true, 'the channel’s copy stays as it is');
+    assert.equal(t.slack.files[uploads]?.completed?.channelId, dmChannelOf(READER), 'to the clicker alone');
+
+    const list = await slash(`participants ${stageArn} ${sessionId}`, READER);
+    const fromList = buttonsOf(list).find((b) => b.text.text === 'Timeline');
+    assert.ok(fromList, 'the participants list offers the picture of its session');
+    const listed = await click(fromList, READER);
+    const [drawn] = await t.slack.waitFor(`response:${listed}`, 1, 15_000);
+    assert.match(JSON.stringify(drawn?.body), /is in your messages with the bot/);
+  });
+
   test('outside IVS_ALLOWED_CHANNELS and for users not allowed, nothing is read or uploaded', async () => {
     const uploads = t.slack.files.length;
     const calls = sim.calls.length;
