@@ -62,7 +62,11 @@ function sum(a: PurgeCounts, b: PurgeCounts): PurgeCounts {
 export interface PurgeStatements {
   /** Sent outbox rows created before `before`, failed ones that failed before it. */
   purgeOutbox(input: PurgeInput): Answer<number>;
-  /** Event links of groups last seen before `before` with nothing left to send. */
+  /**
+   * Event links of the groups retention lets go: last seen and created before `before` (so long
+   * closed: groups only take events within the burst window), and every message about them sent (a
+   * failed one may still be retried, and is purged first by its own age).
+   */
   purgeAlertGroupEvents(input: PurgeInput): Answer<number>;
   /** Those groups once no link holds them. */
   purgeAlertGroups(input: PurgeInput): Answer<number>;

@@ -24,11 +24,7 @@ import {
 } from '../rows.ts';
 import type { Int8, Sql } from './Sql.ts';
 
-/**
- * An alert group (alias g) retention lets go, given the cutoff as $1: last seen and created before
- * it (so long closed: groups only take events within the burst window), and every message about it
- * sent (a failed one may still be retried, and is purged first by its own age).
- */
+/** An alert group (alias g) retention lets go (see PurgeStatements), given the cutoff as $1. */
 const EXPIRED_GROUP = `g.last_seen < $1 AND g.created_at < $1 AND NOT EXISTS (
   SELECT 1 FROM outbox o WHERE o.group_id = g.id AND o.status <> 'done')`;
 

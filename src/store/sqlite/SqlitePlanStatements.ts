@@ -30,11 +30,7 @@ interface SampleRow {
   remote_participant_id: string | null;
 }
 
-/**
- * An alert group (alias g) retention lets go, given the cutoff twice: last seen and created before
- * it (so long closed: groups only take events within the burst window), and every message about it
- * sent (a failed one may still be retried, and is purged first by its own age).
- */
+/** An alert group (alias g) retention lets go (see PurgeStatements), given the cutoff twice. */
 const EXPIRED_GROUP = `g.last_seen < ? AND g.created_at < ? AND NOT EXISTS (
   SELECT 1 FROM outbox o WHERE o.group_id = g.id AND o.status <> 'done')`;
 
