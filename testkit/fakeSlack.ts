@@ -415,7 +415,9 @@ export interface FakeFile {
  * there (no channel: the file stays private). Refused as Slack refuses: a missing filename or a length
  * that is not a positive whole number, an alt text over 1,000 characters, bytes that do not match the
  * announced length, a file ID Slack never issued or whose bytes never arrived, a `thread_ts` without a
- * channel. Not enforced: file size limits, workspace upload settings, files shared twice.
+ * channel (the reference asks for exactly one channel with `thread_ts` but names no error for it:
+ * `invalid_arguments` is this fake's guess; the bot never sends `thread_ts`). Not enforced: file
+ * size limits, workspace upload settings, files shared twice.
  */
 class FakeFiles {
   readonly all: FakeFile[] = [];
