@@ -10,6 +10,8 @@ export interface WatchStarted {
   readonly userId: string;
   /** Who the first message of each new alert pages (AlertMention); null = nobody. */
   readonly mention?: AlertMention | null;
+  /** The name Slack gave beside the mention when it was picked (`@video-oncall`), shown as text. */
+  readonly mentionName?: string;
 }
 
 /**

@@ -80,6 +80,8 @@ export class WatchService {
     codes: readonly string[] | null;
     /** Who the first message of each new alert group pages; null = nobody. */
     mention?: AlertMention | null;
+    /** The name Slack gave beside it (`@video-oncall`), for the announcement. */
+    mentionName?: string;
     userId: string;
   }): Promise<WatchOutcome> {
     const resolved = await this.#ivs.resolveStage(request.stage, 'interactive');
@@ -92,6 +94,7 @@ export class WatchService {
       codes: request.codes,
       userId: request.userId,
       mention: request.mention ?? null,
+      ...(request.mentionName ? { mentionName: request.mentionName } : {}),
     });
     if (!posted.ok) return { ok: false, problem: this.#messenger.describeFailure(posted.failure) };
     const result = await this.#store.saveWatch({

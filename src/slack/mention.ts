@@ -1,6 +1,7 @@
 import type { AlertMention } from '../domain/model.ts';
 import type { Parsed } from '../ivs/identifiers.ts';
 import { SLACK_USER_ID, SLACK_USERGROUP_ID } from './slackIds.ts';
+import { code } from './views/text.ts';
 
 // Who a watch pages (issue 16): one person, one user group, or whoever is active in the channel. The
 // stored form is Slack's own mrkdwn, written here from IDs the patterns accept, and checked again by
@@ -43,6 +44,17 @@ export function parseMention(text: string): Parsed<AlertMention> {
   };
 }
 
+/**
+ * The name Slack put beside a picked person or group (`<@U…|alice>`, `<!subteam^S…|@video-oncall>`),
+ * at most 80 characters; undefined without one. Plain text as typed: escape it to show it.
+ */
+export function mentionName(text: string): string | undefined {
+  const word = text.trim();
+  if (!USER_REF.test(word) && !GROUP_REF.test(word)) return undefined;
+  const name = /\|([^>]*)>$/.exec(word)?.[1]?.trim();
+  return name ? name.slice(0, 80) : undefined;
+}
+
 /** The person or user group a stored mention names, by slackIds.ts's rules; undefined for anything else. */
 function storedTarget(value: string): { kind: 'person' | 'user group'; id: string } | undefined {
   const user = /^<@([^>]*)>$/.exec(value)?.[1];
@@ -64,9 +76,13 @@ export function isAlertMention(value: string): boolean {
  * own characters only) and `@here` in code spans, where Slack links nothing. Undefined for anything
  * but the stored form.
  */
-export function describeMention(value: string | null | undefined): string | undefined {
+export function describeMention(value: string | null | undefined, name?: string): string | undefined {
   if (!value) return undefined;
   if (value === '<!here>') return '`@here` (whoever is active in the channel)';
   const target = storedTarget(value);
-  return target && `the ${target.kind} with Slack ID \`${target.id}\``;
+  if (!target) return undefined;
+  // The name Slack gave with the command, as code: read as a name, never a mention.
+  if (name)
+    return `the ${target.kind} ${code(name.startsWith('@') ? name : `@${name}`)} (Slack ID \`${target.id}\`)`;
+  return `the ${target.kind} with Slack ID \`${target.id}\``;
 }

@@ -275,7 +275,7 @@ describe('the life of an alert through the running app (issue 16)', () => {
     assert.match(kept, /Updated the watch/);
     assert.match(
       kept,
-      /The first message of each new alert pages the user group with Slack ID `S0VIDEO12`\./,
+      /The first message of each new alert pages the user group `@video-oncall` \(Slack ID `S0VIDEO12`\)\./,
     );
     assert.match(await slash('watches'), /Pages: <!subteam\^S0VIDEO12> on each new alert/);
     // The channel is told who will be paged, in words: announcing the watch pages nobody.
@@ -284,7 +284,7 @@ describe('the life of an alert through the running app (issue 16)', () => {
       .filter((c) => c.ok && JSON.stringify(c.body).includes('started watching'))
       .at(-1);
     const posted = `${String(announcement?.body.text)}${JSON.stringify(announcement?.body.blocks)}`;
-    assert.match(posted, /pages the user group with Slack ID `S0VIDEO12`/);
+    assert.match(posted, /pages the user group `@video-oncall` \(Slack ID `S0VIDEO12`\)/);
     assert.doesNotMatch(posted, /<!subteam|<!here|<!channel/);
   });
 });

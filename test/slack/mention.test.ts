@@ -2,7 +2,7 @@
 // checked by the ID rules of slackIds.ts; describeMention says it in words that page nobody.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeMention, isAlertMention, parseMention } from '../../src/slack/mention.ts';
+import { describeMention, isAlertMention, mentionName, parseMention } from '../../src/slack/mention.ts';
 
 test('parseMention writes the stored form from a picked person or group, a bare ID, or here', () => {
   assert.deepEqual(parseMention('<@U0123ABCD|alice>'), { ok: true, value: '<@U0123ABCD>' });
@@ -29,6 +29,23 @@ test('every stored form parseMention writes is accepted again, and described wit
   }
   assert.equal(describeMention('<@U0123ABCD>'), 'the person with Slack ID `U0123ABCD`');
   assert.equal(describeMention('<!subteam^S0VIDEO12>'), 'the user group with Slack ID `S0VIDEO12`');
+});
+
+test('the name Slack gave beside a picked person or group is kept, and shown as code, never as a mention', () => {
+  assert.equal(mentionName('<@U0123ABCD|alice>'), 'alice');
+  assert.equal(mentionName('<!subteam^S0VIDEO12|@video-oncall>'), '@video-oncall');
+  for (const word of ['@U0123ABCD', '<@U0123ABCD>', 'here', '<!here|here>', '<!subteam^S0VIDEO12>'])
+    assert.equal(mentionName(word), undefined, word);
+  assert.equal(mentionName(`<@U0123ABCD|${'x'.repeat(200)}>`)?.length, 80);
+  assert.equal(
+    describeMention('<!subteam^S0VIDEO12>', '@video-oncall'),
+    'the user group `@video-oncall` (Slack ID `S0VIDEO12`)',
+  );
+  assert.equal(describeMention('<@U0123ABCD>', 'alice'), 'the person `@alice` (Slack ID `U0123ABCD`)');
+  // A hostile name stays text inside its code span.
+  const hostile = describeMention('<@U0123ABCD>', '<!channel> `x`');
+  assert.equal(hostile, 'the person `@&lt;!channel&gt; ˋxˋ` (Slack ID `U0123ABCD`)');
+  assert.equal(describeMention('<!here>', 'here'), '`@here` (whoever is active in the channel)');
 });
 
 test('anything but the stored form is refused: labels, other IDs, channel-wide pings', () => {

@@ -28,11 +28,12 @@ export async function runAlertCommand(
         channelId,
         codes: command.codes,
         mention: command.mention,
+        ...(command.mentionName ? { mentionName: command.mentionName } : {}),
         userId: caller.userId,
       });
       if (!outcome.ok) return renderNotice(`Not watching: ${outcome.problem}`);
       const what = outcome.codes ? outcome.codes.join(', ') : 'every error code';
-      const pages = describeMention(command.mention);
+      const pages = describeMention(command.mention, command.mentionName);
       return renderNotice(
         `${outcome.created ? 'Now watching' : 'Updated the watch of'} ${outcome.stageArn} for ${what}; alerts go to the channel announced there.`,
         pages

@@ -10,7 +10,7 @@ import {
 } from '../../ivs/identifiers.ts';
 import { type BrowseRequest, browseViewNamed } from '../browseViews/registry.ts';
 import { EXAMPLES, USAGE } from '../commandUsage.ts';
-import { parseMention } from '../mention.ts';
+import { mentionName, parseMention } from '../mention.ts';
 import { TYPED_CHANNEL_ID, WATCHABLE_CHANNEL_ID } from '../slackIds.ts';
 
 /**
@@ -27,6 +27,8 @@ export type Command =
       codes: string[] | null;
       /** Who the first message of each new alert group pages (mention=). */
       mention: AlertMention | null;
+      /** The name Slack gave beside a picked mention (`@video-oncall`), to say who is paged without paging. */
+      mentionName?: string;
     }
   | { name: 'unwatch'; stage: StageRef; channelId: string | undefined }
   | { name: 'watches' }
@@ -142,6 +144,7 @@ function parseWatch(
   let channelId: string | undefined;
   let codes: string[] | null = null;
   let mention: AlertMention | null = null;
+  let mentionText = '';
   for (const word of rest) {
     if (name === 'watch' && /^codes=/i.test(word)) {
       if (codes !== null) return usageError(name, 'Give codes= once.');
@@ -165,6 +168,7 @@ function parseWatch(
       const parsed = parseMention(word.slice('mention='.length));
       if (!parsed.ok) return usageError(name, parsed.problem);
       mention = parsed.value;
+      mentionText = word.slice('mention='.length);
     } else if (isChannelWord(word)) {
       if (channelId !== undefined) return usageError(name, 'Give one channel.');
       const channel = parseChannel(word);
@@ -175,7 +179,10 @@ function parseWatch(
     }
   }
   return name === 'watch'
-    ? { ok: true, command: { name, stage: stage.value, channelId, codes, mention } }
+    ? {
+        ok: true,
+        command: { name, stage: stage.value, channelId, codes, mention, ...named(mentionName(mentionText)) },
+      }
     : { ok: true, command: { name, stage: stage.value, channelId } };
 }
 
@@ -195,3 +202,5 @@ function parseTimeline(args: string[], defaultRegion: string, regions: ReadonlyS
   if (!sessionId.ok) return usageError('timeline', sessionId.problem);
   return { ok: true, command: { name: 'timeline', stage: stage.value, sessionId: sessionId.value } };
 }
+
+const named = (name: string | undefined): { mentionName?: string } => (name ? { mentionName: name } : {});

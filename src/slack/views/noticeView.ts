@@ -73,10 +73,12 @@ export function renderWatchStarted(data: {
   userId: string;
   /** Who each new alert pages: named here in words, never as a mention (this post must page nobody). */
   mention?: string | null;
+  /** The name Slack gave beside it (`@video-oncall`): shown as code, never as a mention. */
+  mentionName?: string;
 }): SlackMessage {
   const what = data.codes ? data.codes.map((c) => `\`${escapeMrkdwn(c)}\``).join(', ') : 'every error code';
   const name = data.stageName ? `*${escapeMrkdwn(data.stageName)}* ` : '';
-  const pages = describeMention(data.mention);
+  const pages = describeMention(data.mention, data.mentionName);
   return fitMessage(`Watching IVS stage ${data.stageName ?? data.stageArn} for error events`, [
     section(
       `:eyes: ${mention(data.userId)} started watching IVS stage ${name}\`${escapeMrkdwn(data.stageArn)}\` for ${what}. Alerts will arrive in this channel.` +

@@ -442,6 +442,12 @@ describe('parseCommand: watch mention= (issue 16)', () => {
       assert.deepEqual(command.codes, ['QUOTA_EXCEEDED']);
       assert.equal(command.channelId, 'C0123ABCDEF');
     }
+    // The name Slack gave beside a picked one is kept to say who is paged; none without one.
+    assert.equal(
+      watchOf(`watch ${STAGE_ID} mention=<!subteam^S0VIDEO12|@video-oncall>`).mentionName,
+      '@video-oncall',
+    );
+    assert.equal(watchOf(`watch ${STAGE_ID} mention=@U0ONCALL1`).mentionName, undefined);
     // Slack escapes & < > in command text; the tokenizer turns them back first.
     assert.equal(
       watchOf(`watch ${STAGE_ID} mention=&lt;!subteam^S0VIDEO12|@oncall&gt;`).mention,

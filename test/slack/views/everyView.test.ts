@@ -167,8 +167,16 @@ describe('notices (property)', () => {
           ),
           { nil: null },
         ),
-        (arn, stageName, codes, userId, mention) => {
-          const message = renderWatchStarted({ stageArn: arn, stageName, codes, userId, mention });
+        fc.option(dataText(100), { nil: undefined }),
+        (arn, stageName, codes, userId, mention, mentionName) => {
+          const message = renderWatchStarted({
+            stageArn: arn,
+            stageName,
+            codes,
+            userId,
+            mention,
+            ...(mentionName ? { mentionName } : {}),
+          });
           assertSlackAccepts(message);
           // Who will be paged is said in words: the announcement itself pages nobody.
           const text = `${message.text}${JSON.stringify(message.blocks)}`;
