@@ -49,7 +49,7 @@ export type EventConsumerStore = Pick<WatchRepository, 'listWatches'> &
 
 export type MessageOutcome =
   | { readonly kind: 'alerted' }
-  | { readonly kind: 'ignored'; readonly reason: IgnoredReason | 'not_repeated' }
+  | { readonly kind: 'ignored'; readonly reason: IgnoredReason | 'not_repeated' | 'filtered' }
   | { readonly kind: 'failed' };
 
 export interface EventConsumerOptions {
@@ -73,6 +73,8 @@ export interface EventConsumerOptions {
 
 /** How long one warning covers a queue outage: later failures of it are logged at debug. */
 const WARN_EVERY_MS = 60_000;
+/** Shorter than this and a batch may reappear on the queue while this replica is still handling it. */
+const MIN_VISIBILITY_TIMEOUT_SECONDS = 30;
 
 /**
  * Reads IVS events from the queue (on every replica, alongside the poller) and turns the failures of
@@ -121,6 +123,15 @@ export class EventConsumer {
     const { queue, logger } = this.#options;
     try {
       const description = await queue.describe();
+      const visibility = description.visibilityTimeoutSeconds;
+      if (visibility !== null && visibility < MIN_VISIBILITY_TIMEOUT_SECONDS) {
+        // A batch still being handled when its messages reappear is handled again by another
+        // receive: absorbed by the dedup keys, but wasted work and misleading receive counts.
+        logger.warn(
+          { visibilityTimeoutSeconds: visibility },
+          `the events queue's visibility timeout is under ${MIN_VISIBILITY_TIMEOUT_SECONDS} s: messages may be delivered again while being handled; docs/EVENTS.md uses 60`,
+        );
+      }
       if (!description.deadLetterQueue) {
         logger.warn(
           'the events queue has no redrive policy: a message that keeps failing is retried until it expires; set a dead-letter queue (docs/EVENTS.md)',
@@ -239,6 +250,8 @@ export class EventConsumer {
       });
       if (alertWatches.length === 0) return { kind: 'ignored', reason: 'not_repeated' };
       if (result.newEvents === 0) return { kind: 'ignored', reason: 'duplicate' };
+      // Stored (so polling will not alert it again), but no watch's codes= names it: nothing posted.
+      if (result.groupsCreated + result.groupsUpdated === 0) return { kind: 'ignored', reason: 'filtered' };
       logger.info(
         { messageId: message.id, stage: event.stageArn, session: event.sessionId, code: event.code },
         'event alerted',

@@ -130,7 +130,7 @@ export function createMetrics(
     }),
     eventsIgnored: new Counter({
       name: 'ivs_bot_events_ignored_total',
-      help: 'Queue messages deleted without an alert, by reason (not_json, not_ivs_event, not_an_alert, unwatched, duplicate, not_repeated).',
+      help: 'Queue messages deleted without an alert, by reason (not_json, not_ivs_event, not_an_alert, unwatched, duplicate, not_repeated, filtered).',
       labelNames: ['reason'],
       registers: [registry],
     }),

@@ -299,19 +299,20 @@ describe('EventBridge events through SQS', () => {
     await store.close();
   });
 
-  test('at start the queue is read once (GetQueueAttributes): no redrive policy is warned about, one is not', async () => {
+  test('at start the queue is read once (GetQueueAttributes): no redrive policy or a short visibility timeout is warned about', async () => {
+    const dlq = { queueName: 'ivs-events-dlq', maxReceiveCount: 5 };
     const cases = [
-      { name: 'ivs-events-bare', deadLetter: undefined, warned: true },
-      {
-        name: 'ivs-events-safe',
-        deadLetter: { queueName: 'ivs-events-dlq', maxReceiveCount: 5 },
-        warned: false,
-      },
+      { name: 'ivs-events-bare', deadLetter: undefined, visibility: 60, warned: true, hurried: false },
+      { name: 'ivs-events-safe', deadLetter: dlq, visibility: 60, warned: false, hurried: false },
+      { name: 'ivs-events-hurried', deadLetter: dlq, visibility: 5, warned: false, hurried: true },
     ];
-    for (const { name, deadLetter, warned } of cases) {
+    sqs.createQueue(dlq.queueName);
+    for (const { name, deadLetter, visibility, warned, hurried } of cases) {
       const store = SqliteStore.open(join(world.dir, `${name}.db`));
-      if (deadLetter) sqs.createQueue(deadLetter.queueName);
-      const queueUrl = sqs.createQueue(name, deadLetter ? { deadLetter } : {});
+      const queueUrl = sqs.createQueue(name, {
+        visibilityTimeoutSeconds: visibility,
+        ...(deadLetter ? { deadLetter } : {}),
+      });
       const r = replica(store, queueUrl);
       r.consumer.start();
       // The attributes are read before the first receive, whose answer the store records.
@@ -323,6 +324,8 @@ describe('EventBridge events through SQS', () => {
       const warning = r.logs.find((line) => line.includes('no redrive policy'));
       assert.equal(warning !== undefined, warned, `${name}: ${r.logs.join('')}`);
       if (warning) assert.match(warning, /"level":40/);
+      const short = r.logs.find((line) => line.includes('visibility timeout is under'));
+      assert.equal(short !== undefined, hurried, `${name}: ${r.logs.join('')}`);
       await r.close();
       await store.close();
     }
@@ -357,6 +360,11 @@ describe('EventBridge events through SQS', () => {
     await r.consumer.pollOnce();
     await r.sender.drain();
     assert.equal(sqs.depth(queueUrl), 0);
+    // The end failure is stored but no watch names it: counted as filtered, not as alerted.
+    assert.deepEqual(
+      r.outcomes.map((o) => (o.kind === 'ignored' ? o.reason : o.kind)),
+      ['alerted', 'filtered', 'alerted'],
+    );
     const posts = alertPosts().map((call) => JSON.stringify(call.body.blocks));
     assert.equal(posts.length, 1, posts.join('\n'));
     assert.match(posts[0] ?? '', /COMPOSITION_SESSION_FAILURE/);

@@ -21,7 +21,8 @@ export async function runAcknowledgeAction(
   if (!outcome.ok) return renderNotice(outcome.problem);
   return renderNotice(
     acknowledge
-      ? '👀 Noted: the alert now says you are on it, and its updates add no more thread replies.'
-      : 'Noted: the alert no longer says anyone is on it.',
+      ? // Honest about timing: the message changes when the sending replica's outbox updates it.
+        '👀 Noted: you are on it. The alert shows it with its next update (at once, or after the next poll cycle when another replica sends), and its updates add no more thread replies.'
+      : 'Noted: nobody is on this alert any more. The alert shows it with its next update.',
   );
 }
