@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { type ResvgRenderOptions, renderAsync } from '@resvg/resvg-js';
+import type { ResvgRenderOptions } from '@resvg/resvg-js';
 import { FONT_FAMILY } from './timelineSvg.ts';
 
 // SVG to PNG with resvg (prebuilt, no system toolchain) and fonts the project brings itself
@@ -26,11 +26,17 @@ const OPTIONS: ResvgRenderOptions = {
   logLevel: 'off',
 };
 
+let resvg: Promise<typeof import('@resvg/resvg-js')> | undefined;
+
 /**
  * Renders the SVG to PNG bytes at its own size, on libuv's thread pool: a picture takes a few hundred
  * milliseconds of CPU, which the event loop (acks, other people's answers) never waits for.
  */
 export async function rasterizeSvg(svg: string): Promise<Buffer> {
+  // Loaded on the first picture: the native renderer costs a few MB of memory a bot that never
+  // draws one should not carry (docs/PERFORMANCE.md, idle RSS).
+  resvg ??= import('@resvg/resvg-js');
+  const { renderAsync } = await resvg;
   const image = await renderAsync(svg, OPTIONS);
   return image.asPng();
 }
