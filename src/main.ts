@@ -35,7 +35,6 @@ import { SlackMessenger } from './slack/SlackMessenger.ts';
 import { WebClientSlackPoster } from './slack/SlackPoster.ts';
 import { TimelineDelivery } from './slack/TimelineDelivery.ts';
 import { registerWorkspaceGuard } from './slack/workspaceGuard.ts';
-import { regionOfQueueUrl, SqsEventQueue } from './sqs/SqsEventQueue.ts';
 import { openStore } from './store/openStore.ts';
 import { purgeExpired } from './store/purgeExpired.ts';
 import { TimelineService } from './timeline/TimelineService.ts';
@@ -303,6 +302,8 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
   lifecycle.onClose('poll schedule', (left) => schedule.stop(left() / 2));
   // EventBridge events through SQS, on every replica: alerts within seconds of the event.
   if (config.eventsQueueUrl !== undefined) {
+    // Loaded only when used: the SQS client is memory a bot without a queue should not carry.
+    const { regionOfQueueUrl, SqsEventQueue } = await import('./sqs/SqsEventQueue.ts');
     const queue = new SqsEventQueue({
       queueUrl: config.eventsQueueUrl,
       region: regionOfQueueUrl(config.eventsQueueUrl) ?? config.awsRegion,
