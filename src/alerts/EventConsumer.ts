@@ -43,7 +43,7 @@ export interface EventQueue {
 
 /** The repositories the consumer reads and writes. */
 export type EventConsumerStore = Pick<WatchRepository, 'listWatches'> &
-  Pick<AlertRepository, 'recordDetections' | 'countDetected'> &
+  Pick<AlertRepository, 'recordDetections'> &
   Pick<CursorRepository, 'requestReadFirst'> &
   EventQueueRepository;
 
@@ -234,21 +234,25 @@ export class EventConsumer {
         await store.requestReadFirst(participant, now);
         this.#options.onPublishError?.(participant);
       }
-      let alertWatches: readonly Watch[] = watching;
-      if (decision.repeatedOnly) {
-        const since = new Date(event.eventTime.getTime() - RECONNECT_WINDOW_MS);
-        const before = await store.countDetected(event.stageArn, event.sessionId, event.code, since);
-        // Below the threshold it is only remembered (no watch, so no group), to be counted next time.
-        if (before + 1 < RECONNECT_REPEATS) alertWatches = [];
-      }
+      // Counted by the store inside its transaction, so repeats two replicas store at once count each other.
       const result = await store.recordDetections({
         stageArn: event.stageArn,
         events: [event],
-        watches: alertWatches,
+        watches: watching,
         now,
         policy,
+        ...(decision.repeatedOnly
+          ? {
+              onlyRepeated: {
+                sessionId: event.sessionId,
+                code: event.code,
+                since: new Date(event.eventTime.getTime() - RECONNECT_WINDOW_MS),
+                atLeast: RECONNECT_REPEATS,
+              },
+            }
+          : {}),
       });
-      if (alertWatches.length === 0) return { kind: 'ignored', reason: 'not_repeated' };
+      if (result.notRepeated) return { kind: 'ignored', reason: 'not_repeated' };
       if (result.newEvents === 0) return { kind: 'ignored', reason: 'duplicate' };
       // Stored (so polling will not alert it again), but no watch's codes= names it: nothing posted.
       if (result.groupsCreated + result.groupsUpdated === 0) return { kind: 'ignored', reason: 'filtered' };

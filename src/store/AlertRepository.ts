@@ -8,12 +8,25 @@ export interface DetectionInput {
   readonly watches: readonly Watch[];
   readonly now: Date;
   readonly policy: GroupingPolicy;
+  /**
+   * Alert only on a repeat: the events are stored, but reach the watches only when the stored events
+   * of this session and code since `since`, plus one, come to `atLeast`. Counted inside the
+   * transaction, so replicas storing repeats at the same moment count each other's.
+   */
+  readonly onlyRepeated?: {
+    readonly sessionId: string;
+    readonly code: string;
+    readonly since: Date;
+    readonly atLeast: number;
+  };
 }
 
 export interface DetectionResult {
   readonly newEvents: number;
   readonly groupsCreated: number;
   readonly groupsUpdated: number;
+  /** `onlyRepeated` was given and the count fell short: stored, no watch heard of it. */
+  readonly notRepeated?: true;
 }
 
 /** Detected error events and the alert groups they form (their Slack messages go through the outbox). */

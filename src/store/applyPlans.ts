@@ -39,6 +39,8 @@ export interface OutboxWrite {
  * (below), which decide what to write: the stores supply SQL and transactions, nothing else.
  */
 export interface PlanStatements {
+  /** The stored events of (stage, session, code) that happened at or after `since`. */
+  countDetected(stageArn: string, sessionId: string, code: string, since: Date): Answer<number>;
   /** The stored events whose dedup key is `from` or starts with `from` + '|' (publish errors of one second). */
   storedUnder(from: string): Answer<StoredEventKey[]>;
   /** Inserts the events whose dedup key is not stored yet; returns the keys it inserted. */
@@ -114,6 +116,17 @@ export const NO_DETECTIONS: DetectionResult = { newEvents: 0, groupsCreated: 0, 
  * queues the Slack messages they need. The store runs it inside one transaction.
  */
 export function* applyDetections(input: DetectionInput): PlanRun<DetectionResult> {
+  const repeats = input.onlyRepeated;
+  if (repeats) {
+    const { sessionId, code, since, atLeast } = repeats;
+    const before = yield* ask((s) => s.countDetected(input.stageArn, sessionId, code, since));
+    // Below the threshold it is only remembered (no watch, so no group), to be counted next time.
+    if (before + 1 < atLeast) {
+      const { stageArn, events, now, policy } = input;
+      const stored = yield* applyDetections({ stageArn, events, now, policy, watches: [] });
+      return { ...stored, notRepeated: true };
+    }
+  }
   // An event read twice in one cycle counts once: the first one read.
   const candidates = new Map<string, DetectedEvent>();
   for (const event of input.events) {

@@ -84,6 +84,13 @@ class RecordingStatements implements PlanStatements {
   /** storedUnder's look-ups, apart from `calls` (they come before the insert). */
   readonly lookups: string[] = [];
 
+  /** What countDetected answers: the stored repeats of the kind asked about. */
+  repeatsStored = 0;
+
+  countDetected(stageArn: string, sessionId: string, code: string, since: Date): number {
+    this.calls.push(['countDetected', stageArn, sessionId, code, since]);
+    return this.repeatsStored;
+  }
   storedUnder(from: string): StoredEventKey[] {
     this.lookups.push(from);
     return [...this.known]
@@ -162,6 +169,31 @@ test('an event read twice in one cycle is offered once; only the keys the store 
   assert.deepEqual(links, ['linkEvents', [{ groupId: 100, dedupKey: dedupKey(fresh) }]]);
   const queued = statements.calls.filter(([name]) => name === 'queueMessage').map(([, message]) => message);
   assert.deepEqual(queued, [{ kind: 'post', channelId: 'C0A', groupId: 100, payload: 'null', at: NOW }]);
+});
+
+test('only repeats alert: the count is asked inside the run, first; below it the event is stored and reaches no watch', () => {
+  const since = new Date(NOW.getTime() - 600_000);
+  const repeated = (statements: RecordingStatements, event: DetectedEvent) =>
+    runNow(
+      applyDetections({
+        ...detection([event]),
+        onlyRepeated: { sessionId: SESSION, code: event.code, since, atLeast: 3 },
+      }),
+      statements,
+    );
+  const below = new RecordingStatements();
+  below.repeatsStored = 1;
+  const second = errorEvent('pRep00000001', 2);
+  assert.deepEqual(repeated(below, second), { ...NO_DETECTIONS, newEvents: 1, notRepeated: true });
+  const asked = below.calls.map(([name]) => name);
+  assert.deepEqual(asked.slice(0, 2), ['countDetected', 'insertNewEvents']);
+  assert.ok(!asked.includes('createGroup') && !asked.includes('queueMessage'), asked.join());
+  assert.deepEqual(below.calls[0], ['countDetected', STAGE, SESSION, second.code, since]);
+
+  const enough = new RecordingStatements();
+  enough.repeatsStored = 2;
+  const third = errorEvent('pRep00000001', 1);
+  assert.deepEqual(repeated(enough, third), { newEvents: 1, groupsCreated: 1, groupsUpdated: 0 });
 });
 
 test('nothing new: the store is asked only to insert, and nothing is read or written after', () => {

@@ -42,6 +42,15 @@ export class PostgresPlanStatements
     this.#sql = sql;
   }
 
+  async countDetected(stageArn: string, sessionId: string, code: string, since: Date): Promise<number> {
+    const { rows } = await this.#sql<{ n: Int8 }>(
+      `SELECT COUNT(*) AS n FROM detected_event
+       WHERE stage_arn = $1 AND session_id = $2 AND code = $3 AND event_time >= $4`,
+      [stageArn, sessionId, code, since.getTime()],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async storedUnder(from: string): Promise<StoredEventKey[]> {
     // A range on the primary key (COLLATE "C"): `from` itself and the keys that continue it with '|'.
     const { rows } = await this.#sql<{ dedup_key: string; code: string; name: string }>(

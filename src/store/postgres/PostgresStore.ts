@@ -601,12 +601,7 @@ export class PostgresStore implements Store {
   }
 
   async countDetected(stageArn: string, sessionId: string, code: string, since: Date): Promise<number> {
-    const { rows } = await this.#query<{ n: Int8 }>(
-      `SELECT COUNT(*) AS n FROM detected_event
-       WHERE stage_arn = $1 AND session_id = $2 AND code = $3 AND event_time >= $4`,
-      [stageArn, sessionId, code, since.getTime()],
-    );
-    return Number(rows[0]?.n ?? 0);
+    return this.#autocommit.countDetected(stageArn, sessionId, code, since);
   }
 
   // The events queue

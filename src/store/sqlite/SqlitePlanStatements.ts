@@ -48,6 +48,18 @@ export class SqlitePlanStatements
     this.#db = db;
   }
 
+  countDetected(stageArn: string, sessionId: string, code: string, since: Date): number {
+    const row = this.#db.get<{ n: DbNumber }>(
+      `SELECT COUNT(*) AS n FROM detected_event
+       WHERE stage_arn = ? AND session_id = ? AND code = ? AND event_time >= ?`,
+      stageArn,
+      sessionId,
+      code,
+      since.getTime(),
+    );
+    return Number(row?.n ?? 0);
+  }
+
   storedUnder(from: string): StoredEventKey[] {
     // A range on the primary key: `from` itself and the keys that continue it with '|' ('}' follows '|').
     return this.#db

@@ -445,15 +445,7 @@ export class SqliteStore implements Store {
   }
 
   async countDetected(stageArn: string, sessionId: string, code: string, since: Date): Promise<number> {
-    const row = this.#sqlite.get<{ n: DbNumber }>(
-      `SELECT COUNT(*) AS n FROM detected_event
-       WHERE stage_arn = ? AND session_id = ? AND code = ? AND event_time >= ?`,
-      stageArn,
-      sessionId,
-      code,
-      since.getTime(),
-    );
-    return Number(row?.n ?? 0);
+    return this.#plans.countDetected(stageArn, sessionId, code, since);
   }
 
   // The events queue
