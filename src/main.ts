@@ -342,7 +342,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     port,
     metricsPort,
     /**
-     * The hooks in reverse: poll schedule (current cycle), listeners stop taking connections, timers,
+     * The hooks in reverse: events queue (the batch in hand), poll schedule (current cycle), listeners stop taking connections, timers,
      * in-flight answers, outbox sends, leader lease, replica heartbeat, open connections, IVS clients, store.
      */
     async stop() {

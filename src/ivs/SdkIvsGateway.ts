@@ -366,15 +366,16 @@ export class SdkIvsGateway implements IvsGateway {
     return result;
   }
 
+  /** Whose quota a call about `accountId` spends (its bucket key's first part). */
+  #quotaAccount(accountId: string | undefined): string {
+    return this.#options.quotaAccount?.(accountId) ?? DEFAULT_ACCOUNT;
+  }
+
   /**
    * A read: identical ones (same region, operation and input) share one call. People take a recent
    * answer from the cache; the poller only joins calls in flight, so an alert never waits for a cache
    * to expire, but its answers serve the people who ask next.
    */
-  #quotaAccount(accountId: string | undefined): string {
-    return this.#options.quotaAccount?.(accountId) ?? DEFAULT_ACCOUNT;
-  }
-
   #read<S extends z.ZodType>(
     scope: CallScope,
     operation: string,

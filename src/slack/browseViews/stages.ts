@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseAccount } from '../../ivs/accountRoles.ts';
+import { accountLabel, parseAccount } from '../../ivs/accountRoles.ts';
 import type { StageSummary } from '../../ivs/IvsGateway.ts';
 import { ACCOUNT_ID, parseRegion, REGION_NAME } from '../../ivs/identifiers.ts';
 import { renderStages } from '../views/listViews.ts';
@@ -55,13 +55,13 @@ export const stagesView: BrowseViewDescriptor<
       const account = loneAccount ?? (second === undefined ? undefined : parseAccount(second, accounts));
       if (account === undefined) return { ok: true, value: { name: 'stages', region: region.value } };
       if (!account.ok) return account;
-      const { accountId, alias } = account.value;
+      const { accountId } = account.value;
       return {
         ok: true,
         value: {
           name: 'stages',
           region: region.value,
-          account: { id: accountId, label: alias ? `${alias} (${accountId})` : accountId },
+          account: { id: accountId, label: accountLabel(accounts, accountId) },
         },
       };
     },
