@@ -167,8 +167,14 @@ export class Poller {
    * anyone else's, so its full event list follows the alert within one interval.
    */
   readFirst(participant: { stageArn: string; sessionId: string; participantId: string }): void {
-    // Bounded: a flood of events must not grow this without end between cycles.
-    if (this.#readFirst.size < READ_FIRST_LIMIT) this.#readFirst.add(readKey(participant));
+    // Bounded: a flood of events must not grow this without end between cycles. A request only a read
+    // lets go of, so one never read (its stage unwatched since) would stay: the oldest gives way.
+    const key = readKey(participant);
+    if (!this.#readFirst.has(key) && this.#readFirst.size >= READ_FIRST_LIMIT) {
+      const oldest = this.#readFirst.values().next();
+      if (!oldest.done) this.#readFirst.delete(oldest.value);
+    }
+    this.#readFirst.add(key);
   }
 
   /**

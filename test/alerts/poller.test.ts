@@ -217,6 +217,39 @@ describe('read order and detection latency', () => {
     await r.close();
   });
 
+  test('read first: a request made after many that were never read (stages no longer watched) is still honoured', async () => {
+    sim = await IvsSimulator.start();
+    const r = rig({ intervalSeconds: 2, maxTps: 3 }); // 5 reads a cycle
+    const stageArn = sim.addStage();
+    const sessionId = sim.startSession(stageArn, { startTime: T0 - 3_600_000 });
+    const viewers = Array.from({ length: 20 }, (_, v) =>
+      sim.addParticipant(stageArn, sessionId, { state: 'DISCONNECTED', firstJoinTime: T0 - 600_000 + v }),
+    );
+    await watch(r, stageArn);
+    const readIn = async () => {
+      const before = sim.calls.length;
+      await r.cycle();
+      r.clock.now += 2_000;
+      return sim.calls
+        .slice(before)
+        .filter((c) => c.operation === 'ListParticipantEvents')
+        .map((c) => String(c.body?.participantId));
+    };
+    const first = await readIn();
+    // The backlog goes newest arrival first: the first viewer to join is read last.
+    const last = viewers[0] as string;
+    assert.ok(!first.includes(last));
+    // Publish errors EventBridge reported on a stage since unwatched: never read, so never let go.
+    const gone = 'arn:aws:ivs:us-east-1:123456789012:stage/GoneStage001';
+    for (let i = 0; i < 10_000; i++) {
+      r.poller.readFirst({ stageArn: gone, sessionId: 'st-gone', participantId: `p${i}` });
+    }
+    r.poller.readFirst({ stageArn, sessionId, participantId: last });
+    const second = await readIn();
+    assert.ok(second.includes(last), 'read in the next cycle, ahead of the others');
+    await r.close();
+  });
+
   test('the budget counts calls, not participants; a read cut short goes on next cycle', async () => {
     sim = await IvsSimulator.start();
     const r = rig({ intervalSeconds: 2, maxTps: 3 }); // 5 calls a cycle
