@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import { blockKitViolations, slackErrorMessages, type Violation } from './blockKit.ts';
 import { FakeSocketMode } from './fakeSocketMode.ts';
 
@@ -46,7 +49,11 @@ export class FakeSlack {
   /** Slack's Socket Mode side, when started with `{ socketMode: true }`: `apps.connections.open` points at it. */
   socketMode: FakeSocketMode | undefined;
 
-  private constructor() {
+  /** The bot token's scopes: the app manifest's by default (see `start`). */
+  readonly #scopes: ReadonlySet<string>;
+
+  private constructor(scopes: readonly string[]) {
+    this.#scopes = new Set(scopes);
     this.#server = createServer((req, res) => {
       if ((req.url ?? '').startsWith(UPLOAD_PATH)) {
         this.#files.receive(req, res).then((upload) => {
@@ -63,6 +70,7 @@ export class FakeSlack {
           : `response:${path.slice(10)}`;
         const failure = this.#takeFailure(method, body);
         const refused =
+          scopeRefusal(method, body, this.#scopes) ??
           slackRefusal(method, body) ??
           this.#files.refusal(method, body) ??
           conversationsOpenRefusal(method, body);
@@ -100,8 +108,14 @@ export class FakeSlack {
     });
   }
 
-  static async start(options: { socketMode?: boolean } = {}): Promise<FakeSlack> {
-    const fake = new FakeSlack();
+  /**
+   * `scopes`: the bot token's scopes; by default those the app manifest grants (manifest.yml, or
+   * manifest.socket-mode.yml with `socketMode`), so a test fails when the bot calls a method the
+   * manifest does not allow. A test passes fewer to see how the bot takes a `missing_scope`.
+   */
+  static async start(options: { socketMode?: boolean; scopes?: readonly string[] } = {}): Promise<FakeSlack> {
+    const manifest = options.socketMode ? SOCKET_MODE_MANIFEST : HTTP_MANIFEST;
+    const fake = new FakeSlack(options.scopes ?? manifestBotScopes(manifest));
     if (options.socketMode) fake.socketMode = await FakeSocketMode.start();
     await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
@@ -224,6 +238,10 @@ export class FakeSlack {
   }
 }
 
+/** The app manifests, at the repository's root: the scopes a real install grants the bot. */
+export const HTTP_MANIFEST = fileURLToPath(new URL('../manifest.yml', import.meta.url));
+export const SOCKET_MODE_MANIFEST = fileURLToPath(new URL('../manifest.socket-mode.yml', import.meta.url));
+
 const MESSAGE_METHODS = new Set(['chat.postMessage', 'chat.update', 'chat.postEphemeral']);
 
 /** Slack's refusal of a call whose arguments it rejects: HTTP 200 with ok:false and the error's code. */
@@ -288,6 +306,75 @@ export function slackRefusal(
         }
       : { ok: false, error };
   return { status: 200, contentType: 'application/json', answer: JSON.stringify(answer), refusal };
+}
+
+/**
+ * The bot-token scopes each Web API method the bot calls requires, from the "Required scopes" /
+ * "Bot token" facts of each method's reference page (https://docs.slack.dev/reference/methods/<method>,
+ * api.slack.com/methods/<method>) and the scope pages' "Compatible API methods"
+ * (https://docs.slack.dev/reference/scopes/<scope>). Any one scope in a list is enough; an empty list
+ * is "No scope required". A method missing here is refused by the fake (see `scopeRefusal`): a method
+ * the bot starts calling needs its row before its tests pass.
+ */
+export const REQUIRED_BOT_SCOPES: Readonly<Record<string, readonly string[]>> = {
+  // auth.test: "No scope required".
+  'auth.test': [],
+  // chat.postMessage, chat.update, chat.postEphemeral: bot token "chat:write".
+  'chat.postMessage': ['chat:write'],
+  'chat.update': ['chat:write'],
+  'chat.postEphemeral': ['chat:write'],
+  // chat.getPermalink: "Bot tokens: No scope required".
+  'chat.getPermalink': [],
+  // views.publish: the reference lists no required scope (the app needs its Home tab enabled).
+  'views.publish': [],
+  // conversations.open: bot token channels:manage, groups:write, im:write or mpim:write.
+  'conversations.open': ['channels:manage', 'groups:write', 'im:write', 'mpim:write'],
+  // files.getUploadURLExternal, files.completeUploadExternal: bot token "files:write".
+  'files.getUploadURLExternal': ['files:write'],
+  'files.completeUploadExternal': ['files:write'],
+};
+
+/**
+ * Slack's refusal of a bot-token call whose token lacks the method's scope: HTTP 200,
+ * `{ok:false, error:'missing_scope', needed, provided}` as the Web API documents it ("needed" names
+ * the scope to add, "provided" the token's scopes, comma-separated). When any of several scopes
+ * would do, `needed` lists them comma-separated: which one Slack names then is this fake's guess.
+ * apps.connections.open takes the app-level token (its own `connections:write`) and is not checked
+ * here; a method absent from REQUIRED_BOT_SCOPES is refused as `unknown_method` (the fake's gap, not
+ * Slack's answer) so that it cannot pass unchecked.
+ */
+export function scopeRefusal(
+  method: string,
+  body: Record<string, unknown>,
+  granted: ReadonlySet<string>,
+): ReturnType<typeof slackRefusal> {
+  if (method.startsWith('response:') || method === 'apps.connections.open') return undefined;
+  const required = REQUIRED_BOT_SCOPES[method];
+  if (required === undefined) return okFalse(method, 'unknown_method', body);
+  if (required.length === 0 || required.some((scope) => granted.has(scope))) return undefined;
+  const answer = {
+    ok: false,
+    error: 'missing_scope',
+    needed: required.join(','),
+    provided: [...granted].join(','),
+  };
+  return {
+    status: 200,
+    contentType: 'application/json',
+    answer: JSON.stringify(answer),
+    refusal: { method, error: 'missing_scope', violations: [], body },
+  };
+}
+
+/** The bot scopes an app manifest grants (`oauth_config.scopes.bot`), read from the YAML file. */
+export function manifestBotScopes(path: string): string[] {
+  const manifest = parseYaml(readFileSync(path, 'utf8')) as {
+    oauth_config?: { scopes?: { bot?: unknown } };
+  };
+  const bot = manifest.oauth_config?.scopes?.bot;
+  if (!Array.isArray(bot) || !bot.every((s) => typeof s === 'string'))
+    throw new Error(`${path}: oauth_config.scopes.bot is not a list of scopes`);
+  return bot;
 }
 
 /** Fails listing each refused message: the bot sent something a real workspace would not show. */

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { webApi } from '@slack/bolt';
-import { FakeSlack } from '../../testkit/fakeSlack.ts';
+import {
+  FakeSlack,
+  HTTP_MANIFEST,
+  manifestBotScopes,
+  REQUIRED_BOT_SCOPES,
+  SOCKET_MODE_MANIFEST,
+} from '../../testkit/fakeSlack.ts';
 
 // The fake Slack refuses what Slack refuses, in Slack's shape, through the real WebClient, and makes
 // the test that sent it fail at close() unless the test said it expects refusals.
@@ -310,6 +316,70 @@ describe("FakeSlack's file upload follows Slack's documented flow", () => {
       );
       const opened = await client.conversations.open({ users: 'U0ASKER01' });
       assert.match(String(opened.channel?.id), /^D/);
+    });
+  });
+});
+
+describe('FakeSlack holds the bot token to the scopes its app was granted', () => {
+  test('a method whose scope the token lacks: missing_scope with needed and provided', async () => {
+    const fake = await FakeSlack.start({ scopes: ['commands', 'chat:write'] });
+    try {
+      const client = clientFor(fake);
+      const data = await platformError(client.files.getUploadURLExternal({ filename: 'a.png', length: 3 }));
+      const { ok, error, needed, provided } = data;
+      assert.deepEqual(
+        { ok, error, needed, provided },
+        { ok: false, error: 'missing_scope', needed: 'files:write', provided: 'commands,chat:write' },
+      );
+      assert.equal(fake.callsTo('files.getUploadURLExternal')[0]?.ok, false);
+      assert.equal(fake.files.length, 0, 'nothing was started');
+      // Any one of the documented scopes opens a DM; without them the refusal lists them all.
+      const open = await platformError(client.conversations.open({ users: 'U0ASKER01' }));
+      assert.equal(open.error, 'missing_scope');
+      assert.equal(open.needed, 'channels:manage,groups:write,im:write,mpim:write');
+      // What the token does have, and what needs no scope, goes through.
+      await client.chat.postMessage({ channel: 'C1', text: 'hello' });
+      await client.auth.test();
+      await client.chat.getPermalink({ channel: 'C1', message_ts: '1700000001.000100' });
+      assert.deepEqual(
+        fake.refusals.map((r) => r.error),
+        ['missing_scope', 'missing_scope'],
+      );
+    } finally {
+      fake.allowRefusals();
+      await fake.close();
+    }
+  });
+
+  test('a test that expects no refusal fails at close() when a scope is missing', async () => {
+    const fake = await FakeSlack.start({ scopes: [] });
+    await assert.rejects(clientFor(fake).chat.postMessage({ channel: 'C1', text: 'hello' }));
+    await assert.rejects(fake.close(), /missing_scope/);
+  });
+
+  test('by default the token has the scopes manifest.yml grants, which cover every method in the table', async () => {
+    for (const manifest of [HTTP_MANIFEST, SOCKET_MODE_MANIFEST]) {
+      const granted = manifestBotScopes(manifest);
+      for (const [method, required] of Object.entries(REQUIRED_BOT_SCOPES)) {
+        assert.ok(
+          required.length === 0 || required.some((s) => granted.includes(s)),
+          `${manifest} grants none of ${required.join(', ')} for ${method}`,
+        );
+      }
+    }
+    await withFake(async (_fake, client) => {
+      await client.files.getUploadURLExternal({ filename: 'a.png', length: 3 });
+      await client.conversations.open({ users: 'U0ASKER01' });
+    });
+  });
+
+  test('a method the fake has no scope row for is refused, so it cannot pass unchecked', async () => {
+    await withFake(async (fake, client) => {
+      assert.equal(
+        (await platformError(client.apiCall('users.info', { user: 'U1' }))).error,
+        'unknown_method',
+      );
+      assert.equal(fake.refusals[0]?.error, 'unknown_method');
     });
   });
 });
