@@ -11,14 +11,14 @@ import type { DetectedEvent, EventFact } from './model.ts';
 // in the alert, so a field IVS adds (a destination, an error code) reaches the channel without a
 // release of the bot.
 
-export const IVS_DETAIL_TYPES = [
+const IVS_DETAIL_TYPES = [
   'IVS Stage Update',
   'IVS Participant Recording State Change',
   'IVS Composition State Change',
 ] as const;
 
 /** The EventBridge envelope of an IVS event. */
-export const ivsEventSchema = z.object({
+const ivsEventSchema = z.object({
   version: z.string().optional(),
   id: z.string().min(1).max(200),
   'detail-type': z.enum(IVS_DETAIL_TYPES),
@@ -98,7 +98,7 @@ export function decideEvent(body: string): EventDecision {
   return decideIvsEvent(parsed.data);
 }
 
-export function decideIvsEvent(event: IvsEvent): EventDecision {
+function decideIvsEvent(event: IvsEvent): EventDecision {
   const name = event.detail.event_name;
   const code = (EVENTBRIDGE_ALERT_CODES as Record<string, string | undefined>)[name];
   if (code === undefined || !eventTypeHas(event['detail-type'], name)) {

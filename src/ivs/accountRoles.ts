@@ -38,7 +38,7 @@ export function accountLabel(roles: AccountRoles, accountId: string): string {
 }
 
 /** An account typed by a person: a listed ID or alias. */
-export function findAccount(roles: AccountRoles, input: string): AccountRole | undefined {
+function findAccount(roles: AccountRoles, input: string): AccountRole | undefined {
   const typed = input.trim();
   return roles.get(typed) ?? [...roles.values()].find((role) => role.alias === typed);
 }

@@ -88,7 +88,7 @@ export const KNOWN_ERROR_CODES: readonly string[] = Object.keys(ERROR_CODES).sor
  * What only EventBridge tells (IVS_EVENTS_QUEUE_URL; see domain/ivsEvents.ts), and a publish error
  * without its code (EventBridge's Participant Publish Error carries none; polling then reads the code).
  */
-export const EVENT_ALERT_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
+const EVENT_ALERT_CODES: Readonly<Record<string, ErrorCodeInfo>> = {
   PUBLISH_ERROR: {
     meaning: "the participant's attempt to publish to the stage failed",
     fix: "Open Details: the participant's events name the error code (bitrate, resolution, codec, token capabilities…).",

@@ -25,7 +25,7 @@ export interface FileUploader {
   uploadToChannel(channelId: string, file: ImageFile): Promise<UploadResult>;
 }
 
-export const MAX_ALT_TEXT = 1_000;
+const MAX_ALT_TEXT = 1_000;
 
 /**
  * Through `files.uploadV2` of @slack/web-api, which runs Slack's upload flow: files.getUploadURLExternal,

@@ -8,8 +8,8 @@ import { code } from './views/text.ts';
 // isAlertMention before any view puts it in a message.
 
 /** The forms a watch's mention may take, for usage lines and refusals. */
-export const MENTION_FORMS = 'mention=@person, mention=@user-group or mention=here';
-export const MENTION_EXAMPLE = 'mention=@video-oncall';
+const MENTION_FORMS = 'mention=@person, mention=@user-group or mention=here';
+const MENTION_EXAMPLE = 'mention=@video-oncall';
 
 const USER_REF = /^<@([^|>]+)(?:\|[^>]*)?>$/;
 const GROUP_REF = /^<!subteam\^([^|>]+)(?:\|[^>]*)?>$/;

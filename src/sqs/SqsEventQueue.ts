@@ -9,7 +9,7 @@ import {
 import type { EventQueue, QueueDescription, QueuedMessage } from '../alerts/EventConsumer.ts';
 
 /** SQS's long poll at its longest: an idle queue costs one ReceiveMessage per 20 s per replica. */
-export const WAIT_TIME_SECONDS = 20;
+const WAIT_TIME_SECONDS = 20;
 /** SQS's largest batch. */
 export const MAX_MESSAGES = 10;
 

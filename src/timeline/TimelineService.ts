@@ -22,7 +22,7 @@ export interface TimelineLimits {
   readonly maxRows: number;
 }
 
-export const DEFAULT_TIMELINE_LIMITS: TimelineLimits = {
+const DEFAULT_TIMELINE_LIMITS: TimelineLimits = {
   maxListed: 1_000,
   maxRead: 30,
   maxEventPages: 3,
@@ -160,7 +160,7 @@ export class TimelineService {
  * Whose events to read when there are more participants than the limit: publishers first (they are
  * who the others watch), then who joined first; the picture says how many were left out.
  */
-export function chooseToRead(participants: readonly ParticipantSummary[], max: number): ParticipantSummary[] {
+function chooseToRead(participants: readonly ParticipantSummary[], max: number): ParticipantSummary[] {
   const joined = (p: ParticipantSummary) => p.firstJoinTime?.getTime() ?? Number.POSITIVE_INFINITY;
   return [...participants]
     .sort((a, b) => Number(b.published === true) - Number(a.published === true) || joined(a) - joined(b))
@@ -168,7 +168,7 @@ export function chooseToRead(participants: readonly ParticipantSummary[], max: n
 }
 
 /** The picture in one plain sentence or two: its alt text. */
-export function summarizeTimeline(timeline: SessionTimeline): string {
+function summarizeTimeline(timeline: SessionTimeline): string {
   const drawn = timeline.rows.length;
   const withErrors = timeline.rows.filter((row) => row.errors.length > 0);
   const codes = new Map<string, number>();

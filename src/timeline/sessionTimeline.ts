@@ -136,7 +136,7 @@ function compareRelevance(readings: readonly ParticipantReading[]) {
  * `openEnd` (now for a live session, the session's end otherwise), drawn as open. A close without an
  * open (its start was before what was read) starts at the participant's first join, or the picture's start.
  */
-export function buildRow(reading: ParticipantReading, start: number, openEnd: number): TimelineRow {
+function buildRow(reading: ParticipantReading, start: number, openEnd: number): TimelineRow {
   const { participant } = reading;
   const events = reading.events
     .filter((e) => validTime(e.eventTime) !== undefined)

@@ -6,7 +6,7 @@ import type { Interval, SessionTimeline, TimelineRow } from './sessionTimeline.t
 // Slack's light and dark themes; every colour is chosen against that background, not Slack's.
 
 export const FONT_FAMILY = 'DejaVu Sans';
-export const WIDTH = 1200;
+const WIDTH = 1200;
 const PAD = 16;
 const LABEL_WIDTH = 250;
 const TRACK_LEFT = PAD + LABEL_WIDTH + 12;
@@ -16,7 +16,7 @@ const ROW_HEIGHT = 34;
 const AXIS_HEIGHT = 44;
 const NOTE_HEIGHT = 18;
 /** Error markers drawn per row at most; more of them land on the same pixels anyway. */
-export const MAX_MARKERS_PER_ROW = 300;
+const MAX_MARKERS_PER_ROW = 300;
 
 const COLOURS = {
   background: '#f6f7f9',

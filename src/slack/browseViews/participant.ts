@@ -115,7 +115,7 @@ export const participantView: BrowseViewDescriptor<
 };
 
 /** IVS documents no order for events: show them oldest first, undated ones last. */
-export function sortByEventTime(events: readonly ParticipantEvent[]): ParticipantEvent[] {
+function sortByEventTime(events: readonly ParticipantEvent[]): ParticipantEvent[] {
   return [...events].sort(
     (a, b) =>
       (a.eventTime?.getTime() ?? Number.POSITIVE_INFINITY) -

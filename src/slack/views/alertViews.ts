@@ -58,7 +58,7 @@ const clipCode = (value: string, max: number): string =>
  * IVS_ACCOUNT_ROLES, else the ID; mrkdwn, escaped. Only when the bot reads several accounts
  * (IVS_ACCOUNT_ROLES is set): with one, the ARN already says it all.
  */
-export function stageAccount(stageArn: string, accounts: AccountRoles = new Map()): string | undefined {
+function stageAccount(stageArn: string, accounts: AccountRoles = new Map()): string | undefined {
   const accountId = parseStageArn(stageArn)?.accountId;
   if (accountId === undefined || accounts.size === 0) return undefined;
   return escapeMrkdwn(accountLabel(accounts, accountId));
@@ -183,7 +183,7 @@ export interface AlertRenderOptions {
 const PERMALINK = /^https:\/\/[^\s<>|&]{1,400}$/;
 
 /** "16 minutes", "2 h", "3 days": how long, said as a person would. */
-export function durationText(ms: number): string {
+function durationText(ms: number): string {
   if (!Number.isFinite(ms) || ms < 60_000) return 'under a minute';
   const minutes = Math.floor(ms / 60_000);
   if (minutes < 120) return plural(minutes, 'minute');
