@@ -50,6 +50,12 @@ export interface RunningBot {
 /** How often the leader applies retention (IVS_RETENTION_DAYS). */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
+/**
+ * On PostgreSQL, how often the leader looks for messages other replicas queued (an EventBridge event
+ * one of them received, an Acknowledge click it answered) between its poll cycles.
+ */
+const OUTBOX_CHECK_MS = 5_000;
+
 /** How long a graceful stop may take in all before the process exits anyway. */
 export const SHUTDOWN_BUDGET_MS = 20_000;
 
@@ -220,7 +226,7 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
     access: config.access,
     alerts: messenger,
     turns,
-    // On the leader the update goes out at once; another replica's leader sends it after its next cycle.
+    // On the leader the update goes out at once; on another replica the leader finds it within OUTBOX_CHECK_MS.
     onAlertQueued: () => sender?.kick(),
   });
   registerAppHome(slack.app, { watches, logger, access: config.access, accounts: config.accountRoles });
@@ -261,10 +267,16 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
   // Also soon after start, so a bot restarted more often than hourly still purges.
   const firstPurge = setTimeout(purge, 60_000);
   firstPurge.unref();
-  lifecycle.onClose('prune and purge timers', () => {
+  // Replicas share the outbox: what another one queued is sent within seconds, not at the next poll
+  // cycle (a minute or more). A kick is nothing on a replica that does not lead.
+  const outboxCheck =
+    config.store.kind === 'postgres' ? setInterval(() => sender?.kick(), OUTBOX_CHECK_MS) : undefined;
+  outboxCheck?.unref();
+  lifecycle.onClose('prune, purge and outbox timers', () => {
     clearInterval(pruneTimer);
     clearInterval(purgeTimer);
     clearTimeout(firstPurge);
+    clearInterval(outboxCheck);
   });
 
   // A listener stops taking connections at once; the 'HTTP connections' hook waits for the open ones.

@@ -5,6 +5,7 @@ import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
 import { postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
 import { SqsSimulator } from '../../testkit/sqsSimulator.ts';
 import { eventFixture } from '../support/eventFixtures.ts';
+import { freshDatabase, NO_POSTGRES } from '../support/postgres.ts';
 import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // EventBridge events through SQS with the real bot: IVS_EVENTS_QUEUE_URL pointing at the SQS
@@ -120,5 +121,55 @@ describe('with the queue unreachable', () => {
     assert.equal((await fetch(`${t.baseUrl}/healthz`)).status, 200);
     const metrics = await (await fetch(`${t.baseUrl}/metrics`)).text();
     assert.match(metrics, /ivs_bot_events_failed_total\{step="receive"\} [1-9]/);
+  });
+});
+
+describe('replicas on PostgreSQL: the replica that receives an event is not the one that sends', () => {
+  let db: Awaited<ReturnType<typeof freshDatabase>> | undefined;
+  let leader: TestBot | undefined;
+  let receiver: TestBot | undefined;
+  let stageArn: string;
+  let queueUrl: string;
+
+  before(async () => {
+    if (NO_POSTGRES) return;
+    db = await freshDatabase();
+    stageArn = ivs.addStage({ name: 'replica-events-stage' });
+    queueUrl = sqs.createQueue('ivs-events-replicas', {
+      deadLetter: { queueName: 'ivs-events-replicas-dlq', maxReceiveCount: 5 },
+    });
+    sqs.createQueue('ivs-events-replicas-dlq');
+    const env = {
+      DATABASE_URL: db.url,
+      IVS_WATCHES: JSON.stringify([{ stage: stageArn, channel: CHANNEL }]),
+      // No poll cycle in the test: nothing but the event can bring the alert.
+      IVS_POLL_SCHEDULE: '0 0 1 1 *',
+    };
+    // The first replica takes the lease; only the second reads the queue, so it receives the event.
+    leader = await startTestBot(env);
+    receiver = await startTestBot({ ...env, IVS_EVENTS_QUEUE_URL: queueUrl });
+  });
+
+  after(async () => {
+    await receiver?.stop();
+    await leader?.stop();
+    await db?.drop();
+  });
+
+  test('the leader sends the alert within seconds, not at its next poll cycle', {
+    skip: NO_POSTGRES,
+  }, async () => {
+    const event = JSON.parse(eventFixture('composition.destination-failure'));
+    event.detail.stage_arn = stageArn;
+    sqs.send(queueUrl, JSON.stringify(event));
+    await eventually('the event deleted from the queue', () => sqs.depth(queueUrl) === 0);
+    const [post] = (await leader?.slack.waitFor('chat.postMessage', 1, 15_000)) ?? [];
+    assert.equal(post?.body.channel, CHANNEL);
+    assert.match(JSON.stringify(post?.body.blocks), /COMPOSITION_DESTINATION_FAILURE/);
+    assert.equal(
+      receiver?.slack.callsTo('chat.postMessage').length,
+      0,
+      'the replica not leading sends nothing',
+    );
   });
 });

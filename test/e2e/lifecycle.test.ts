@@ -216,7 +216,7 @@ test('a graceful stop closes in the order docs/DEPLOYMENT.md describes', async (
     // The current cycle finishes and no new connections are taken …
     'poll schedule',
     'Slack listener',
-    'prune and purge timers',
+    'prune, purge and outbox timers',
     // … answers already acknowledged finish, the cycle's messages are sent, then the lease goes …
     'in-flight answers',
     'outbox sends',

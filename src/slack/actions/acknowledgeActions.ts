@@ -22,7 +22,7 @@ export async function runAcknowledgeAction(
   return renderNotice(
     acknowledge
       ? // Honest about timing: the message changes when the sending replica's outbox updates it.
-        '👀 Noted: you are on it. The alert shows it with its next update (at once, or after the next poll cycle when another replica sends), and its updates add no more thread replies.'
+        '👀 Noted: you are on it. The alert shows it with its next update (at once, or within seconds when another replica sends), and its updates add no more thread replies.'
       : 'Noted: nobody is on this alert any more. The alert shows it with its next update.',
   );
 }
