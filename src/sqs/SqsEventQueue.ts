@@ -116,11 +116,16 @@ function describeSqsError(error: unknown): string {
   return String(error).slice(0, 300);
 }
 
-/** The region of an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>), if it names one. */
+/**
+ * The region of an SQS queue URL, if it names one: https://sqs.<region>.amazonaws.com/<account>/<name>,
+ * or a legacy https://<region>.queue.amazonaws.com/… (queue.amazonaws.com alone is us-east-1).
+ */
 export function regionOfQueueUrl(queueUrl: string): string | undefined {
-  try {
-    return /^sqs[.-]([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(new URL(queueUrl).hostname)?.[1];
-  } catch {
-    return undefined;
-  }
+  if (!URL.canParse(queueUrl)) return undefined;
+  const host = new URL(queueUrl).hostname;
+  if (host === 'queue.amazonaws.com') return 'us-east-1';
+  return (
+    /^sqs[.-]([a-z0-9-]+)\.amazonaws\.com(\.cn)?$/.exec(host)?.[1] ??
+    /^([a-z]{2}(?:-[a-z]+)+-\d+)\.queue\.amazonaws\.com(\.cn)?$/.exec(host)?.[1]
+  );
 }
