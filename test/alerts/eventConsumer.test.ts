@@ -399,59 +399,6 @@ describe('EventBridge events through SQS', () => {
     await store.close();
   });
 
-  test('repeats received by two replicas at once are counted together: the third alerts', async () => {
-    const store = SqliteStore.open(join(world.dir, 'e2.db'));
-    const queueUrl = sqs.createQueue('ivs-events');
-    const { stageArn } = liveStage();
-    await watch(store, stageArn);
-    const send = (i: number) =>
-      sqs.send(
-        queueUrl,
-        bodyOf('composition.destination-reconnect', { stageArn }, new Date(T0 - 60_000 + i * 10_000)),
-      );
-    const first = replica(store, queueUrl);
-    send(0);
-    await first.consumer.pollOnce();
-    // Each replica's store holds its write until both replicas have reached theirs, as two replicas
-    // handling a message each at the same moment do: whatever they read before writing, they read
-    // before either wrote.
-    let arrived = 0;
-    let release: () => void = () => {};
-    const bothThere = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const gated = (): Store =>
-      new Proxy(store, {
-        get(target, property, receiver) {
-          if (property === 'recordDetections') {
-            return async (...args: Parameters<Store['recordDetections']>) => {
-              if (++arrived === 2) release();
-              await bothThere;
-              return target.recordDetections(...args);
-            };
-          }
-          const value = Reflect.get(target, property, receiver);
-          return typeof value === 'function' ? value.bind(target) : value;
-        },
-      });
-    const a = replica(gated(), queueUrl);
-    const b = replica(gated(), queueUrl);
-    send(1);
-    const handlingA = a.consumer.pollOnce();
-    // A holds the second repeat (in flight, hidden): B receives only the third.
-    for (let i = 0; i < 1000 && arrived === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
-    send(2);
-    await Promise.all([handlingA, b.consumer.pollOnce()]);
-    await first.sender.drain();
-    const outcomes = [...a.outcomes, ...b.outcomes].map((o) => (o.kind === 'ignored' ? o.reason : o.kind));
-    assert.deepEqual(outcomes.sort(), ['alerted', 'not_repeated']);
-    assert.equal(alertPosts().length, 1);
-    await a.close();
-    await b.close();
-    await first.close();
-    await store.close();
-  });
-
   test('SQS unreachable: the receive fails, is counted and warned about once, the status says so', async () => {
     const store = SqliteStore.open(join(world.dir, 'f.db'));
     const queueUrl = sqs.createQueue('ivs-events');
@@ -530,6 +477,59 @@ describe('two replicas', () => {
     assert.deepEqual(await stores[1].takeReadFirst(10), [], 'taken by the cycle');
     await consumerSide.close();
     await pollerSide.close();
+    await close();
+  });
+
+  test('repeats received by two replicas at once are counted together: the third alerts', async () => {
+    const { stores, close } = await twoStores();
+    const queueUrl = sqs.createQueue('ivs-events');
+    const { stageArn } = liveStage();
+    await watch(stores[0], stageArn);
+    const send = (i: number) =>
+      sqs.send(
+        queueUrl,
+        bodyOf('composition.destination-reconnect', { stageArn }, new Date(T0 - 60_000 + i * 10_000)),
+      );
+    const first = replica(stores[0], queueUrl);
+    send(0);
+    await first.consumer.pollOnce();
+    // Each replica's store holds its write until both replicas have reached theirs, as two replicas
+    // handling a message each at the same moment do: whatever they read before writing, they read
+    // before either wrote.
+    let arrived = 0;
+    let release: () => void = () => {};
+    const bothThere = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gated = (store: Store): Store =>
+      new Proxy(store, {
+        get(target, property, receiver) {
+          if (property === 'recordDetections') {
+            return async (...args: Parameters<Store['recordDetections']>) => {
+              if (++arrived === 2) release();
+              await bothThere;
+              return target.recordDetections(...args);
+            };
+          }
+          const value = Reflect.get(target, property, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const a = replica(gated(stores[0]), queueUrl);
+    const b = replica(gated(stores[1]), queueUrl);
+    send(1);
+    const handlingA = a.consumer.pollOnce();
+    // A holds the second repeat (in flight, hidden): B receives only the third.
+    for (let i = 0; i < 1000 && arrived === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    send(2);
+    await Promise.all([handlingA, b.consumer.pollOnce()]);
+    await first.sender.drain();
+    const outcomes = [...a.outcomes, ...b.outcomes].map((o) => (o.kind === 'ignored' ? o.reason : o.kind));
+    assert.deepEqual(outcomes.sort(), ['alerted', 'not_repeated']);
+    assert.equal(alertPosts().length, 1);
+    await a.close();
+    await b.close();
+    await first.close();
     await close();
   });
 
