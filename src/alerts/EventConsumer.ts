@@ -66,7 +66,7 @@ export interface EventConsumerOptions {
   onReceived?: (count: number, oldestAgeSeconds: number) => void;
   onMessage?: (outcome: MessageOutcome) => void;
   /** A receive or delete failed (SQS unreachable, access denied, …). */
-  onQueueError?: (step: 'receive' | 'delete') => void;
+  onQueueError?: (step: 'receive' | 'delete' | 'process') => void;
   /** Wait after the nth failed receive in a row (1-based); default 1 s doubling to 60 s. */
   retryDelayMs?: (failures: number) => number;
 }
@@ -114,7 +114,17 @@ export class EventConsumer {
   async #run(signal: AbortSignal): Promise<void> {
     await this.#describe();
     while (!signal.aborted) {
-      const ok = await this.pollOnce(signal);
+      let ok: boolean;
+      try {
+        ok = await this.pollOnce(signal);
+      } catch (error) {
+        // Nothing in a poll is meant to throw (queue and store failures are handled inside); if
+        // something does, the loop must go on rather than end silently with an unhandled rejection.
+        this.#failures++;
+        this.#options.onQueueError?.('process');
+        this.#options.logger.error({ err: error }, 'events queue poll failed unexpectedly; retrying');
+        ok = false;
+      }
       if (!ok && !signal.aborted) await sleep(this.#retryDelay(this.#failures), signal);
     }
   }

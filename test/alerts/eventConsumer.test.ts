@@ -375,6 +375,42 @@ describe('EventBridge events through SQS', () => {
     await store.close();
   });
 
+  test('a poll that throws unexpectedly is logged and counted, and the loop goes on to the next message', async () => {
+    const store = SqliteStore.open(join(world.dir, 'throws.db'));
+    const queueUrl = sqs.createQueue('ivs-events-throws');
+    const { stageArn, sessionId, alice } = liveStage();
+    await watch(store, stageArn);
+    sqs.send(
+      queueUrl,
+      bodyOf('participant-recording.recording-start-failure', { stageArn, sessionId, participantId: alice }),
+    );
+    let broken = true;
+    // A broken adapter answer (not a list) once: nothing in pollOnce expects it, so it throws there.
+    const r = replica(store, queueUrl, {
+      queue: (q) => ({
+        receive: async (signal) => {
+          if (!broken) return q.receive(signal);
+          broken = false;
+          return null as unknown as Awaited<ReturnType<typeof q.receive>>;
+        },
+        describe: () => q.describe(),
+        delete: (messages) => q.delete(messages),
+      }),
+    });
+    r.consumer.start();
+    for (let i = 0; i < 500 && r.outcomes.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await r.consumer.stop();
+    assert.deepEqual(r.outcomes, [{ kind: 'alerted' }]);
+    assert.deepEqual(r.queueErrors, ['process']);
+    assert.ok(
+      r.logs.some((line) => line.includes('"level":50') && line.includes('poll failed unexpectedly')),
+    );
+    await r.close();
+    await store.close();
+  });
+
   test('a destination reconnecting alerts once it repeats, then the repeats join that alert', async () => {
     const store = SqliteStore.open(join(world.dir, 'e.db'));
     const queueUrl = sqs.createQueue('ivs-events');
