@@ -31,6 +31,8 @@ export interface Refusal {
  * Web API calls arrive at `${url}/api/<method>` (set SLACK_API_URL to `apiUrl`); response URLs are
  * `${url}/response/<name>`. Messages and views that break Slack's Block Kit rules are refused as
  * Slack refuses them, and `close()` fails the test that sent one unless it called `allowRefusals()`.
+ * So are calls the bot token's scopes do not allow (`missing_scope`, see REQUIRED_BOT_SCOPES) and
+ * a response_url used a 6th time or after 30 minutes (see ResponseUrls).
  */
 export class FakeSlack {
   readonly calls: RecordedCall[] = [];
@@ -52,8 +54,11 @@ export class FakeSlack {
   /** The bot token's scopes: the app manifest's by default (see `start`). */
   readonly #scopes: ReadonlySet<string>;
 
-  private constructor(scopes: readonly string[]) {
+  readonly #responseUrls: ResponseUrls;
+
+  private constructor(scopes: readonly string[], now: () => number) {
     this.#scopes = new Set(scopes);
+    this.#responseUrls = new ResponseUrls(now);
     this.#server = createServer((req, res) => {
       if ((req.url ?? '').startsWith(UPLOAD_PATH)) {
         this.#files.receive(req, res).then((upload) => {
@@ -70,6 +75,7 @@ export class FakeSlack {
           : `response:${path.slice(10)}`;
         const failure = this.#takeFailure(method, body);
         const refused =
+          this.#responseUrls.refusal(method, body) ??
           scopeRefusal(method, body, this.#scopes) ??
           slackRefusal(method, body) ??
           this.#files.refusal(method, body) ??
@@ -112,10 +118,13 @@ export class FakeSlack {
    * `scopes`: the bot token's scopes; by default those the app manifest grants (manifest.yml, or
    * manifest.socket-mode.yml with `socketMode`), so a test fails when the bot calls a method the
    * manifest does not allow. A test passes fewer to see how the bot takes a `missing_scope`.
+   * `now`: the clock response_url expiry is measured on (Date.now by default).
    */
-  static async start(options: { socketMode?: boolean; scopes?: readonly string[] } = {}): Promise<FakeSlack> {
+  static async start(
+    options: { socketMode?: boolean; scopes?: readonly string[]; now?: () => number } = {},
+  ): Promise<FakeSlack> {
     const manifest = options.socketMode ? SOCKET_MODE_MANIFEST : HTTP_MANIFEST;
-    const fake = new FakeSlack(options.scopes ?? manifestBotScopes(manifest));
+    const fake = new FakeSlack(options.scopes ?? manifestBotScopes(manifest), options.now ?? Date.now);
     if (options.socketMode) fake.socketMode = await FakeSocketMode.start();
     await new Promise<void>((resolve) => fake.#server.listen(0, '127.0.0.1', resolve));
     fake.url = `http://127.0.0.1:${(fake.#server.address() as AddressInfo).port}`;
@@ -126,7 +135,12 @@ export class FakeSlack {
     return `${this.url}/api/`;
   }
 
+  /**
+   * The response_url of one interaction, handed out now: its 30 minutes start at the first call for
+   * `name` (a test makes one name per interaction, as Slack makes one URL per interaction).
+   */
   responseUrl(name: string): string {
+    this.#responseUrls.issue(name);
     return `${this.url}/response/${name}`;
   }
 
@@ -235,6 +249,54 @@ export class FakeSlack {
   #answer(method: string, body: Record<string, unknown>): Record<string, unknown> {
     if (method === 'chat.postMessage') this.#ts += 1;
     return this.#files.answer(method, body) ?? slackAnswer(method, body, `${this.#ts}.000100`);
+  }
+}
+
+/** Slack: a response_url can be used "up to 5 times within 30 minutes" of the interaction. */
+export const RESPONSE_URL_MAX_USES = 5;
+export const RESPONSE_URL_LIFETIME_MS = 30 * 60_000;
+
+/**
+ * The response_urls the fake handed out, each with its time of issue and its uses. Slack documents
+ * the limits ("You can use a response_url up to 5 times within 30 minutes of receiving the
+ * payload") but not its answer past them: HTTP 404 with the text `used_url` for a 6th use and
+ * `expired_url` after 30 minutes is this fake's guess, in the shape of the webhook errors Slack
+ * documents (an HTTP error status with a bare code as text). Every POST counts as a use, refused or not.
+ */
+class ResponseUrls {
+  readonly #issued = new Map<string, { at: number; uses: number }>();
+  readonly #now: () => number;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  issue(name: string): { at: number; uses: number } {
+    let url = this.#issued.get(name);
+    if (!url) {
+      url = { at: this.#now(), uses: 0 };
+      this.#issued.set(name, url);
+    }
+    return url;
+  }
+
+  refusal(method: string, body: Record<string, unknown>): ReturnType<typeof slackRefusal> {
+    if (!method.startsWith('response:')) return undefined;
+    const url = this.issue(method.slice('response:'.length));
+    url.uses += 1;
+    const error =
+      this.#now() - url.at > RESPONSE_URL_LIFETIME_MS
+        ? 'expired_url'
+        : url.uses > RESPONSE_URL_MAX_USES
+          ? 'used_url'
+          : undefined;
+    if (!error) return undefined;
+    return {
+      status: 404,
+      contentType: 'text/plain',
+      answer: error,
+      refusal: { method, error, violations: [], body },
+    };
   }
 }
 

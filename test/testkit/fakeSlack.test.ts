@@ -6,6 +6,8 @@ import {
   HTTP_MANIFEST,
   manifestBotScopes,
   REQUIRED_BOT_SCOPES,
+  RESPONSE_URL_LIFETIME_MS,
+  RESPONSE_URL_MAX_USES,
   SOCKET_MODE_MANIFEST,
 } from '../../testkit/fakeSlack.ts';
 
@@ -381,5 +383,60 @@ describe('FakeSlack holds the bot token to the scopes its app was granted', () =
       );
       assert.equal(fake.refusals[0]?.error, 'unknown_method');
     });
+  });
+});
+
+describe("FakeSlack holds a response_url to Slack's documented limits", () => {
+  const post = (url: string) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'an answer', response_type: 'ephemeral' }),
+    });
+
+  test('up to 5 uses: the 6th is refused with HTTP 404 used_url', async () => {
+    const fake = await FakeSlack.start();
+    try {
+      const url = fake.responseUrl('five');
+      for (let use = 1; use <= RESPONSE_URL_MAX_USES; use++) assert.equal((await post(url)).status, 200);
+      const sixth = await post(url);
+      assert.equal(sixth.status, 404);
+      assert.equal(await sixth.text(), 'used_url');
+      // Another interaction's URL is counted on its own.
+      assert.equal((await post(fake.responseUrl('other'))).status, 200);
+      assert.deepEqual(
+        fake.refusals.map((r) => [r.method, r.error]),
+        [['response:five', 'used_url']],
+      );
+    } finally {
+      fake.allowRefusals();
+      await fake.close();
+    }
+  });
+
+  test('within 30 minutes of the interaction: later uses are refused with HTTP 404 expired_url', async () => {
+    let now = 1_700_000_000_000;
+    const fake = await FakeSlack.start({ now: () => now });
+    try {
+      const url = fake.responseUrl('late');
+      now += RESPONSE_URL_LIFETIME_MS;
+      assert.equal((await post(url)).status, 200, 'at exactly 30 minutes it still works');
+      now += 1;
+      const late = await post(url);
+      assert.equal(late.status, 404);
+      assert.equal(await late.text(), 'expired_url');
+      // A URL handed out now has its own 30 minutes.
+      assert.equal((await post(fake.responseUrl('fresh'))).status, 200);
+    } finally {
+      fake.allowRefusals();
+      await fake.close();
+    }
+  });
+
+  test('a test that expects no refusal fails at close() when the bot overuses a response_url', async () => {
+    const fake = await FakeSlack.start();
+    const url = fake.responseUrl('overused');
+    for (let use = 0; use <= RESPONSE_URL_MAX_USES; use++) await post(url);
+    await assert.rejects(fake.close(), /used_url/);
   });
 });
