@@ -312,7 +312,8 @@ export class OutboxSender {
       case 'permanent': {
         await store.failOutbox(item.id, { error: failure.error, scope: failure.scope, at: now });
         this.#options.onSend?.(item.kind, 'failed');
-        this.#logOnce(item.channelId, failure.error, failure.scope, context);
+        // With missing_scope, Slack named the scope to add: the log says it, for whoever reinstalls.
+        this.#logOnce(item.channelId, failure.error, failure.scope, { ...context, needed: failure.needed });
         return true;
       }
     }

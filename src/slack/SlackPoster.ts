@@ -69,7 +69,7 @@ const RATE_LIMITED_ERRORS = new Set(['ratelimited', 'rate_limited']);
 
 interface SlackErrorShape {
   code?: unknown;
-  data?: { error?: unknown };
+  data?: { error?: unknown; needed?: unknown };
   retryAfter?: unknown;
   statusCode?: unknown;
   original?: unknown;
@@ -89,7 +89,12 @@ export function toPostFailure(error: unknown): PostFailure {
       };
     case 'slack_webapi_platform_error': {
       const slackError = typeof shape.data?.error === 'string' ? shape.data.error : 'unknown_error';
-      return classifySlackError(slackError);
+      const failure = classifySlackError(slackError);
+      // Slack names the scope a missing_scope refusal needs: the one thing to add before reinstalling.
+      const needed = shape.data?.needed;
+      if (failure.kind === 'permanent' && slackError === 'missing_scope' && isScopeList(needed))
+        return { ...failure, needed };
+      return failure;
     }
     case 'slack_webapi_http_error': {
       const status = typeof shape.statusCode === 'number' ? shape.statusCode : 0;
@@ -213,4 +218,13 @@ export class WebClientSlackPoster implements SlackPoster {
       return this.#fail(error);
     }
   }
+}
+
+/** Slack scope names as its `needed` field lists them ("files:write", "chat:write.public"), comma-separated. */
+function isScopeList(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length <= 200 &&
+    /^[a-z][a-z0-9:._-]*(,[a-z][a-z0-9:._-]*)*$/.test(value)
+  );
 }

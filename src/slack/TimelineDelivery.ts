@@ -1,3 +1,4 @@
+import type { PostFailure } from '../domain/delivery.ts';
 import type { StageRef } from '../ivs/identifiers.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { TimelinePicture, TimelineService } from '../timeline/TimelineService.ts';
@@ -71,7 +72,10 @@ export class TimelineDelivery {
       imageFile(drawn.picture, timelineCommentForAsker(facts, asker.channelId)),
     );
     if (!uploaded.ok) {
-      this.#logger.warn({ error: uploaded.failure.error, user: asker.userId }, 'timeline upload failed');
+      this.#logger.warn(
+        { error: uploaded.failure.error, needed: neededScope(uploaded.failure), user: asker.userId },
+        'timeline upload failed',
+      );
       return renderNotice(
         `The picture could not be put in your messages with the bot: ${
           uploaded.failure.error === 'messages_tab_disabled'
@@ -100,7 +104,10 @@ export class TimelineDelivery {
       imageFile(drawn.picture, timelineCommentForChannel(factsOf(drawn.picture), asker.userId)),
     );
     if (uploaded.ok) return undefined;
-    this.#logger.warn({ error: uploaded.failure.error, channel: asker.channelId }, 'timeline share failed');
+    this.#logger.warn(
+      { error: uploaded.failure.error, needed: neededScope(uploaded.failure), channel: asker.channelId },
+      'timeline share failed',
+    );
     return renderNotice(describePostFailure(uploaded.failure));
   }
 }
@@ -117,4 +124,9 @@ function imageFile(picture: TimelinePicture, comment: string): ImageFile {
     bytes: picture.png,
     comment,
   };
+}
+
+/** The scope a missing_scope refusal named, for the log (undefined, so left out, otherwise). */
+function neededScope(failure: PostFailure): string | undefined {
+  return failure.kind === 'permanent' ? failure.needed : undefined;
 }

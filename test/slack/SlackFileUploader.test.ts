@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { webApi } from '@slack/bolt';
 import { WebClientFileUploader } from '../../src/slack/SlackFileUploader.ts';
+import { describePostFailure } from '../../src/slack/views/postFailureText.ts';
 import { dmChannelOf, FakeSlack } from '../../testkit/fakeSlack.ts';
 
 // The uploader runs @slack/web-api's files.uploadV2 against the fake Slack: the real client code makes
@@ -84,5 +85,28 @@ describe('WebClientFileUploader', () => {
       assert.deepEqual(result, { ok: false, failure: { kind: 'transient', error: 'http_503' } });
       assert.equal(fake.callsTo('files.getUploadURLExternal').length, 0);
     });
+  });
+
+  test('a token without files:write: missing_scope with the scope Slack named, told to the asker', async () => {
+    const fake = await FakeSlack.start({ scopes: ['commands', 'chat:write', 'im:write'] });
+    const client = new webApi.WebClient(TOKEN, {
+      slackApiUrl: fake.apiUrl,
+      retryConfig: { retries: 0 },
+      logLevel: webApi.LogLevel.ERROR,
+    });
+    try {
+      const result = await new WebClientFileUploader(client).uploadToUser('U0ASKER01', FILE);
+      assert.deepEqual(result, {
+        ok: false,
+        failure: { kind: 'permanent', error: 'missing_scope', scope: 'workspace', needed: 'files:write' },
+      });
+      assert.match(
+        describePostFailure(result.ok ? assert.fail() : result.failure),
+        /scope files:write\. .*reinstall/,
+      );
+    } finally {
+      fake.allowRefusals();
+      await fake.close();
+    }
   });
 });

@@ -19,10 +19,19 @@ export function describePostFailure(failure: PostFailure): string {
     case 'transient':
       return 'Slack is not answering right now; try again in a moment.';
     case 'permanent': {
+      if (failure.error === 'missing_scope' && failure.needed) return missingScopeAdvice(failure.needed);
       const { reason, advice } = explainSlackError(failure.error);
       return advice ?? `${reason.charAt(0).toUpperCase()}${reason.slice(1)}.`;
     }
   }
+}
+
+/** What to add, where, and that Slack grants a new scope only on reinstall. */
+function missingScopeAdvice(needed: string): string {
+  const scopes = needed.split(',');
+  const which =
+    scopes.length === 1 ? `the Slack scope ${scopes[0]}` : `one of the Slack scopes ${scopes.join(', ')}`;
+  return `The bot token lacks ${which}. Add it to the app's bot token scopes (OAuth & Permissions, or oauth_config.scopes.bot in manifest.yml), reinstall the app and restart the bot with the new SLACK_BOT_TOKEN.`;
 }
 
 const ARCHIVED = 'the channel is archived — unarchive it, or unwatch it';

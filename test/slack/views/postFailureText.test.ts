@@ -33,4 +33,26 @@ describe('describePostFailure and undeliveredReason: one explanation per Slack e
     assert.match(undeliveredReason('http_502'), /HTTP 502 — check SLACK_API_URL/);
     assert.equal(undeliveredReason('odd_error'), 'Slack refused the message (odd_error)');
   });
+
+  test('missing_scope: the scope Slack named, where to add it, and that the app must be reinstalled', () => {
+    const needed = (scopes: string): PostFailure => ({
+      kind: 'permanent',
+      error: 'missing_scope',
+      scope: 'workspace',
+      needed: scopes,
+    });
+    assert.equal(
+      describePostFailure(needed('files:write')),
+      "The bot token lacks the Slack scope files:write. Add it to the app's bot token scopes (OAuth & Permissions, or oauth_config.scopes.bot in manifest.yml), reinstall the app and restart the bot with the new SLACK_BOT_TOKEN.",
+    );
+    assert.match(
+      describePostFailure(needed('channels:manage,im:write')),
+      /^The bot token lacks one of the Slack scopes channels:manage, im:write\. .*reinstall the app/,
+    );
+    // Without Slack's `needed`, the general advice still says to reinstall.
+    assert.match(
+      describePostFailure(permanent('missing_scope')),
+      /lacks a permission \(missing_scope\) — reinstall/,
+    );
+  });
 });
