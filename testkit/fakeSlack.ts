@@ -52,7 +52,7 @@ export class FakeSlack {
   socketMode: FakeSocketMode | undefined;
 
   /** The bot token's scopes: the app manifest's by default (see `start`). */
-  readonly #scopes: ReadonlySet<string>;
+  #scopes: ReadonlySet<string>;
 
   readonly #responseUrls: ResponseUrls;
 
@@ -219,6 +219,18 @@ export class FakeSlack {
       });
     }
     return this.callsTo(method);
+  }
+
+  /** From now on the bot token has these scopes, as after reinstalling the app with them. */
+  grantScopes(scopes: readonly string[]): void {
+    this.#scopes = new Set(scopes);
+  }
+
+  /** Removes and returns the refusals with `error`: the ones a test expected, so `close()` passes them. */
+  takeRefusals(error: string): Refusal[] {
+    const taken = this.refusals.filter((r) => r.error === error);
+    for (const refusal of taken) this.refusals.splice(this.refusals.indexOf(refusal), 1);
+    return taken;
   }
 
   /** This test sends what Slack refuses on purpose: `close()` will not fail on refusals. */

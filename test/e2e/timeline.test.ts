@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { dmChannelOf } from '../../testkit/fakeSlack.ts';
+import { dmChannelOf, HTTP_MANIFEST, manifestBotScopes } from '../../testkit/fakeSlack.ts';
 import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
 import { buttonClickBody, postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
 import { decodePng } from '../support/decodePng.ts';
@@ -89,6 +89,28 @@ function buttonsOf(message: unknown): { action_id: string; value: string; text: 
 }
 
 describe('/ivs timeline', () => {
+  test('an app installed without files:write: the asker is told which scope to add and to reinstall', async () => {
+    const granted = manifestBotScopes(HTTP_MANIFEST);
+    t.slack.grantScopes(granted.filter((scope) => scope !== 'files:write'));
+    try {
+      const answer = JSON.stringify(await slash(`timeline ${stageArn} ${sessionId}`, READER));
+      assert.match(answer, /lacks the Slack scope files:write\. Add it .*reinstall the app/);
+      const refused = t.slack.takeRefusals('missing_scope');
+      assert.deepEqual(
+        refused.map((r) => r.method),
+        ['files.getUploadURLExternal'],
+      );
+      assert.ok(
+        t.logs.some(
+          (line) => line.includes('timeline upload failed') && line.includes('"needed":"files:write"'),
+        ),
+        'the log names the scope too',
+      );
+    } finally {
+      t.slack.grantScopes(granted);
+    }
+  });
+
   test('draws the session into the asker’s messages with the bot, and answers with Share', async () => {
     const before = t.slack.files.length;
     const answer = await slash(`timeline ${stageArn} ${sessionId}`, READER);
