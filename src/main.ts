@@ -123,7 +123,9 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
   // A session's picture goes to the asker's messages with the bot, and to a channel on Share.
   const timelines = new TimelineDelivery({
     timelines: new TimelineService({ ivs }),
-    uploader: new WebClientFileUploader(slack.client),
+    uploader: new WebClientFileUploader(slack.client, {
+      onDelivered: (channel) => sender?.noteDelivered(channel),
+    }),
     logger,
   });
   // Renders alerts for the messages a command or a click answers (watch confirmations, Mute).

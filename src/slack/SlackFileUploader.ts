@@ -34,9 +34,15 @@ const MAX_ALT_TEXT = 1_000;
  */
 export class WebClientFileUploader implements FileUploader {
   readonly #client: webApi.WebClient;
+  readonly #onDelivered: ((channel: string) => void) | undefined;
 
-  constructor(client: webApi.WebClient) {
+  /**
+   * `onDelivered`: Slack accepted a file in that conversation, as for a message (SlackPoster), so the
+   * alerts it refused there can be put back in line.
+   */
+  constructor(client: webApi.WebClient, hooks: { onDelivered?: (channel: string) => void } = {}) {
     this.#client = client;
+    this.#onDelivered = hooks.onDelivered;
   }
 
   async uploadToUser(userId: string, file: ImageFile): Promise<UploadResult> {
@@ -63,6 +69,7 @@ export class WebClientFileUploader implements FileUploader {
         initial_comment: file.comment,
       });
       const fileId = firstFileId(answer);
+      this.#onDelivered?.(channelId);
       return { ok: true, fileId: fileId ?? '', channel: channelId };
     } catch (error) {
       return { ok: false, failure: toPostFailure(error) };

@@ -21,7 +21,9 @@ const FILE = {
   comment: 'Timeline of session st-XyZ1234567890',
 };
 
-async function withUploader(run: (fake: FakeSlack, uploader: WebClientFileUploader) => Promise<void>) {
+async function withUploader(
+  run: (fake: FakeSlack, uploader: WebClientFileUploader, delivered: string[]) => Promise<void>,
+) {
   const fake = await FakeSlack.start();
   const client = new webApi.WebClient(TOKEN, {
     slackApiUrl: fake.apiUrl,
@@ -29,7 +31,12 @@ async function withUploader(run: (fake: FakeSlack, uploader: WebClientFileUpload
     logLevel: webApi.LogLevel.ERROR,
   });
   try {
-    await run(fake, new WebClientFileUploader(client));
+    const delivered: string[] = [];
+    await run(
+      fake,
+      new WebClientFileUploader(client, { onDelivered: (channel) => delivered.push(channel) }),
+      delivered,
+    );
   } finally {
     await fake.close();
   }
@@ -60,14 +67,16 @@ describe('WebClientFileUploader', () => {
     });
   });
 
-  test('to a channel: shared there; a channel Slack refuses comes back as a classified failure', async () => {
-    await withUploader(async (fake, uploader) => {
+  test('to a channel: shared there (and reported delivered); a channel Slack refuses comes back as a classified failure', async () => {
+    await withUploader(async (fake, uploader, delivered) => {
       assert.deepEqual(await uploader.uploadToChannel('C0SHARED1', FILE), {
         ok: true,
         fileId: fake.files[0]?.id,
         channel: 'C0SHARED1',
       });
       assert.equal(fake.files[0]?.completed?.channelId, 'C0SHARED1');
+      // Like an accepted message, so alerts Slack refused in that channel are put back in line.
+      assert.deepEqual(delivered, ['C0SHARED1']);
 
       fake.setChannelError('C0PRIVATE', 'not_in_channel');
       const refused = await uploader.uploadToChannel('C0PRIVATE', FILE);
@@ -75,6 +84,7 @@ describe('WebClientFileUploader', () => {
         ok: false,
         failure: { kind: 'permanent', error: 'not_in_channel', scope: 'channel' },
       });
+      assert.deepEqual(delivered, ['C0SHARED1'], 'a refused upload is not a delivery');
     });
   });
 
