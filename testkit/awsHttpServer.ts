@@ -20,15 +20,15 @@ export function simulatorClientConfig(endpoint: string, region: string): Simulat
 }
 
 // SigV4: `Authorization: AWS4-HMAC-SHA256 Credential=<key>/<yyyymmdd>/<region>/<service>/aws4_request, …`
-const CREDENTIAL_SCOPE = /Credential=[^/\s]+\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/;
+const CREDENTIAL_SCOPE = /Credential=([^/\s]+)\/\d{8}\/([a-z0-9-]+)\/([a-z0-9-]+)\/aws4_request/;
 
-/** The region and service a request was signed for; undefined when it was not signed. */
+/** The access key, region and service a request was signed with; undefined when it was not signed. */
 export function credentialScope(
   authorization: string | undefined,
-): { region: string; service: string } | undefined {
+): { accessKeyId: string; region: string; service: string } | undefined {
   const match = authorization === undefined ? null : CREDENTIAL_SCOPE.exec(authorization);
-  if (!match?.[1] || !match[2]) return undefined;
-  return { region: match[1], service: match[2] };
+  if (!match?.[1] || !match[2] || !match[3]) return undefined;
+  return { accessKeyId: match[1], region: match[2], service: match[3] };
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {

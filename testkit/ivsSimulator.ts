@@ -60,6 +60,8 @@ export interface SimulatorCall {
   operation: string;
   /** From the SigV4 credential scope; undefined when the request was not signed. */
   region: string | undefined;
+  /** The account the signing access key belongs to (see `accessKeyAccounts`); undefined when unsigned. */
+  account: string | undefined;
   body: Record<string, unknown> | undefined;
   /** Arrival time by the simulator's clock (epoch ms). */
   at: number;
@@ -75,7 +77,18 @@ export type ListOrder = 'newest-first' | 'oldest-first';
 export interface SimulatorOptions {
   /** Port to listen on (127.0.0.1); 0, the default, picks a free one. */
   port?: number;
+  /**
+   * IVS's API call rate quota: requests per (account, region, operation) in any sliding second, as
+   * "all quotas are enforced on a per-account basis in a specific AWS region" (5 TPS for the Stage
+   * operations simulated here). Unset: no throttling.
+   */
   maxRequestsPerSecondPerOperation?: number;
+  /**
+   * Which account each access key ID belongs to (temporary STS keys of an assumed role included), so
+   * the quota is charged to the account whose credentials signed the request. A key not listed
+   * belongs to the default account, 123456789012.
+   */
+  accessKeyAccounts?: Record<string, string>;
   /** Epoch milliseconds; drives default timestamps and the throttling window. */
   clock?: () => number;
   /** Order of ListParticipantEvents pages by when events were recorded; default oldest-first. */
@@ -216,6 +229,7 @@ export class IvsSimulator {
   private readonly delays = new Map<string, number[]>();
   private readonly malformed = new Map<string, number>();
   private readonly windows = new Map<string, number[]>();
+  private readonly accountsByKey = new Map<string, string>();
   private readonly pendingDelays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private rateLimit: number | undefined;
   private idCounter = 0;
@@ -228,6 +242,9 @@ export class IvsSimulator {
     this.eventOrder = opts.eventOrder ?? 'oldest-first';
     this.sessionOrder = opts.sessionOrder ?? 'newest-first';
     this.setRateLimit(opts.maxRequestsPerSecondPerOperation);
+    for (const [accessKeyId, account] of Object.entries(opts.accessKeyAccounts ?? {})) {
+      this.setAccessKeyAccount(accessKeyId, account);
+    }
   }
 
   static async start(opts: SimulatorOptions = {}): Promise<IvsSimulator> {
@@ -509,7 +526,21 @@ export class IvsSimulator {
     this.malformed.clear();
   }
 
-  /** Allows `perOperationPerSecond` requests per (region, operation) in any sliding second; undefined lifts it. */
+  /**
+   * Charges requests signed with `accessKeyId` to `account` from now on (its quota windows, and
+   * `SimulatorCall.account`); undefined puts the key back in the default account.
+   */
+  setAccessKeyAccount(accessKeyId: string, account: string | undefined): void {
+    if (account === undefined) {
+      this.accountsByKey.delete(accessKeyId);
+      return;
+    }
+    if (!/^\d{12}$/.test(account))
+      throw new Error(`setAccessKeyAccount: expected a 12-digit account ID, got ${account}`);
+    this.accountsByKey.set(accessKeyId, account);
+  }
+
+  /** Allows `perOperationPerSecond` requests per (account, region, operation) in any sliding second; undefined lifts it. */
   setRateLimit(perOperationPerSecond: number | undefined): void {
     if (perOperationPerSecond !== undefined && !(perOperationPerSecond > 0)) {
       throw new Error(`setRateLimit: expected a positive number, got ${perOperationPerSecond}`);
@@ -539,7 +570,9 @@ export class IvsSimulator {
     const operation = (req.url ?? '/').split('?')[0]?.replace(/^\//, '') ?? '';
     const scope = credentialScope(req.headers.authorization);
     const region = scope?.region;
-    const call: SimulatorCall = { operation, region, body: undefined, at, status: 0 };
+    const account =
+      scope === undefined ? undefined : (this.accountsByKey.get(scope.accessKeyId) ?? DEFAULT_ACCOUNT);
+    const call: SimulatorCall = { operation, region, account, body: undefined, at, status: 0 };
     try {
       if (req.method !== 'POST' || !isOperation(operation)) {
         throw new ApiError(
@@ -560,7 +593,7 @@ export class IvsSimulator {
       }
       const body = parseBody(raw);
       call.body = body;
-      this.throttle(region, operation);
+      this.throttle(account ?? DEFAULT_ACCOUNT, region, operation);
       const delay = this.delays.get(operation)?.shift();
       if (delay !== undefined) await this.sleep(delay);
       if (this.takeMalformed(operation)) {
@@ -617,9 +650,10 @@ export class IvsSimulator {
     });
   }
 
-  private throttle(region: string, operation: IvsOperation): void {
+  // The quota belongs to the caller's account in the region, not to the stage a request names.
+  private throttle(account: string, region: string, operation: IvsOperation): void {
     if (this.rateLimit === undefined) return;
-    const key = `${region}|${operation}`;
+    const key = `${account}|${region}|${operation}`;
     const now = this.clock();
     let window = this.windows.get(key);
     if (!window) {

@@ -1,8 +1,10 @@
 // Starts a seeded IVS Real-Time simulator for demos and prints how to point the bot at it:
 //   node testkit/ivsSimulatorServer.ts --port 4566 --stages 3 --participants 8 --tps 5
+// --tps is IVS's per-account quota; --access-key ASIA…=111111111111 (repeatable) charges that key's
+// requests to that account, others to the default one.
 // Stop it with Ctrl-C.
 import { parseArgs } from 'node:util';
-import { IvsSimulator } from './ivsSimulator.ts';
+import { IvsSimulator, type SimulatorOptions } from './ivsSimulator.ts';
 
 interface ServerSettings {
   port: number;
@@ -11,10 +13,11 @@ interface ServerSettings {
   events: number;
   tps: number | undefined;
   region: string;
+  accessKeyAccounts: Record<string, string>;
 }
 
 const USAGE =
-  'usage: ivsSimulatorServer.ts [--port N] [--stages N] [--participants N] [--events N] [--tps N] [--region R]';
+  'usage: ivsSimulatorServer.ts [--port N] [--stages N] [--participants N] [--events N] [--tps N] [--region R] [--access-key KEY=ACCOUNT ...]';
 
 /** Parses the command line into settings, or into one line per problem. */
 export function parseSettings(argv: readonly string[]): ServerSettings | { problems: string[] } {
@@ -27,6 +30,7 @@ export function parseSettings(argv: readonly string[]): ServerSettings | { probl
       events: { type: 'string', default: '12' },
       tps: { type: 'string' },
       region: { type: 'string', default: 'us-east-1' },
+      'access-key': { type: 'string', multiple: true, default: [] },
     },
     strict: true,
   });
@@ -45,7 +49,16 @@ export function parseSettings(argv: readonly string[]): ServerSettings | { probl
     events: count('events', values.events, 0, 100_000),
     tps: values.tps === undefined ? undefined : count('tps', values.tps, 1, 1_000_000),
     region: values.region,
+    accessKeyAccounts: {},
   };
+  for (const pair of values['access-key']) {
+    const match = /^([A-Z0-9]{16,128})=(\d{12})$/.exec(pair);
+    if (match?.[1] && match[2]) settings.accessKeyAccounts[match[1]] = match[2];
+    else
+      problems.push(
+        `--access-key: expected KEY=ACCOUNT such as ASIAEXAMPLE12345=111111111111, got "${pair}"`,
+      );
+  }
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(settings.region)) {
     problems.push(`--region: expected an AWS region such as us-east-1, got "${settings.region}"`);
   }
@@ -66,7 +79,7 @@ async function main(argv: readonly string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const options: { port: number; maxRequestsPerSecondPerOperation?: number } = { port: parsed.port };
+  const options: SimulatorOptions = { port: parsed.port, accessKeyAccounts: parsed.accessKeyAccounts };
   if (parsed.tps !== undefined) options.maxRequestsPerSecondPerOperation = parsed.tps;
   const sim = await IvsSimulator.start(options);
   for (let i = 0; i < parsed.stages; i++) {

@@ -26,7 +26,9 @@ import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 
 /** A simulator with a hand-driven clock, so throttling windows and default timestamps are exact. */
-async function startWithClock(opts: { maxRequestsPerSecondPerOperation?: number } = {}) {
+async function startWithClock(
+  opts: { maxRequestsPerSecondPerOperation?: number; accessKeyAccounts?: Record<string, string> } = {},
+) {
   const clock = { now: T0 };
   const sim = await IvsSimulator.start({ ...opts, clock: () => clock.now });
   return { sim, clock };
@@ -604,6 +606,53 @@ test('setRateLimit: a sliding one-second window per (region, operation), then 42
   for (let i = 0; i < 5; i++) await list(east);
 });
 
+test('the rate quota is per account: the access key that signed a request names the account it is charged to', async () => {
+  const { sim, clock } = await startWithClock({
+    maxRequestsPerSecondPerOperation: 2,
+    accessKeyAccounts: { ASIAPRODKEY: '111111111111' },
+  });
+  after(() => sim.close());
+  const keyed = (accessKeyId: string, region = 'us-east-1') =>
+    new IVSRealTimeClient({
+      ...sim.clientConfig(region),
+      credentials: { accessKeyId, secretAccessKey: 's', sessionToken: 't' },
+    });
+  const own = clientFor(sim); // the test key: not listed, so the default account
+  const prod = keyed('ASIAPRODKEY');
+  const list = (client: IVSRealTimeClient) => client.send(new ListStagesCommand({}));
+
+  await list(own);
+  await list(own);
+  await assert.rejects(list(own), { name: 'ThrottlingException' });
+  await list(prod);
+  await list(prod); // the prod account has its own 2 per second
+  await assert.rejects(list(prod), { name: 'ThrottlingException' });
+  await list(keyed('ASIAPRODKEY', 'eu-west-1')); // and its own quota in every region
+  // Another unlisted key is still the default account, whose second is used up.
+  await assert.rejects(list(keyed('AKIDOTHER')), { name: 'ThrottlingException' });
+  assert.deepEqual(
+    sim.calls.map((call) => `${call.account}:${call.status}`),
+    [
+      '123456789012:200',
+      '123456789012:200',
+      '123456789012:429',
+      '111111111111:200',
+      '111111111111:200',
+      '111111111111:429',
+      '111111111111:200',
+      '123456789012:429',
+    ],
+  );
+
+  // Charged to one account, the same load is throttled: the key now counts against the default one.
+  clock.now += 1000;
+  sim.setAccessKeyAccount('ASIAPRODKEY', undefined);
+  await list(own);
+  await list(prod);
+  await assert.rejects(list(prod), { name: 'ThrottlingException' });
+  assert.throws(() => sim.setAccessKeyAccount('ASIAPRODKEY', 'prod'), /12-digit account ID/);
+});
+
 test('delayNext holds a response long enough for client timeouts', async () => {
   const sim = await IvsSimulator.start();
   after(() => sim.close());
@@ -637,7 +686,7 @@ test('respondMalformed answers 200 with broken JSON; the SDK throws a SyntaxErro
   await client.send(new ListStagesCommand({}));
 });
 
-test('calls records operation, region, body, clock time and status; callCount and resetCalls', async () => {
+test('calls records operation, region, account, body, clock time and status; callCount and resetCalls', async () => {
   const { sim } = await startWithClock();
   after(() => sim.close());
   const stageArn = sim.addStage();
@@ -650,6 +699,7 @@ test('calls records operation, region, body, clock time and status; callCount an
   assert.deepEqual(sim.calls[0], {
     operation: 'GetStage',
     region: 'us-east-1',
+    account: '123456789012',
     body: { arn: stageArn },
     at: T0,
     status: 200,
