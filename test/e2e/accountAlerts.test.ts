@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import nock from 'nock';
 import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
-import { postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
 import { assumeRoleAnswer } from '../fixtures/stsAnswers.ts';
-import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
+import { answerToSlash, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // Alerts from two accounts side by side: the bot polls the IVS simulator every second, a stage of
 // the prod account (IVS_ACCOUNT_ROLES, its role assumed once through STS faked by nock) and one of
@@ -14,7 +13,6 @@ const PROD_ROLE = 'arn:aws:iam::111111111111:role/ivs-bot-read';
 
 let sim: IvsSimulator;
 let t: TestBot;
-let counter = 0;
 
 before(async () => {
   nock.disableNetConnect();
@@ -36,17 +34,8 @@ after(async () => {
   nock.enableNetConnect();
 });
 
-async function slash(text: string): Promise<string> {
-  const name = `x${++counter}`;
-  const res = await postSigned(
-    t.eventsUrl,
-    slashCommandBody({ text, responseUrl: t.slack.responseUrl(name), channelId: CHANNEL }),
-    SIGNING_SECRET,
-  );
-  assert.equal(res.status, 200);
-  const [call] = await t.slack.waitFor(`response:${name}`, 1, 10_000);
-  return JSON.stringify(call?.body);
-}
+const slash = async (text: string): Promise<string> =>
+  JSON.stringify(await answerToSlash(t, text, { channelId: CHANNEL }));
 
 test('alerts of a listed account and of the bot’s own account each name their account', async () => {
   // Credentials good for an hour: the role is assumed once, however many polls follow.

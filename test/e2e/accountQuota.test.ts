@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import nock from 'nock';
 import { IvsSimulator, type SimulatorCall } from '../../testkit/ivsSimulator.ts';
-import { postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
 import { assumeRoleAnswer } from '../fixtures/stsAnswers.ts';
-import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
+import { answerToSlash, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // IVS's rate quota is per account and region. People ask about many stages of two accounts at once
 // (the prod account through its role's temporary key, the bot's own account through its own key)
@@ -23,7 +22,6 @@ const STAGES_PER_ACCOUNT = 10;
 
 let sim: IvsSimulator;
 let t: TestBot;
-let counter = 0;
 
 before(async () => {
   nock.disableNetConnect();
@@ -47,17 +45,8 @@ after(async () => {
   nock.enableNetConnect();
 });
 
-async function slash(text: string): Promise<string> {
-  const name = `q${++counter}`;
-  const res = await postSigned(
-    t.eventsUrl,
-    slashCommandBody({ text, responseUrl: t.slack.responseUrl(name), channelId: CHANNEL }),
-    SIGNING_SECRET,
-  );
-  assert.equal(res.status, 200);
-  const [call] = await t.slack.waitFor(`response:${name}`, 1, 10_000);
-  return JSON.stringify(call?.body);
-}
+const slash = async (text: string): Promise<string> =>
+  JSON.stringify(await answerToSlash(t, text, { channelId: CHANNEL }));
 
 /** The most calls of `operation` (by one account, or by all) that arrived within any one second. */
 function peakPerSecond(calls: readonly SimulatorCall[], operation: string, account?: string): number {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { EventErrorCode } from '@aws-sdk/client-ivs-realtime';
 import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
-import { buttonClickBody, postSigned, sign, slashCommandBody } from '../../testkit/slackRequests.ts';
-import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
+import { buttonClickBody, postSigned, sign } from '../../testkit/slackRequests.ts';
+import { answerToSlash, SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // The alert path end to end: a real bot on a free port polling the IVS simulator every second,
 // posting to a fake Slack, and answering signed commands and clicks.
@@ -14,7 +14,6 @@ let t: TestBot;
 let stageArn: string;
 let sessionId: string;
 let participantId: string;
-let counter = 0;
 
 before(async () => {
   sim = await IvsSimulator.start();
@@ -31,17 +30,8 @@ after(async () => {
   delete process.env.AWS_ENDPOINT_URL_IVS_REALTIME;
 });
 
-async function slash(text: string, channelId = CHANNEL): Promise<string> {
-  const name = `a${++counter}`;
-  const res = await postSigned(
-    t.eventsUrl,
-    slashCommandBody({ text, responseUrl: t.slack.responseUrl(name), userId: 'UADMIN001', channelId }),
-    SIGNING_SECRET,
-  );
-  assert.equal(res.status, 200);
-  const [call] = await t.slack.waitFor(`response:${name}`, 1, 10_000);
-  return JSON.stringify(call?.body);
-}
+const slash = async (text: string, channelId = CHANNEL): Promise<string> =>
+  JSON.stringify(await answerToSlash(t, text, { userId: 'UADMIN001', channelId }));
 
 const alertPosts = () =>
   t.slack

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import nock from 'nock';
 import { assertValidBlockKit } from '../../testkit/blockKit.ts';
-import { buttonClickBody, postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
+import { buttonClickBody, postSigned } from '../../testkit/slackRequests.ts';
 import {
   eventsPage1,
   eventsPage2,
@@ -14,7 +14,7 @@ import {
 } from '../fixtures/ivsAnswers.ts';
 import { interceptAws } from '../support/awsNock.ts';
 import { assertVerbatim, mrkdwnTexts } from '../support/inertText.ts';
-import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
+import { answerToSlash, SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // Share end to end, with signed requests: the copy in the channel is a snapshot posted once with
 // text escaped once, its buttons never replace it, and outside data in it stays inert.
@@ -51,13 +51,7 @@ function expectParticipant(participant: Record<string, unknown>, events: object)
   nock(IVS_ENDPOINT).post('/ListParticipantEvents').reply(200, events);
 }
 
-async function slash(text: string): Promise<Record<string, unknown>> {
-  const name = `s${++counter}`;
-  const body = slashCommandBody({ text, responseUrl: t.slack.responseUrl(name), userId: ADMIN });
-  assert.equal((await postSigned(t.eventsUrl, body, SIGNING_SECRET)).status, 200);
-  const [call] = await t.slack.waitFor(`response:${name}`);
-  return call?.body ?? {};
-}
+const slash = (text: string) => answerToSlash(t, text, { userId: ADMIN, timeoutMs: 5_000 });
 
 async function click(button: Button, name = `c${++counter}`): Promise<void> {
   const body = buttonClickBody({

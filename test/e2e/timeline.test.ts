@@ -4,7 +4,7 @@ import { dmChannelOf, HTTP_MANIFEST, manifestBotScopes } from '../../testkit/fak
 import { IvsSimulator } from '../../testkit/ivsSimulator.ts';
 import { buttonClickBody, postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
 import { decodePng } from '../support/decodePng.ts';
-import { SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
+import { answerToSlash, SIGNING_SECRET, startTestBot, type TestBot } from '../support/startTestBot.ts';
 
 // /ivs timeline and its buttons end to end: signed requests to the real bot, IVS from the simulator,
 // the picture uploaded to the fake Slack through @slack/web-api's files.uploadV2 (the three calls of
@@ -49,13 +49,8 @@ after(async () => {
   delete process.env.AWS_ENDPOINT_URL_IVS_REALTIME;
 });
 
-async function slash(text: string, userId: string, channelId = CHANNEL): Promise<Record<string, unknown>> {
-  const name = `t${++counter}`;
-  const body = slashCommandBody({ text, responseUrl: t.slack.responseUrl(name), userId, channelId });
-  assert.equal((await postSigned(t.eventsUrl, body, SIGNING_SECRET)).status, 200);
-  const [call] = await t.slack.waitFor(`response:${name}`, 1, 15_000);
-  return call?.body ?? {};
-}
+const slash = (text: string, userId: string, channelId = CHANNEL) =>
+  answerToSlash(t, text, { userId, channelId, timeoutMs: 15_000 });
 
 async function click(
   button: { action_id: string; value: string },

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 import { type RunningBot, startBot } from '../../src/main.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { FakeSlack } from '../../testkit/fakeSlack.ts';
+import { postSigned, slashCommandBody } from '../../testkit/slackRequests.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const BOT_TOKEN = 'xoxb-test-token-not-a-secret-0000';
@@ -66,4 +68,23 @@ export async function startTestBot(env: Record<string, string> = {}): Promise<Te
       }
     },
   };
+}
+
+let slashCommands = 0;
+
+/**
+ * Sends `/ivs <text>` to the running bot as Slack does (signed), checks the 200 ack, and returns the
+ * answer the bot posted to that command's response_url.
+ */
+export async function answerToSlash(
+  t: TestBot,
+  text: string,
+  options: { userId?: string; channelId?: string; timeoutMs?: number } = {},
+): Promise<Record<string, unknown>> {
+  const name = `slash${++slashCommands}`;
+  const { timeoutMs = 10_000, ...who } = options;
+  const body = slashCommandBody({ text, responseUrl: t.slack.responseUrl(name), ...who });
+  assert.equal((await postSigned(t.eventsUrl, body, SIGNING_SECRET)).status, 200);
+  const [call] = await t.slack.waitFor(`response:${name}`, 1, timeoutMs);
+  return call?.body ?? {};
 }
