@@ -328,8 +328,6 @@ async function startParts(config: Config, logger: Logger, lifecycle: Lifecycle):
       logger,
       policy: { ...DEFAULT_GROUPING, burstWindowMs: config.alertQuietMs },
       onDetections: () => sender?.kick(),
-      // Also through the store (requestReadFirst), for when another replica polls.
-      onPublishError: (participant) => poller.readFirst(participant),
       onReceived: (count, oldestAgeSeconds) => {
         metrics.eventsReceived.inc(count);
         metrics.eventsOldestAgeSeconds.set(oldestAgeSeconds);

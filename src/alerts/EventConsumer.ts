@@ -60,8 +60,6 @@ export interface EventConsumerOptions {
   now?: () => Date;
   /** New alerts were stored: the outbox sender can send them at once. */
   onDetections?: () => void;
-  /** A Participant Publish Error, asked of the poller through the store (requestReadFirst) too. */
-  onPublishError?: (participant: { stageArn: string; sessionId: string; participantId: string }) => void;
   /** A batch came in: its size and the age of its oldest message (0 when empty). */
   onReceived?: (count: number, oldestAgeSeconds: number) => void;
   onMessage?: (outcome: MessageOutcome) => void;
@@ -236,13 +234,11 @@ export class EventConsumer {
       if (decision.readFirst) {
         // Whichever replica polls reads this participant first at its next cycle, so the full event
         // list (with the error code EventBridge does not carry) follows within one interval.
-        const participant = {
-          stageArn: event.stageArn,
-          sessionId: event.sessionId,
-          participantId: event.participantId,
-        };
-        await store.requestReadFirst(participant, now);
-        this.#options.onPublishError?.(participant);
+        // The poller takes these requests from the store at the start of each cycle, this replica's too.
+        await store.requestReadFirst(
+          { stageArn: event.stageArn, sessionId: event.sessionId, participantId: event.participantId },
+          now,
+        );
       }
       // Counted by the store inside its transaction, so repeats two replicas store at once count each other.
       const result = await store.recordDetections({
